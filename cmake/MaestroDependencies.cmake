@@ -1,0 +1,53 @@
+# Third-party dependencies. scripts/install-deps.sh installs every one of them
+# on Debian 12; a missing one fails here with the package to install.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+function(mstro_require_pkg var module debpkg)
+  pkg_check_modules(${var} IMPORTED_TARGET ${module})
+  if(NOT ${var}_FOUND)
+    message(FATAL_ERROR "${module} not found: run scripts/install-deps.sh (Debian package ${debpkg})")
+  endif()
+endfunction()
+
+mstro_require_pkg(HWLOC hwloc libhwloc-dev)
+mstro_require_pkg(FABRIC libfabric libfabric-dev)
+mstro_require_pkg(YAML yaml-0.1 libyaml-dev)
+mstro_require_pkg(PROTOBUFC libprotobuf-c libprotobuf-c-dev)
+if(MSTRO_BUILD_TESTS)
+  mstro_require_pkg(CMOCKA cmocka libcmocka-dev)
+endif()
+
+find_library(NUMA_LIBRARY numa)
+find_path(NUMA_INCLUDE_DIR numa.h)
+if(NOT NUMA_LIBRARY OR NOT NUMA_INCLUDE_DIR)
+  message(FATAL_ERROR "libnuma not found: run scripts/install-deps.sh (Debian package libnuma-dev)")
+endif()
+add_library(mstro_numa INTERFACE)
+target_link_libraries(mstro_numa INTERFACE ${NUMA_LIBRARY})
+target_include_directories(mstro_numa INTERFACE ${NUMA_INCLUDE_DIR})
+
+find_library(RADOS_LIBRARY rados)
+find_path(RADOS_INCLUDE_DIR rados/librados.h)
+if(RADOS_LIBRARY AND RADOS_INCLUDE_DIR)
+  set(MSTRO_HAVE_RADOS ON)
+else()
+  set(MSTRO_HAVE_RADOS OFF)
+  message(WARNING "librados not found: the MIO transport will not be built (Debian package librados-dev)")
+endif()
+
+find_program(PROTOC_C protoc-c)
+
+# CUDA: optional at build time, detected at run time (DESIGN.md, DEVELOPERS.md).
+set(MSTRO_HAVE_CUDA OFF)
+if(NOT MSTRO_ENABLE_CUDA STREQUAL "OFF")
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    set(MSTRO_HAVE_CUDA ON)
+  elseif(MSTRO_ENABLE_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "MSTRO_ENABLE_CUDA=ON but no CUDA toolkit was found")
+  endif()
+endif()

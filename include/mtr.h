@@ -1,0 +1,11 @@
+/** @file
+ * Maestro transport layer: byte movers behind one versioned ops table.
+ * It knows nothing of CDOs; libmaestro composes it.
+ */
+#ifndef MTR_H
+#define MTR_H
+
+#include "mtr/mtr_export.h"
+#include "mtr/mtr_status.h"
+
+#endif

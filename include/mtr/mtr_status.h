@@ -1,0 +1,41 @@
+/** @file
+ * Status codes of maestro transport, from one X-macro list.
+ */
+#ifndef MTR_STATUS_H
+#define MTR_STATUS_H
+
+#include "mtr_export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** X-macro list: X(name, description). New codes go at the end. */
+#define MTR_STATUS_LIST(X) \
+  X(MTR_OK, "success") \
+  X(MTR_ERROR, "unspecified failure") \
+  X(MTR_INVALID_ARG, "invalid argument") \
+  X(MTR_NOMEM, "out of memory") \
+  X(MTR_UNIMPLEMENTED, "not implemented") \
+  X(MTR_UNAVAILABLE, "transport unavailable on this machine") \
+  X(MTR_TIMEOUT, "timed out") \
+  X(MTR_AGAIN, "try again") \
+  X(MTR_IO, "I/O error") \
+  X(MTR_PEER, "peer unreachable or gone") \
+  X(MTR_TRUNCATED, "message truncated or oversized")
+
+#define MTR__STATUS_ENUM(name, text) name,
+/** Result of every mtr_ function. */
+typedef enum { MTR_STATUS_LIST(MTR__STATUS_ENUM) MTR_STATUS_MAX } mtr_status;
+#undef MTR__STATUS_ENUM
+
+/** Human-readable text for a status; never NULL ("unknown status" when out of range). */
+MTR_API const char *mtr_status_description(mtr_status s);
+
+/** Library version, "MAJOR.MINOR.PATCH". */
+MTR_API const char *mtr_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
