@@ -1,0 +1,183 @@
+/** @file
+ * Distributed layouts and N-to-M redistribution plans.
+ *
+ * A distribution splits a global dense index space (ndims extents, element
+ * size) over nranks ranks. Each rank stores its part in one local buffer:
+ *
+ * - block / block-cyclic (ScaLAPACK style, generalised to N dims): the ranks
+ *   form a process grid grid[0] x .. x grid[n-1]; along dimension k, block b
+ *   (indices [b*nb_k, (b+1)*nb_k)) belongs to grid coordinate
+ *   (src_k + b) mod grid[k]. A rank's local buffer is the dense array of its
+ *   local extents (ScaLAPACK's NUMROC per dimension) in local_order, local
+ *   index = (b / grid[k]) * nb_k + i mod nb_k. Ranks are numbered from grid
+ *   coordinates in grid_order (LYT_ROW_MAJOR: the last coordinate fastest, as
+ *   BLACS' default 'R' ordering). Block is block-cyclic with
+ *   nb_k = ceil(dims[k] / grid[k]) and source 0.
+ * - irregular: a user-given list of boxes (offset, extent) and their owners;
+ *   a rank's local buffer is the concatenation of its boxes in list order,
+ *   each stored densely in local_order.
+ *
+ * A plan says, for every (source rank, destination rank) pair, which regions
+ * move and how many bytes; pack() writes a pair's regions contiguously
+ * (already in the destination's element order) and unpack() stores such a
+ * buffer into the destination's local buffer, so a transport only moves
+ * contiguous bytes. Plans are plain data, independent of any transport;
+ * lyt_plan_execute_local() runs one in memory with one thread per rank.
+ *
+ * Source rank s and destination rank d are taken to be the same process when
+ * s == map[d] (map: identity, or the relabeling chosen by the plan), and such
+ * bytes count as local, not as communication volume.
+ */
+#ifndef LYT_DIST_H
+#define LYT_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lyt_export.h"
+#include "lyt_layout.h"
+#include "lyt_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque, immutable distribution. */
+typedef struct lyt_dist_ lyt_dist;
+
+/** Block distribution over a process grid.
+ * @param grid        ndims process counts, each >= 1; nranks = their product
+ * @param grid_order  how grid coordinates number the ranks
+ * @param local_order element order of each rank's local buffer
+ * @return LYT_OK; LYT_INVALID_ARG (NULL, sizes <= 0, bad order);
+ *         LYT_OVERFLOW; LYT_NOMEM. */
+LYT_API lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dims,
+                                         const int *grid, lyt_order grid_order,
+                                         lyt_order local_order, lyt_dist **out);
+
+/** Block-cyclic distribution (ScaLAPACK descriptor generalised to N dims).
+ * @param block      ndims block extents (MB, NB, ...), each >= 1
+ * @param src_coord  NULL (all 0) or ndims source coordinates (RSRC, CSRC, ...),
+ *                   0 <= src_coord[k] < grid[k]
+ * @return as lyt_dist_create_block. */
+LYT_API lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64_t *dims,
+                                                const int *grid, const int64_t *block,
+                                                const int *src_coord, lyt_order grid_order,
+                                                lyt_order local_order, lyt_dist **out);
+
+/** Irregular distribution: nblocks boxes, box i at offsets[i*ndims ..],
+ * extents[i*ndims ..], owned by rank owners[i] (0 <= owner < nranks).
+ * The boxes must tile the index space exactly.
+ * @return LYT_OK; LYT_INVALID_ARG (NULL, box outside dims, empty box, bad
+ *         owner); LYT_OVERLAP (two boxes share an element: both named in
+ *         the log); LYT_HOLE (an element belongs to no box); LYT_OVERFLOW;
+ *         LYT_NOMEM. A rank may own no box (its local buffer is empty). */
+LYT_API lyt_status lyt_dist_create_irregular(size_t elem_size, int ndims, const int64_t *dims,
+                                             int nranks, int nblocks, const int64_t *offsets,
+                                             const int64_t *extents, const int *owners,
+                                             lyt_order local_order, lyt_dist **out);
+
+/** Frees a distribution; NULL is allowed. */
+LYT_API void lyt_dist_destroy(lyt_dist *d);
+
+/** Accessors (0 for NULL). */
+LYT_API int lyt_dist_nranks(const lyt_dist *d);
+LYT_API int lyt_dist_ndims(const lyt_dist *d);
+LYT_API size_t lyt_dist_elem_size(const lyt_dist *d);
+LYT_API lyt_status lyt_dist_get_dims(const lyt_dist *d, int64_t *dims);
+
+/** Bytes of rank's local buffer. @return LYT_OK or LYT_INVALID_ARG. */
+LYT_API lyt_status lyt_dist_local_bytes(const lyt_dist *d, int rank, size_t *bytes);
+
+/** Rank that owns global index idx[] and the byte offset of that element in
+ * its local buffer. @return LYT_OK or LYT_INVALID_ARG (index out of range). */
+LYT_API lyt_status lyt_dist_locate(const lyt_dist *d, const int64_t *idx, int *rank,
+                                   int64_t *local_offset);
+
+/** Scatter a global array (described by global, whose dims must equal the
+ * distribution's) into the ranks' local buffers, and the reverse. Serial;
+ * for tests, I/O and single-producer delivery.
+ * @return LYT_OK; LYT_INVALID_ARG; LYT_MISMATCH. */
+LYT_API lyt_status lyt_dist_scatter(const lyt_dist *d, const lyt_layout *global,
+                                    const void *global_ptr, void *const *local_bufs);
+LYT_API lyt_status lyt_dist_gather(const lyt_dist *d, const void *const *local_bufs,
+                                   const lyt_layout *global, void *global_ptr);
+
+/** Opaque redistribution plan. */
+typedef struct lyt_plan_ lyt_plan;
+
+/** Plan options; NULL or all-zero means defaults. */
+typedef struct lyt_plan_opts {
+  int relabel; /**< nonzero: permute destination ranks over the processes
+                    0..max(N,M)-1 to minimise the communication volume */
+} lyt_plan_opts;
+
+/** Plan moving data distributed by src (N ranks) to dst (M ranks).
+ * @return LYT_OK; LYT_INVALID_ARG (NULL); LYT_MISMATCH (element size, ndims
+ *         or dims differ); LYT_NOMEM. */
+LYT_API lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst,
+                                   const lyt_plan_opts *opts, lyt_plan **out);
+/** Frees a plan; NULL is allowed. */
+LYT_API void lyt_plan_destroy(lyt_plan *p);
+
+LYT_API int lyt_plan_nsrc(const lyt_plan *p);
+LYT_API int lyt_plan_ndst(const lyt_plan *p);
+
+/** map[d] = process (numbered like source ranks) that holds destination
+ * rank d; identity without relabeling. map has ndst entries.
+ * @return LYT_OK or LYT_INVALID_ARG. */
+LYT_API lyt_status lyt_plan_dst_map(const lyt_plan *p, int *map);
+
+/** Communication volume: bytes between different processes (remote) and bytes
+ * that stay in one process (local); either pointer may be NULL.
+ * @return LYT_OK or LYT_INVALID_ARG. */
+LYT_API lyt_status lyt_plan_volume(const lyt_plan *p, uint64_t *remote_bytes,
+                                   uint64_t *local_bytes);
+
+/** Number of (src, dst) pairs with something to move, and the i-th of them
+ * (ordered by src, then dst). @return LYT_OK or LYT_INVALID_ARG. */
+LYT_API size_t lyt_plan_npairs(const lyt_plan *p);
+LYT_API lyt_status lyt_plan_pair(const lyt_plan *p, size_t i, int *src, int *dst,
+                                 size_t *bytes);
+
+/** Bytes that src rank sends to dst rank (0 when nothing). */
+LYT_API lyt_status lyt_plan_pair_bytes(const lyt_plan *p, int src, int dst, size_t *bytes);
+
+/** Regions of a pair: count, and the i-th as a global box (ndims offsets and
+ * extents). Regions appear in the pair's pack order. */
+LYT_API lyt_status lyt_plan_pair_nregions(const lyt_plan *p, int src, int dst, size_t *n);
+LYT_API lyt_status lyt_plan_pair_region(const lyt_plan *p, int src, int dst, size_t i,
+                                        int64_t *offset, int64_t *extent);
+
+/** Pack what src sends to dst from src's local buffer into buf (buf_size >=
+ * lyt_plan_pair_bytes), each region already in dst's element order.
+ * @return LYT_OK; LYT_INVALID_ARG (NULL, ranks out of range, buf too small). */
+LYT_API lyt_status lyt_plan_pack(const lyt_plan *p, int src, int dst, const void *src_local,
+                                 void *buf, size_t buf_size);
+/** Store a buffer made by lyt_plan_pack into dst's local buffer. */
+LYT_API lyt_status lyt_plan_unpack(const lyt_plan *p, int src, int dst, const void *buf,
+                                   size_t buf_size, void *dst_local);
+
+/** How lyt_plan_execute_local moves data. */
+typedef enum {
+  LYT_EXEC_DIRECT = 0, /**< each destination copies straight from the source
+                            buffers (one pass; shared memory) */
+  LYT_EXEC_PACKED = 1  /**< pack into per-pair buffers, barrier, unpack (what a
+                            transport would do; two passes) */
+} lyt_exec_mode;
+
+typedef struct lyt_exec_opts {
+  lyt_exec_mode mode;
+  int nthreads; /**< 0: one thread per process (max(N, M)); 1: serial */
+} lyt_exec_opts;
+
+/** Run a plan in memory: src_bufs[s] is source rank s's local buffer,
+ * dst_bufs[d] destination rank d's (indexed by destination rank, whatever the
+ * relabeling). @return LYT_OK; LYT_INVALID_ARG; LYT_NOMEM; LYT_ERROR. */
+LYT_API lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs,
+                                          void *const *dst_bufs, const lyt_exec_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
