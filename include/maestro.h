@@ -5,22 +5,14 @@
 #ifndef MAESTRO_H
 #define MAESTRO_H
 
-#include <stdint.h>
-
 #include "maestro/export.h"
 #include "maestro/status.h"
+#include "maestro/core.h"
+#include "maestro/attributes.h"
+#include "maestro/cdo.h"
+#include "maestro/selector.h"
+#include "maestro/pool_events.h"
+#include "maestro/groups.h"
+#include "maestro/pool_manager.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/** Library version, "MAJOR.MINOR.PATCH". Never NULL. */
-MSTRO_API const char *mstro_version(void);
-
-/** Monotonic clock in nanoseconds (CLOCK_MONOTONIC). */
-MSTRO_API uint64_t mstro_clock(void);
-
-#ifdef __cplusplus
-}
-#endif
 #endif

@@ -12,23 +12,23 @@ extern "C" {
 #endif
 
 /** X-macro list: X(name, description). New codes go at the end. */
-#define MSTRO_STATUS_LIST(X)                                                                   \
-  X(MSTRO_OK, "success")                                                                       \
-  X(MSTRO_FAIL, "operation failed")                                                            \
-  X(MSTRO_UNIMPL, "not implemented")                                                           \
-  X(MSTRO_INVARG, "invalid argument")                                                          \
-  X(MSTRO_INVOUT, "invalid output destination")                                                \
-  X(MSTRO_UNINIT, "maestro is not initialized")                                                \
-  X(MSTRO_NOT_TWICE, "operation may not be done twice")                                        \
-  X(MSTRO_NOMEM, "out of memory")                                                              \
-  X(MSTRO_NOENT, "no such entry")                                                              \
-  X(MSTRO_NOMATCH, "no match")                                                                 \
-  X(MSTRO_TIMEOUT, "timed out")                                                                \
-  X(MSTRO_WOULDBLOCK, "operation would block")                                                 \
-  X(MSTRO_NO_PM, "pool manager unreachable")                                                   \
-  X(MSTRO_INVMSG, "invalid message")                                                           \
-  X(MSTRO_AUTH, "authentication refused")                                                      \
-  X(MSTRO_INVSTATE, "operation not allowed in the object's current state")                    \
+#define MSTRO_STATUS_LIST(X)                                                                       \
+  X(MSTRO_OK, "success")                                                                           \
+  X(MSTRO_FAIL, "operation failed")                                                                \
+  X(MSTRO_UNIMPL, "not implemented")                                                               \
+  X(MSTRO_INVARG, "invalid argument")                                                              \
+  X(MSTRO_INVOUT, "invalid output destination")                                                    \
+  X(MSTRO_UNINIT, "maestro is not initialized")                                                    \
+  X(MSTRO_NOT_TWICE, "operation may not be done twice")                                            \
+  X(MSTRO_NOMEM, "out of memory")                                                                  \
+  X(MSTRO_NOENT, "no such entry")                                                                  \
+  X(MSTRO_NOMATCH, "no match")                                                                     \
+  X(MSTRO_TIMEOUT, "timed out")                                                                    \
+  X(MSTRO_WOULDBLOCK, "operation would block")                                                     \
+  X(MSTRO_NO_PM, "pool manager unreachable")                                                       \
+  X(MSTRO_INVMSG, "invalid message")                                                               \
+  X(MSTRO_AUTH, "authentication refused")                                                          \
+  X(MSTRO_INVSTATE, "operation not allowed in the object's current state")                         \
   X(MSTRO_TRANSPORT, "transport failure")
 
 #define MSTRO__STATUS_ENUM(name, text) name,

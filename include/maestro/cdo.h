@@ -1,0 +1,97 @@
+/** @file
+ * Core Data Objects: declaration, the producer and consumer lifecycles, data access.
+ *
+ * Producer: declare -> attribute_set* -> seal -> offer -> withdraw -> dispose.
+ * Consumer: declare -> attribute_set* -> [seal] -> require -> [retract] | demand -> dispose.
+ * A call in the wrong state returns MSTRO_INVSTATE and logs the state; nothing
+ * is changed. While offered, the producer must not touch the data; after
+ * withdraw they are guaranteed unchanged.
+ *
+ * Thread safety: different CDO handles may be used from different threads at
+ * once; one handle must not be used by two threads at the same time.
+ */
+#ifndef MAESTRO_CDO_H
+#define MAESTRO_CDO_H
+
+#include <stdint.h>
+
+#include "mamba.h"
+#include "maestro/attributes.h"
+#include "maestro/export.h"
+#include "maestro/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* libmamba's array type (include/mamba.h), repeated so that this header does
+ * not depend on which mamba headers the umbrella pulls in. */
+typedef struct mmbArray mmbArray;
+
+/** Declare a CDO named `name` (1 to at least 1000 bytes, NUL-terminated).
+ * @param attr MSTRO_ATTR_DEFAULT or a predefined attribute set
+ * @return MSTRO_OK; MSTRO_INVARG for a NULL or empty name or NULL result;
+ *         MSTRO_UNINIT before mstro_init; MSTRO_NOMEM. */
+MSTRO_API mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes attr,
+                                         mstro_cdo *result);
+
+/** Seal: attributes are final; Maestro-provided memory is allocated if asked.
+ * @return MSTRO_OK; MSTRO_INVARG for NULL or an inconsistent set of
+ *         attributes (e.g. layout dims that disagree with scope.local-size);
+ *         MSTRO_INVSTATE if already sealed or disposed; MSTRO_NOMEM. */
+MSTRO_API mstro_status mstro_cdo_seal(mstro_cdo cdo);
+
+/** Offer a sealed CDO to the pool (seals it first if it is not).
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if already offered,
+ *         required, demanded or disposed; MSTRO_NO_PM when the Pool Manager is gone. */
+MSTRO_API mstro_status mstro_cdo_offer(mstro_cdo cdo);
+
+/** Withdraw an offered CDO; waits until transfers and demands in flight from
+ * this offer are served. The data are then unchanged and the producer's again.
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if not offered;
+ *         MSTRO_NO_PM. */
+MSTRO_API mstro_status mstro_cdo_withdraw(mstro_cdo cdo);
+
+/** Announce a future demand so that transport can start early.
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if offered,
+ *         already required, demanded or disposed; MSTRO_NO_PM. */
+MSTRO_API mstro_status mstro_cdo_require(mstro_cdo cdo);
+
+/** Cancel a require.
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if not required. */
+MSTRO_API mstro_status mstro_cdo_retract(mstro_cdo cdo);
+
+/** Demand (requiring first if needed): when it returns MSTRO_OK, data and
+ * metadata are local and complete.
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if offered, demanded
+ *         or disposed; MSTRO_NO_PM when the Pool Manager went away (after
+ *         MSTRO_PM_TIMEOUT); MSTRO_NOMEM. */
+MSTRO_API mstro_status mstro_cdo_demand(mstro_cdo cdo);
+
+/** Dispose the handle and everything it owns (Maestro-provided memory,
+ * attribute values not owned by the user).
+ * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE while offered or
+ *         required (withdraw or retract first) or when already disposed. */
+MSTRO_API mstro_status mstro_cdo_dispose(mstro_cdo cdo);
+
+/** Access the data of a sealed CDO.
+ * @param data     receives the data pointer
+ * @param data_len receives the size in bytes
+ * @return MSTRO_OK; MSTRO_INVARG for NULL arguments; MSTRO_NOENT when the CDO
+ *         has no data (*data NULL, *data_len 0); MSTRO_INVSTATE before the
+ *         data are local (a consumer before demand returned). */
+MSTRO_API mstro_status mstro_cdo_access_ptr(mstro_cdo cdo, void **data, int64_t *data_len);
+
+/** Access the data of a CDO as a libmamba array (element size, dims and order
+ * from the layout attributes; a 1-D byte array without them). The array is
+ * owned by the CDO and valid until dispose.
+ * @return as mstro_cdo_access_ptr; MSTRO_NOMEM. */
+MSTRO_API mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array);
+
+/** Name of a CDO as declared; NULL for a NULL handle. Valid until dispose. */
+MSTRO_API const char *mstro_cdo_name(mstro_cdo cdo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
