@@ -22,15 +22,18 @@ enum mmb__log_module {
 
 extern struct mmb__log_domain mmb__log_domain;
 
-#define MMB_LOG_ERR(mod, ...)   MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
-#define MMB_LOG_WARN(mod, ...)  MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
-#define MMB_LOG_INFO(mod, ...)  MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
-#define MMB_LOG_DEBUG(mod, ...) MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
+#define MMB_LOG_ERR(mod, ...) MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
+#define MMB_LOG_WARN(mod, ...)                                                                     \
+  MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
+#define MMB_LOG_INFO(mod, ...)                                                                     \
+  MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
+#define MMB_LOG_DEBUG(mod, ...)                                                                    \
+  MMB__LOG(&mmb__log_domain, MMB__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
 
 /* MMB_CHECK(MODULE, cond, status_var, code, fmt, ...): log, set, goto cleanup. */
-#define MMB_CHECK(mod, cond, st, code, ...) \
+#define MMB_CHECK(mod, cond, st, code, ...)                                                        \
   MMB__CHECK_DOM(&mmb__log_domain, MMB__MOD_##mod, cond, st, code, __VA_ARGS__)
-#define MMB_CHECK_CALL(mod, st, expr, ...) \
+#define MMB_CHECK_CALL(mod, st, expr, ...)                                                         \
   MMB__CHECK_CALL_DOM(&mmb__log_domain, MMB__MOD_##mod, st, MMB_OK, expr, __VA_ARGS__)
 
 #endif

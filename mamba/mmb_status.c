@@ -2,7 +2,9 @@
 #include "mamba/mmb_status.h"
 #include "mmb_log.h"
 
-static const char *const mmb_module_names[] = {"mamba", "mamba.layer", "mamba.space", "mamba.pool", "mamba.reg", "mamba.array", "mamba.copy", "mamba.numa", "mamba.cuda"};
+static const char *const mmb_module_names[] = {"mamba",      "mamba.layer", "mamba.space",
+                                               "mamba.pool", "mamba.reg",   "mamba.array",
+                                               "mamba.copy", "mamba.numa",  "mamba.cuda"};
 
 struct mmb__log_domain mmb__log_domain =
     MMB__LOG_DOMAIN_INIT("mamba", "MMB", "MSTRO", mmb_module_names, MMB__MOD_COUNT);

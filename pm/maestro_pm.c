@@ -6,8 +6,9 @@
 
 int main(void)
 {
-  fprintf(stderr, "maestro-pm %s: the pool manager is not built yet; components run with a "
-                  "local pool only\n",
+  fprintf(stderr,
+          "maestro-pm %s: the pool manager is not built yet; components run with a "
+          "local pool only\n",
           mstro_version());
   return 2;
 }

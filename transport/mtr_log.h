@@ -18,15 +18,18 @@ enum mtr__log_module {
 
 extern struct mmb__log_domain mtr__log_domain;
 
-#define MTR_LOG_ERR(mod, ...)   MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
-#define MTR_LOG_WARN(mod, ...)  MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
-#define MTR_LOG_INFO(mod, ...)  MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
-#define MTR_LOG_DEBUG(mod, ...) MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
+#define MTR_LOG_ERR(mod, ...) MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
+#define MTR_LOG_WARN(mod, ...)                                                                     \
+  MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
+#define MTR_LOG_INFO(mod, ...)                                                                     \
+  MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
+#define MTR_LOG_DEBUG(mod, ...)                                                                    \
+  MMB__LOG(&mtr__log_domain, MTR__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
 
 /* MTR_CHECK(MODULE, cond, status_var, code, fmt, ...): log, set, goto cleanup. */
-#define MTR_CHECK(mod, cond, st, code, ...) \
+#define MTR_CHECK(mod, cond, st, code, ...)                                                        \
   MMB__CHECK_DOM(&mtr__log_domain, MTR__MOD_##mod, cond, st, code, __VA_ARGS__)
-#define MTR_CHECK_CALL(mod, st, expr, ...) \
+#define MTR_CHECK_CALL(mod, st, expr, ...)                                                         \
   MMB__CHECK_CALL_DOM(&mtr__log_domain, MTR__MOD_##mod, st, MTR_OK, expr, __VA_ARGS__)
 
 #endif

@@ -2,7 +2,8 @@
 #include "mtr/mtr_status.h"
 #include "mtr_log.h"
 
-static const char *const mtr_module_names[] = {"transport", "transport.ofi", "transport.gfs", "transport.mio", "transport.local"};
+static const char *const mtr_module_names[] = {"transport", "transport.ofi", "transport.gfs",
+                                               "transport.mio", "transport.local"};
 
 struct mmb__log_domain mtr__log_domain =
     MMB__LOG_DOMAIN_INIT("transport", "MSTRO", NULL, mtr_module_names, MTR__MOD_COUNT);

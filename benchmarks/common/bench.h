@@ -56,8 +56,8 @@ static inline void bench_report(const char *bench, const char *casename, double 
     ratio = value / baseline;
   else if (sense == BENCH_LOWER_IS_BETTER && value > 0)
     ratio = baseline / value;
-  printf("BENCH %s %s value=%.6g unit=%s baseline=%.6g ratio=%.4g\n", bench, casename, value,
-         unit, baseline, ratio);
+  printf("BENCH %s %s value=%.6g unit=%s baseline=%.6g ratio=%.4g\n", bench, casename, value, unit,
+         baseline, ratio);
   fflush(stdout);
 }
 

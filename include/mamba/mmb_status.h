@@ -11,19 +11,19 @@ extern "C" {
 #endif
 
 /** X-macro list: X(name, description). New codes go at the end. */
-#define MMB_STATUS_LIST(X) \
-  X(MMB_OK, "success") \
-  X(MMB_ERROR, "unspecified failure") \
-  X(MMB_INVALID_ARG, "invalid argument") \
-  X(MMB_OUT_OF_MEMORY, "out of memory in the requested space") \
-  X(MMB_UNIMPLEMENTED, "not implemented") \
-  X(MMB_NOT_FOUND, "no such layer, space, allocation or entry") \
-  X(MMB_UNSUPPORTED, "not supported by this space or machine") \
-  X(MMB_INVALID_FREE, "double free, foreign pointer, or pointer of another space") \
-  X(MMB_UNINIT, "libmamba is not initialized") \
-  X(MMB_NOT_TWICE, "already initialized") \
-  X(MMB_LIMIT, "size limit of the space or cache reached") \
-  X(MMB_NO_DEVICE, "no such device at run time") \
+#define MMB_STATUS_LIST(X)                                                                         \
+  X(MMB_OK, "success")                                                                             \
+  X(MMB_ERROR, "unspecified failure")                                                              \
+  X(MMB_INVALID_ARG, "invalid argument")                                                           \
+  X(MMB_OUT_OF_MEMORY, "out of memory in the requested space")                                     \
+  X(MMB_UNIMPLEMENTED, "not implemented")                                                          \
+  X(MMB_NOT_FOUND, "no such layer, space, allocation or entry")                                    \
+  X(MMB_UNSUPPORTED, "not supported by this space or machine")                                     \
+  X(MMB_INVALID_FREE, "double free, foreign pointer, or pointer of another space")                 \
+  X(MMB_UNINIT, "libmamba is not initialized")                                                     \
+  X(MMB_NOT_TWICE, "already initialized")                                                          \
+  X(MMB_LIMIT, "size limit of the space or cache reached")                                         \
+  X(MMB_NO_DEVICE, "no such device at run time")                                                   \
   X(MMB_BUSY, "resource in use")
 
 #define MMB__STATUS_ENUM(name, text) name,

@@ -11,18 +11,20 @@ extern "C" {
 #endif
 
 /** X-macro list: X(name, description). New codes go at the end. */
-#define MTR_STATUS_LIST(X) \
-  X(MTR_OK, "success") \
-  X(MTR_ERROR, "unspecified failure") \
-  X(MTR_INVALID_ARG, "invalid argument") \
-  X(MTR_NOMEM, "out of memory") \
-  X(MTR_UNIMPLEMENTED, "not implemented") \
-  X(MTR_UNAVAILABLE, "transport unavailable on this machine") \
-  X(MTR_TIMEOUT, "timed out") \
-  X(MTR_AGAIN, "try again") \
-  X(MTR_IO, "I/O error") \
-  X(MTR_PEER, "peer unreachable or gone") \
-  X(MTR_TRUNCATED, "message truncated or oversized")
+#define MTR_STATUS_LIST(X)                                                                         \
+  X(MTR_OK, "success")                                                                             \
+  X(MTR_ERROR, "unspecified failure")                                                              \
+  X(MTR_INVALID_ARG, "invalid argument")                                                           \
+  X(MTR_NOMEM, "out of memory")                                                                    \
+  X(MTR_UNIMPLEMENTED, "not implemented")                                                          \
+  X(MTR_UNAVAILABLE, "transport unavailable on this machine")                                      \
+  X(MTR_TIMEOUT, "timed out")                                                                      \
+  X(MTR_AGAIN, "try again")                                                                        \
+  X(MTR_IO, "I/O error")                                                                           \
+  X(MTR_PEER, "peer unreachable or gone")                                                          \
+  X(MTR_TRUNCATED, "message truncated or oversized")                                               \
+  X(MTR_NOT_FOUND, "no such key, object or address")                                               \
+  X(MTR_CLOSED, "endpoint or store closed or unusable after an earlier failure")
 
 #define MTR__STATUS_ENUM(name, text) name,
 /** Result of every mtr_ function. */

@@ -17,9 +17,8 @@ int mmb__log_parse_level(const char *text, int *level)
   static const struct {
     const char *name;
     int level;
-  } names[] = {{"err", 0},  {"error", 0}, {"warn", 1},  {"warning", 1},
-               {"info", 2}, {"debug", 3}, {"0", 0},     {"1", 1},
-               {"2", 2},    {"3", 3}};
+  } names[] = {{"err", 0},   {"error", 0}, {"warn", 1}, {"warning", 1}, {"info", 2},
+               {"debug", 3}, {"0", 0},     {"1", 1},    {"2", 2},       {"3", 3}};
   int rc = -1;
   if (text == NULL || level == NULL)
     goto cleanup;
@@ -65,8 +64,8 @@ int mmb__log_parse_modules(const char *text, const char *const *modules, int n_m
     size_t nlen = negate ? len - 1 : len;
 
     if (nlen == 0) {
-      snprintf(err, errlen, "empty item at offset %zu of module list \"%s\"",
-               (size_t)(p - text), text);
+      snprintf(err, errlen, "empty item at offset %zu of module list \"%s\"", (size_t)(p - text),
+               text);
       goto cleanup;
     }
     for (size_t i = 0; i < nlen; i++) {

@@ -53,10 +53,10 @@ struct mmb__log_domain {
   pthread_mutex_t lock;
 };
 
-#define MMB__LOG_DOMAIN_INIT(lib_, prefix_, fallback_, modules_, n_)                           \
-  {                                                                                            \
-    .lib = (lib_), .env_prefix = (prefix_), .fallback_prefix = (fallback_),                    \
-    .modules = (modules_), .n_modules = (n_), .lock = PTHREAD_MUTEX_INITIALIZER                \
+#define MMB__LOG_DOMAIN_INIT(lib_, prefix_, fallback_, modules_, n_)                               \
+  {                                                                                                \
+    .lib = (lib_), .env_prefix = (prefix_), .fallback_prefix = (fallback_), .modules = (modules_), \
+    .n_modules = (n_), .lock = PTHREAD_MUTEX_INITIALIZER                                           \
   }
 
 /* Parse a level name or digit. Returns 0, or -1 for a bad value. */
@@ -89,10 +89,10 @@ static inline bool mmb__log_on(struct mmb__log_domain *d, int module, int level)
   return mmb__log_enabled_slow(d, module, level);
 }
 
-#define MMB__LOG(dom, mod, lvl, ...)                                                           \
-  do {                                                                                         \
-    if (__builtin_expect(mmb__log_on((dom), (mod), (lvl)), 0))                                 \
-      mmb__log_emit((dom), (mod), (lvl), __func__, __LINE__, __VA_ARGS__);                     \
+#define MMB__LOG(dom, mod, lvl, ...)                                                               \
+  do {                                                                                             \
+    if (__builtin_expect(mmb__log_on((dom), (mod), (lvl)), 0))                                     \
+      mmb__log_emit((dom), (mod), (lvl), __func__, __LINE__, __VA_ARGS__);                         \
   } while (0)
 
 #endif

@@ -106,8 +106,7 @@ int mmb__opt_parse(const struct mmb__opt_def *d, const char *text, void *base, c
     break;
   case MMB__OPT_BOOL:
     if (parse_bool(text, (bool *)field) != 0) {
-      snprintf(err, errlen, "%s=\"%s\": expected 1/0, yes/no, true/false or on/off", d->name,
-               text);
+      snprintf(err, errlen, "%s=\"%s\": expected 1/0, yes/no, true/false or on/off", d->name, text);
       goto cleanup;
     }
     break;
@@ -127,8 +126,8 @@ int mmb__opt_parse(const struct mmb__opt_def *d, const char *text, void *base, c
   case MMB__OPT_SIZE: {
     uint64_t v;
     if (parse_size(text, &v) != 0) {
-      snprintf(err, errlen, "%s=\"%s\": expected a byte count such as 4096, 64K or 2GiB",
-               d->name, text);
+      snprintf(err, errlen, "%s=\"%s\": expected a byte count such as 4096, 64K or 2GiB", d->name,
+               text);
       goto cleanup;
     }
     if (bounded(d) && (v < (uint64_t)d->min || v > (uint64_t)d->max)) {
@@ -173,8 +172,7 @@ cleanup:
   return rc;
 }
 
-int mmb__opt_load(const struct mmb__opt_def *defs, size_t n, void *base, char *err,
-                  size_t errlen)
+int mmb__opt_load(const struct mmb__opt_def *defs, size_t n, void *base, char *err, size_t errlen)
 {
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {

@@ -32,8 +32,8 @@ struct mmb__opt_def {
   long long min, max;         /* INT and SIZE bounds; min == max == 0: unbounded */
   const char *const *choices; /* ENUM: NULL-terminated list */
   mmb__opt_validate_fn validate;
-  size_t offset;              /* where the value goes in the caller's struct */
-  const char *doc;            /* one line */
+  size_t offset;   /* where the value goes in the caller's struct */
+  const char *doc; /* one line */
 };
 
 /* Parse one value into base+def->offset. Returns 0, or -1 with err set. */
@@ -42,8 +42,7 @@ int mmb__opt_parse(const struct mmb__opt_def *def, const char *text, void *base,
 
 /* Read every variable of the table from the environment (unset: default).
  * Returns 0, or -1 with err naming the first bad variable. */
-int mmb__opt_load(const struct mmb__opt_def *defs, size_t n, void *base, char *err,
-                  size_t errlen);
+int mmb__opt_load(const struct mmb__opt_def *defs, size_t n, void *base, char *err, size_t errlen);
 
 /* Print "NAME (type, default X): doc" for each entry. */
 void mmb__opt_print(const struct mmb__opt_def *defs, size_t n, FILE *out);

@@ -20,7 +20,7 @@ static struct mmb__log_domain dom = MMB__LOG_DOMAIN_INIT("test", "TLOG", "TFALL"
 
 static void clear_env(void)
 {
-  const char *vars[] = {"TLOG_LOG_LEVEL", "TLOG_LOG_MODULES", "TLOG_LOG_DST",
+  const char *vars[] = {"TLOG_LOG_LEVEL",  "TLOG_LOG_MODULES",  "TLOG_LOG_DST",
                         "TFALL_LOG_LEVEL", "TFALL_LOG_MODULES", "TFALL_LOG_DST"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
     unsetenv(vars[i]);
