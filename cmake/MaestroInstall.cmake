@@ -19,6 +19,10 @@ install(FILES ${PROJECT_BINARY_DIR}/maestroConfig.cmake
   ${PROJECT_BINARY_DIR}/maestroConfigVersion.cmake DESTINATION ${MSTRO_CMAKE_DIR})
 
 # pkg-config: name, description, library, Requires (other .pc files of ours)
+# The prefix is computed from the .pc file's own location, so an install
+# with `cmake --install --prefix X` is relocatable.
+file(RELATIVE_PATH PC_RELATIVE_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
+string(REGEX REPLACE "/$" "" PC_RELATIVE_PREFIX "${PC_RELATIVE_PREFIX}")
 function(mstro_pkgconfig pcname desc libname requires)
   set(PC_NAME ${pcname})
   set(PC_DESCRIPTION "${desc}")

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command of the README (and of CI): install the dependencies, build,
+# and run the whole suite through ctest: once in a plain build (warnings are
+# errors), once under ASan+UBSan, and the threaded tests under TSan.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/install-deps.sh
+
+status=0
+run_ctest() { # dir, extra ctest args...
+  local dir=$1
+  shift
+  (cd "$dir" && ctest --output-on-failure --timeout 600 "$@") || status=1
+}
+
+echo "=== plain build (RelWithDebInfo, -Werror) ==="
+scripts/build.sh plain
+run_ctest build
+
+echo "=== ASan+UBSan build ==="
+scripts/build.sh asan
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+  run_ctest build-asan -LE 'bench|no-asan'
+
+echo "=== TSan build (threaded tests) ==="
+scripts/build.sh tsan
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+  run_ctest build-tsan -L threads
+
+exit $status
