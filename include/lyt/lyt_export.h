@@ -1,4 +1,5 @@
-/** @file Symbol export macro: the library builds with hidden visibility. */
+/** @file
+ * Symbol export macro: the library builds with hidden visibility. */
 #ifndef LYT_EXPORT_H
 #define LYT_EXPORT_H
 #define LYT_API __attribute__((visibility("default")))

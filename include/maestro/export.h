@@ -1,4 +1,5 @@
-/** @file Symbol export macro of libmaestro: the library builds with hidden visibility. */
+/** @file
+ * Symbol export macro of libmaestro: the library builds with hidden visibility. */
 #ifndef MAESTRO_EXPORT_H
 #define MAESTRO_EXPORT_H
 #define MSTRO_API __attribute__((visibility("default")))

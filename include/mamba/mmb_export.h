@@ -1,4 +1,5 @@
-/** @file Symbol export macro: the library builds with hidden visibility. */
+/** @file
+ * Symbol export macro: the library builds with hidden visibility. */
 #ifndef MMB_EXPORT_H
 #define MMB_EXPORT_H
 #define MMB_API __attribute__((visibility("default")))
