@@ -24,10 +24,6 @@
 extern "C" {
 #endif
 
-/* libmamba's array type (include/mamba.h), repeated so that this header does
- * not depend on which mamba headers the umbrella pulls in. */
-typedef struct mmbArray mmbArray;
-
 /** Declare a CDO named `name` (1 to at least 1000 bytes, NUL-terminated).
  * @param attr MSTRO_ATTR_DEFAULT or a predefined attribute set
  * @return MSTRO_OK; MSTRO_INVARG for a NULL or empty name or NULL result;
