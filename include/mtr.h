@@ -7,5 +7,6 @@
 
 #include "mtr/mtr_export.h"
 #include "mtr/mtr_status.h"
+#include "mtr/mtr_transport.h"
 
 #endif

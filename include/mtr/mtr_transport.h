@@ -1,0 +1,261 @@
+/** @file
+ * The transport layer's one versioned ops table, its registry and the generic
+ * calls that dispatch through it.
+ *
+ * A transport moves bytes; it knows nothing of CDOs. Two families exist:
+ *
+ * - **Endpoint transports** (capabilities #MTR_CAP_MSG and #MTR_CAP_RMA; "OFI",
+ *   alias "RDMA"): an endpoint has a printable address, inserts peers by their
+ *   addresses, sends and receives small bounded control messages, exposes
+ *   memory regions for one-sided reads (a region is described by a serializable
+ *   descriptor) and reads a peer's exposed region into local memory.
+ * - **Store transports** (capability #MTR_CAP_STORE; "GFS", "MIO"): put/get/
+ *   stat/remove of whole byte strings under a key, in a shared directory or an
+ *   object store.
+ *
+ * Every transport fills one `struct mtr_ops` with designated initializers; the
+ * table starts with its size and version so that a newer caller can tell which
+ * fields an older table has (libfabric style). Unsupported operations are NULL
+ * and the generic calls answer #MTR_UNIMPLEMENTED for them.
+ *
+ * Handles (#mtr_ep, #mtr_store) carry their ops table, so the generic calls
+ * (mtr_ep_send(), mtr_store_put(), ...) work for any transport.
+ *
+ * Conventions for every function here:
+ * - returns #MTR_OK or an error status, and logs why at error level (module
+ *   `transport.*`, configured with MSTRO_LOG_LEVEL / MSTRO_LOG_MODULES);
+ * - bad input (NULL handle or pointer, zero length where data is required, an
+ *   oversized message, a malformed address or descriptor) is #MTR_INVALID_ARG or
+ *   #MTR_TRUNCATED, never a crash;
+ * - every call that waits takes `timeout_ms` (milliseconds; a negative value
+ *   means the transport's default, MSTRO_TRANSPORT_TIMEOUT seconds, default
+ *   60) and returns #MTR_TIMEOUT when it expires; nothing waits forever.
+ *
+ * Thread safety: an endpoint or store may be used from several threads; calls
+ * on one endpoint are serialized internally.
+ */
+#ifndef MTR_TRANSPORT_H
+#define MTR_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mtr_export.h"
+#include "mtr_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of `struct mtr_ops` described by this header. */
+#define MTR_OPS_VERSION 1u
+
+/** Capability bits of a transport. */
+enum mtr_caps {
+  MTR_CAP_MSG = 1u << 0,   /**< bounded control messages between endpoints */
+  MTR_CAP_RMA = 1u << 1,   /**< one-sided reads of exposed regions */
+  MTR_CAP_STORE = 1u << 2, /**< keyed put/get of byte strings */
+};
+
+typedef struct mtr_ep_ mtr_ep;         /**< an endpoint (OFI) */
+typedef struct mtr_region_ mtr_region; /**< a local region exposed for remote reads */
+typedef struct mtr_store_ mtr_store;   /**< an open store (GFS, MIO) */
+typedef uint64_t mtr_peer;             /**< a peer inserted into an endpoint */
+
+/** A peer that is not (or no longer) known to the endpoint. */
+#define MTR_PEER_UNKNOWN UINT64_MAX
+
+/** Largest printable endpoint address, NUL included. */
+#define MTR_ADDR_MAX 512
+/** Size of a serialized region descriptor (mtr_region_desc()). */
+#define MTR_REGION_DESC_SIZE 40
+/** Default and largest bound on one control message's payload. */
+#define MTR_MSG_DEFAULT_MAX (64u * 1024u)
+#define MTR_MSG_LIMIT (4u * 1024u * 1024u)
+
+/** Options of mtr_ep_open(); zero-initialize and set what you need. */
+struct mtr_ep_config {
+  size_t size;          /**< sizeof(struct mtr_ep_config); 0 is taken as the current size */
+  const char *provider; /**< OFI provider ("tcp;ofi_rxm", "sockets", "shm", ...); NULL:
+                             MSTRO_OFI_PROVIDER, then FI_PROVIDER, then automatic */
+  size_t msg_max;       /**< bound on a control message payload; 0: MTR_MSG_DEFAULT_MAX */
+  unsigned rx_depth;    /**< receive buffers posted; 0: 64 */
+  size_t chunk_size;    /**< RMA chunk; 0: min(provider max_msg_size, 8 MiB, or
+                             MSTRO_OFI_CHUNK_SIZE) */
+  unsigned max_inflight; /**< RMA chunks in flight; 0: min(provider tx_size, 16, or
+                              MSTRO_OFI_INFLIGHT) */
+  bool progress_thread; /**< run a background thread that drives progress, so that
+                             exposed regions are served while the owner does not call
+                             into the endpoint (needed by manual-progress providers) */
+};
+
+/** Options of mtr_store_open(); zero-initialize and set what you need. */
+struct mtr_store_config {
+  size_t size;          /**< sizeof(struct mtr_store_config); 0 is taken as the current size */
+  const char *location; /**< GFS: directory (NULL: MSTRO_GFS_DIR); MIO: ceph.conf path
+                             (NULL: MSTRO_MIO_CONF) */
+  const char *pool;     /**< MIO: pool name (NULL: MSTRO_MIO_POOL, default "maestro") */
+  size_t chunk_size;    /**< MIO: object chunk; 0: min(osd_max_object_size,
+                             osd_max_write_size) of the cluster configuration */
+  int timeout_ms;       /**< MIO: bound on connect and each operation; 0: default */
+};
+
+/** The ops table every transport fills. Fields are only ever added at the end;
+ * a caller checks `size` before using a field that is newer than version 1. */
+struct mtr_ops {
+  size_t size;      /**< sizeof(struct mtr_ops) where the table was built */
+  uint32_t version; /**< MTR_OPS_VERSION where the table was built */
+  uint32_t caps;    /**< enum mtr_caps */
+  const char *name; /**< "OFI", "GFS", "MIO" */
+  const char *description;
+
+  /** Whether the transport can work on this machine now; on failure writes why. */
+  mtr_status (*probe)(char *why, size_t whylen);
+
+  /* endpoint transports */
+  mtr_status (*ep_open)(const struct mtr_ep_config *cfg, mtr_ep **ep);
+  mtr_status (*ep_close)(mtr_ep *ep);
+  mtr_status (*ep_addr)(mtr_ep *ep, char *buf, size_t buflen);
+  mtr_status (*ep_info)(mtr_ep *ep, char *buf, size_t buflen);
+  mtr_status (*peer_insert)(mtr_ep *ep, const char *addr, mtr_peer *peer);
+  mtr_status (*peer_remove)(mtr_ep *ep, mtr_peer peer);
+  mtr_status (*send)(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
+                     int timeout_ms);
+  mtr_status (*recv)(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
+                     size_t *len, int timeout_ms);
+  mtr_status (*progress)(mtr_ep *ep);
+  mtr_status (*expose)(mtr_ep *ep, const void *buf, size_t len, mtr_region **region);
+  mtr_status (*region_desc)(mtr_region *region, void *desc, size_t desclen);
+  mtr_status (*unexpose)(mtr_region *region);
+  mtr_status (*read)(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
+                     uint64_t offset, void *dst, size_t len, int timeout_ms);
+
+  /* store transports */
+  mtr_status (*store_open)(const struct mtr_store_config *cfg, mtr_store **store);
+  mtr_status (*store_close)(mtr_store *store);
+  mtr_status (*put)(mtr_store *store, const char *key, const void *buf, size_t len);
+  mtr_status (*get)(mtr_store *store, const char *key, void *buf, size_t cap, size_t *len);
+  mtr_status (*stat)(mtr_store *store, const char *key, size_t *len);
+  mtr_status (*remove)(mtr_store *store, const char *key);
+};
+
+/* ---- registry ---------------------------------------------------------- */
+
+/** Looks a transport up by name, case-insensitively: "OFI" (alias "RDMA"),
+ * "GFS", "MIO". Returns #MTR_OK and the table even if the transport is not
+ * usable on this machine (see mtr_transport_probe()); #MTR_NOT_FOUND for an
+ * unknown name, #MTR_UNAVAILABLE for a transport not built in (MIO without
+ * librados), #MTR_INVALID_ARG for NULL. */
+MTR_API mtr_status mtr_transport_find(const char *name, const struct mtr_ops **ops);
+
+/** Number of transports built in, and the i-th (0 <= i < count) in order of
+ * preference (OFI, GFS, MIO). mtr_transport_get() returns NULL out of range. */
+MTR_API size_t mtr_transport_count(void);
+MTR_API const struct mtr_ops *mtr_transport_get(size_t i);
+
+/** Whether a transport can be used here now: #MTR_OK, or #MTR_UNAVAILABLE with
+ * the reason in `why` (a provider missing, MSTRO_GFS_DIR unset or not writable,
+ * MSTRO_MIO_CONF unset, ...). `why` may be NULL. */
+MTR_API mtr_status mtr_transport_probe(const struct mtr_ops *ops, char *why, size_t whylen);
+
+/** Writes one line per known transport to `buf`: "NAME: available" or
+ * "NAME: unavailable (reason)", including ones not built in. #MTR_TRUNCATED
+ * when `buf` is too small (the text is cut, NUL-terminated). */
+MTR_API mtr_status mtr_transport_list(char *buf, size_t buflen);
+
+/** The transport named by MSTRO_TRANSPORT_DEFAULT ("OFI", "RDMA", "GFS",
+ * "MIO"; default "OFI"). If that one is unavailable, the first available one in
+ * order of preference is chosen and the reason is logged at warning level.
+ * #MTR_INVALID_ARG for a bad value of the variable (logged),
+ * #MTR_UNAVAILABLE if none is usable. */
+MTR_API mtr_status mtr_transport_default(const struct mtr_ops **ops);
+
+/* ---- endpoints --------------------------------------------------------- */
+
+/** Opens an endpoint of an endpoint transport. `cfg` may be NULL (defaults).
+ * #MTR_UNAVAILABLE if no provider gives what is needed, #MTR_UNIMPLEMENTED for a
+ * store transport. */
+MTR_API mtr_status mtr_ep_open(const struct mtr_ops *ops, const struct mtr_ep_config *cfg,
+                               mtr_ep **ep);
+/** Closes an endpoint; regions still exposed are released. NULL is #MTR_OK. */
+MTR_API mtr_status mtr_ep_close(mtr_ep *ep);
+/** The endpoint's address as a printable string ("ofi:<provider>:<hex>", no ';'
+ * or whitespace) for other processes' mtr_ep_peer_insert(). #MTR_TRUNCATED if
+ * `buflen` is too small (MTR_ADDR_MAX always suffices). */
+MTR_API mtr_status mtr_ep_addr(mtr_ep *ep, char *buf, size_t buflen);
+/** A human-readable line: provider, fabric, domain, chunk size, limits. */
+MTR_API mtr_status mtr_ep_info(mtr_ep *ep, char *buf, size_t buflen);
+/** Inserts a peer by its address string. #MTR_INVALID_ARG for a malformed
+ * address or one of another provider. */
+MTR_API mtr_status mtr_ep_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer);
+/** Forgets a peer (its connection is torn down where the provider has one). */
+MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
+/** Sends one control message of `len` bytes (0 allowed, `buf` then may be NULL)
+ * with a user tag; returns when the message has left (the buffer may be
+ * reused). #MTR_TRUNCATED if len exceeds the endpoint's msg_max, #MTR_PEER if
+ * the peer is gone, #MTR_TIMEOUT. */
+MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf,
+                               size_t len, int timeout_ms);
+/** Receives the next control message from any peer into `buf` (capacity
+ * `cap`): sets `*len`, `*tag` and `*from` (#MTR_PEER_UNKNOWN when the sender
+ * has not been inserted here or the provider does not tell; `from`/`tag` may
+ * be NULL). #MTR_TIMEOUT if none arrives in time (timeout 0: poll once);
+ * #MTR_TRUNCATED if the message is larger than `cap` (it is dropped, `*len`
+ * says its size) or larger than the endpoint's msg_max. */
+MTR_API mtr_status mtr_ep_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
+                               size_t *len, int timeout_ms);
+/** Drives progress once without waiting (serves peers' reads of exposed
+ * regions with manual-progress providers; received messages are queued). */
+MTR_API mtr_status mtr_ep_progress(mtr_ep *ep);
+/** Exposes `len` bytes at `buf` for remote reads (registered through the
+ * registration cache). The memory must stay valid and unchanged until
+ * mtr_region_release(). */
+MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len,
+                                     mtr_region **region);
+/** Serializes the region's descriptor ({addr, len, key} plus a header) into
+ * `desc`, which must hold MTR_REGION_DESC_SIZE bytes. */
+MTR_API mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen);
+/** Withdraws a region; NULL is #MTR_OK. */
+MTR_API mtr_status mtr_region_release(mtr_region *region);
+/** Reads `len` bytes at `offset` of a peer's region (its descriptor `desc`)
+ * into `dst`, in pipelined chunks, and returns when all have arrived.
+ * #MTR_INVALID_ARG for a malformed descriptor or a range outside the region,
+ * #MTR_PEER if the peer is gone or refuses, #MTR_TIMEOUT. After an error the
+ * content of `dst` is undefined; after #MTR_TIMEOUT chunks still in flight may
+ * land in `dst` until the peer is removed or the endpoint is closed. */
+MTR_API mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
+                               uint64_t offset, void *dst, size_t len, int timeout_ms);
+/** The ops table of an endpoint or store (NULL for NULL). */
+MTR_API const struct mtr_ops *mtr_ep_ops(const mtr_ep *ep);
+MTR_API const struct mtr_ops *mtr_store_ops(const mtr_store *store);
+
+/* ---- stores ------------------------------------------------------------ */
+
+/** Opens a store of a store transport. `cfg` may be NULL (environment). */
+MTR_API mtr_status mtr_store_open(const struct mtr_ops *ops, const struct mtr_store_config *cfg,
+                                  mtr_store **store);
+/** Closes a store; NULL is #MTR_OK. */
+MTR_API mtr_status mtr_store_close(mtr_store *store);
+/** Stores `len` bytes under `key`, replacing an existing value atomically: a
+ * reader sees the old or the new value in full, never a part. Keys are
+ * non-empty strings of at most 200 bytes; any byte is allowed (transports
+ * escape what their namespace forbids, so "../x" is a plain key). */
+MTR_API mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, size_t len);
+/** Reads the value of `key` into `buf` (capacity `cap`), sets `*len`.
+ * #MTR_NOT_FOUND if absent, #MTR_TRUNCATED (nothing copied, `*len` = size) if
+ * the value is larger than `cap`. */
+MTR_API mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t cap,
+                                 size_t *len);
+/** Size of the value of `key`; #MTR_NOT_FOUND if absent. */
+MTR_API mtr_status mtr_store_stat(mtr_store *store, const char *key, size_t *len);
+/** Removes `key`; #MTR_NOT_FOUND if absent. */
+MTR_API mtr_status mtr_store_remove(mtr_store *store, const char *key);
+
+/** Longest key accepted by the stores. */
+#define MTR_KEY_MAX 200
+
+#ifdef __cplusplus
+}
+#endif
+#endif
