@@ -2,7 +2,7 @@
 # Format (or with --check, verify) every C source and header of the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.c' '*.h' '*.cu' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+files=$(git ls-files '*.c' '*.h' '*.cu' '*.cpp' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 cf=$(command -v clang-format || command -v clang-format-14)
 if [ "${1:-}" = "--check" ]; then
   # shellcheck disable=SC2086
