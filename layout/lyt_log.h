@@ -18,15 +18,18 @@ enum lyt__log_module {
 
 extern struct mmb__log_domain lyt__log_domain;
 
-#define LYT_LOG_ERR(mod, ...)   MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
-#define LYT_LOG_WARN(mod, ...)  MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
-#define LYT_LOG_INFO(mod, ...)  MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
-#define LYT_LOG_DEBUG(mod, ...) MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
+#define LYT_LOG_ERR(mod, ...) MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_ERR, __VA_ARGS__)
+#define LYT_LOG_WARN(mod, ...)                                                                     \
+  MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_WARN, __VA_ARGS__)
+#define LYT_LOG_INFO(mod, ...)                                                                     \
+  MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_INFO, __VA_ARGS__)
+#define LYT_LOG_DEBUG(mod, ...)                                                                    \
+  MMB__LOG(&lyt__log_domain, LYT__MOD_##mod, MMB__LOG_DEBUG, __VA_ARGS__)
 
 /* LYT_CHECK(MODULE, cond, status_var, code, fmt, ...): log, set, goto cleanup. */
-#define LYT_CHECK(mod, cond, st, code, ...) \
+#define LYT_CHECK(mod, cond, st, code, ...)                                                        \
   MMB__CHECK_DOM(&lyt__log_domain, LYT__MOD_##mod, cond, st, code, __VA_ARGS__)
-#define LYT_CHECK_CALL(mod, st, expr, ...) \
+#define LYT_CHECK_CALL(mod, st, expr, ...)                                                         \
   MMB__CHECK_CALL_DOM(&lyt__log_domain, LYT__MOD_##mod, st, LYT_OK, expr, __VA_ARGS__)
 
 #endif

@@ -2,7 +2,8 @@
 #include "lyt/lyt_status.h"
 #include "lyt_log.h"
 
-static const char *const lyt_module_names[] = {"layout", "layout.desc", "layout.transform", "layout.dist", "layout.plan"};
+static const char *const lyt_module_names[] = {"layout", "layout.desc", "layout.transform",
+                                               "layout.dist", "layout.plan"};
 
 struct mmb__log_domain lyt__log_domain =
     MMB__LOG_DOMAIN_INIT("lyt", "LYT", "MSTRO", lyt_module_names, LYT__MOD_COUNT);
