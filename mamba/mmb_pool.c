@@ -1,0 +1,1017 @@
+/* Pool and slot strategies.
+ *
+ * Memory comes from the space in granule-aligned regions (4 MiB units) that
+ * are entered in the global region table, so that any pointer is mapped to
+ * its region with two loads and never dereferenced before it is known to be
+ * ours (foreign pointers are refused without touching them). All metadata
+ * lives in host memory outside the blocks, so the same code serves device
+ * memory.
+ *
+ *  - small blocks (<= 256 KiB, 52 size classes: 16..128 step 16, then four
+ *    per doubling) are cut from 4 MiB segments; each segment keeps a stack of
+ *    free block indices and one state byte per block (allocated or free: a
+ *    double free is an atomic exchange that finds "free");
+ *  - large blocks (multiples of 64 KiB, same geometric classes) come from
+ *    arenas (default 64 MiB, bigger for bigger blocks) managed with address-
+ *    ordered neighbours, best fit, splitting and coalescing on free;
+ *  - a fully free segment or arena is returned to the space when the pool
+ *    holds more free bytes than its high-water mark;
+ *  - each thread has a cache per pool (bounded per class, and in bytes for
+ *    large blocks) so that the common alloc/free pair takes no lock;
+ *  - the slot strategy is the same machinery with one class.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmb_internal.h"
+
+struct mmb__seg {
+  struct mmb__region r; /* first: a region pointer is a segment pointer */
+  unsigned cls;
+  size_t bsize;
+  uint32_t nblocks, carved, nstack;
+  uint32_t *stack;
+  _Atomic unsigned char *state;
+  struct mmb__seg *pnext, *pprev;
+  bool in_partial;
+};
+
+struct mmb__arena;
+struct lblock {
+  size_t q0, nq;
+  bool free;
+  unsigned cls;
+  _Atomic unsigned char state;
+  struct mmb__arena *a;
+  struct lblock *aprev, *anext; /* address order in the arena */
+  struct lblock *fprev, *fnext; /* pool's free list */
+};
+
+struct mmb__arena {
+  struct mmb__region r;
+  size_t nq;
+  _Atomic(struct lblock *) *starts;
+};
+
+struct sclass {
+  pthread_mutex_t lock;
+  struct mmb__seg *partial;
+} __attribute__((aligned(64)));
+
+struct tc_ent {
+  void *p;
+  void *meta;
+};
+struct tc_bin {
+  uint32_t n, cap;
+  struct tc_ent *e;
+};
+struct mmb__tcache {
+  uint64_t uid;
+  struct mmb__pool *pool; /* NULL once the pool is gone (under reg_lock) */
+  struct mmb__tcache *lprev, *lnext;
+  size_t large_bytes;
+  _Atomic uint64_t allocs, frees, bytes_out, bytes_in;
+  unsigned nbins;
+  struct tc_bin bins[];
+};
+
+struct mmb__pool {
+  uint64_t uid;
+  mmbMemInterface *iface;
+  mmbMemSpace *space;
+  struct mmb__pool_config cfg;
+  bool slots, use_tcache;
+  unsigned nbins;
+  size_t slot_bsize, slot_segsize;
+  struct sclass cls[MMB__NSMALL];
+  pthread_mutex_t large_lock;
+  struct lblock *free_list;
+  pthread_mutex_t region_lock;
+  struct mmb__region *regions;
+  pthread_mutex_t tc_lock;
+  struct mmb__tcache *tcs;
+  struct mmb__pool *rprev, *rnext; /* registry */
+  _Atomic uint64_t reserved, reserved_hwm, central_in_use, central_hwm, returned;
+  _Atomic uint64_t c_allocs, c_frees, c_bytes_out, c_bytes_in, misses, invalid, slots_out;
+};
+
+enum { ST_FREE = 0, ST_ALLOC = 1 };
+
+/* ------------------------------------------------------------------ */
+/* Pool registry and thread caches */
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmb__pool *registry;
+static _Atomic uint64_t next_uid = 1;
+
+#define TLS_SLOTS 8
+struct mmb__tls {
+  struct {
+    uint64_t uid;
+    struct mmb__tcache *tc;
+  } slot[TLS_SLOTS];
+};
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static __thread struct mmb__tls *tls_cur;
+
+static void central_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32_t n);
+
+static unsigned bin_of_class(const struct mmb__pool *p, unsigned c)
+{
+  return p->slots ? 0 : c;
+}
+static unsigned class_of_bin(const struct mmb__pool *p, unsigned b)
+{
+  return p->slots ? 0 : b;
+}
+static size_t bin_size(const struct mmb__pool *p, unsigned b)
+{
+  return p->slots ? p->slot_bsize : mmb__class_size(b);
+}
+
+/* Called with reg_lock held: give a thread cache's blocks back, unlink it. */
+static void tc_detach_locked(struct mmb__tcache *tc)
+{
+  struct mmb__pool *p = tc->pool;
+  if (p != NULL) {
+    for (unsigned b = 0; b < tc->nbins; b++) {
+      struct tc_bin *bin = &tc->bins[b];
+      if (bin->n)
+        central_give(p, class_of_bin(p, b), bin->e, bin->n);
+      bin->n = 0;
+    }
+    pthread_mutex_lock(&p->tc_lock);
+    if (tc->lprev)
+      tc->lprev->lnext = tc->lnext;
+    else
+      p->tcs = tc->lnext;
+    if (tc->lnext)
+      tc->lnext->lprev = tc->lprev;
+    atomic_fetch_add(&p->c_allocs, MMB__LD(tc->allocs));
+    atomic_fetch_add(&p->c_frees, MMB__LD(tc->frees));
+    atomic_fetch_add(&p->c_bytes_out, MMB__LD(tc->bytes_out));
+    atomic_fetch_add(&p->c_bytes_in, MMB__LD(tc->bytes_in));
+    pthread_mutex_unlock(&p->tc_lock);
+    tc->pool = NULL;
+  }
+  free(tc);
+}
+
+static void tls_release(struct mmb__tls *t)
+{
+  pthread_mutex_lock(&reg_lock);
+  for (int i = 0; i < TLS_SLOTS; i++) {
+    if (t->slot[i].tc)
+      tc_detach_locked(t->slot[i].tc);
+    t->slot[i].tc = NULL;
+    t->slot[i].uid = 0;
+  }
+  pthread_mutex_unlock(&reg_lock);
+  free(t);
+}
+
+static void tls_destructor(void *v)
+{
+  tls_cur = NULL;
+  if (v)
+    tls_release(v);
+}
+
+static void tls_key_create(void)
+{
+  pthread_key_create(&tls_key, tls_destructor);
+}
+
+void mmb__tls_release_current(void)
+{
+  struct mmb__tls *t = tls_cur;
+  if (t == NULL)
+    return;
+  tls_cur = NULL;
+  pthread_setspecific(tls_key, NULL);
+  tls_release(t);
+}
+
+/* Entries a thread caches per bin: about 1 MiB of small blocks (4..64
+ * entries), 4 large blocks (and a byte budget, MMB_POOL_TCACHE_BYTES). */
+static uint32_t bin_cap(const struct mmb__pool *p, unsigned b)
+{
+  size_t cs = bin_size(p, b);
+  if (!p->slots && b >= MMB__NSMALL)
+    return 4;
+  size_t n = ((size_t)1 << 20) / cs;
+  return n < 4 ? 4 : n > 64 ? 64 : (uint32_t)n;
+}
+
+static struct mmb__tcache *tc_create(struct mmb__pool *p)
+{
+  size_t nent = 0;
+  for (unsigned b = 0; b < p->nbins; b++)
+    nent += bin_cap(p, b);
+  struct mmb__tcache *tc =
+      calloc(1, sizeof *tc + p->nbins * sizeof(struct tc_bin) + nent * sizeof(struct tc_ent));
+  if (tc == NULL)
+    return NULL;
+  struct tc_ent *e = (struct tc_ent *)(tc->bins + p->nbins);
+  tc->nbins = p->nbins;
+  tc->uid = p->uid;
+  for (unsigned b = 0; b < p->nbins; b++) {
+    tc->bins[b].cap = bin_cap(p, b);
+    tc->bins[b].e = e;
+    e += tc->bins[b].cap;
+  }
+  return tc;
+}
+
+static struct mmb__tcache *tc_attach(struct mmb__pool *p)
+{
+  struct mmb__tls *t = tls_cur;
+  struct mmb__tcache *tc = NULL;
+  int slot = -1;
+  pthread_once(&tls_once, tls_key_create);
+  if (t == NULL) {
+    t = calloc(1, sizeof *t);
+    if (t == NULL)
+      return NULL;
+    tls_cur = t;
+    pthread_setspecific(tls_key, t);
+  }
+  pthread_mutex_lock(&reg_lock);
+  for (int i = 0; i < TLS_SLOTS; i++) {
+    if (t->slot[i].tc && t->slot[i].tc->pool == NULL) { /* its pool is gone */
+      tc_detach_locked(t->slot[i].tc);
+      t->slot[i].tc = NULL;
+      t->slot[i].uid = 0;
+    }
+    if (t->slot[i].tc == NULL && slot < 0)
+      slot = i;
+  }
+  if (slot < 0) { /* evict the last slot */
+    slot = TLS_SLOTS - 1;
+    tc_detach_locked(t->slot[slot].tc);
+    t->slot[slot].tc = NULL;
+    t->slot[slot].uid = 0;
+  }
+  tc = tc_create(p);
+  if (tc) {
+    tc->pool = p;
+    pthread_mutex_lock(&p->tc_lock);
+    tc->lnext = p->tcs;
+    if (p->tcs)
+      p->tcs->lprev = tc;
+    p->tcs = tc;
+    pthread_mutex_unlock(&p->tc_lock);
+    /* most recent first */
+    for (int i = slot; i > 0; i--)
+      t->slot[i] = t->slot[i - 1];
+    t->slot[0].uid = p->uid;
+    t->slot[0].tc = tc;
+  }
+  pthread_mutex_unlock(&reg_lock);
+  return tc;
+}
+
+static inline struct mmb__tcache *tc_get(struct mmb__pool *p)
+{
+  struct mmb__tls *t = tls_cur;
+  if (__builtin_expect(t != NULL, 1)) {
+    for (int i = 0; i < TLS_SLOTS; i++)
+      if (t->slot[i].uid == p->uid)
+        return t->slot[i].tc;
+  }
+  return tc_attach(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Regions */
+
+static mmb_status region_acquire(struct mmb__pool *p, struct mmb__region *r, size_t size,
+                                 mmb__region_kind kind)
+{
+  mmb_status st = MMB_OK;
+  void *ptr = NULL;
+  bool hooked = false;
+  r->kind = kind;
+  r->pool = p;
+  r->reg_handle = NULL;
+  MMB_PROPAGATE(POOL, st,
+                 mmb__raw_alloc(p->space, size, MMB__GRANULE, MMB__RAW_MAP, &ptr, &r->raw_base,
+                                &r->raw_size),
+                 "pool %s: no %zu-byte region from space %s", p->iface->name, size,
+                 p->space->info.name);
+  r->base = ptr;
+  r->size = size;
+  if (p->cfg.hook) {
+    MMB_PROPAGATE(POOL, st, p->cfg.hook(p->cfg.hook_ctx, r, true), "pool %s: region hook",
+                   p->iface->name);
+    hooked = true;
+  }
+  MMB_PROPAGATE(POOL, st, mmb__region_table_insert(r), "pool %s: region table",
+                 p->iface->name);
+  pthread_mutex_lock(&p->region_lock);
+  r->prev = NULL;
+  r->next = p->regions;
+  if (p->regions)
+    p->regions->prev = r;
+  p->regions = r;
+  pthread_mutex_unlock(&p->region_lock);
+  uint64_t now = atomic_fetch_add(&p->reserved, size) + size;
+  mmb__hwm_update(&p->reserved_hwm, now);
+  atomic_fetch_add(&p->misses, 1);
+  MMB_LOG_DEBUG(POOL, "pool %s: new %s region %p+%zu", p->iface->name,
+                kind == MMB__REGION_SEG ? "segment" : "arena", ptr, size);
+cleanup:
+  if (st != MMB_OK && ptr != NULL) {
+    if (hooked)
+      p->cfg.hook(p->cfg.hook_ctx, r, false);
+    mmb__raw_free(p->space, r->raw_base, r->raw_size, size, MMB__RAW_MAP);
+  }
+  return st;
+}
+
+/* unlink == false during destruction (the list is dropped as a whole). */
+static void region_release(struct mmb__pool *p, struct mmb__region *r, bool unlink)
+{
+  mmb__region_table_remove(r);
+  if (unlink) {
+    pthread_mutex_lock(&p->region_lock);
+    if (r->prev)
+      r->prev->next = r->next;
+    else
+      p->regions = r->next;
+    if (r->next)
+      r->next->prev = r->prev;
+    pthread_mutex_unlock(&p->region_lock);
+  }
+  mmb__regcache_invalidate_all(r->base, r->size);
+  if (p->cfg.hook)
+    p->cfg.hook(p->cfg.hook_ctx, r, false);
+  mmb__raw_free(p->space, r->raw_base, r->raw_size, r->size, MMB__RAW_MAP);
+  atomic_fetch_sub(&p->reserved, r->size);
+  if (unlink)
+    atomic_fetch_add(&p->returned, r->size);
+  MMB_LOG_DEBUG(POOL, "pool %s: returned region %p+%zu to %s", p->iface->name, (void *)r->base,
+                r->size, p->space->info.name);
+}
+
+static bool above_high_water(struct mmb__pool *p)
+{
+  uint64_t res = atomic_load(&p->reserved), used = atomic_load(&p->central_in_use);
+  return res > used && res - used > p->cfg.high_water;
+}
+
+static void central_used_add(struct mmb__pool *p, uint64_t n)
+{
+  uint64_t now = atomic_fetch_add(&p->central_in_use, n) + n;
+  mmb__hwm_update(&p->central_hwm, now);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small classes */
+
+static void partial_push(struct sclass *k, struct mmb__seg *s)
+{
+  s->pprev = NULL;
+  s->pnext = k->partial;
+  if (k->partial)
+    k->partial->pprev = s;
+  k->partial = s;
+  s->in_partial = true;
+}
+static void partial_remove(struct sclass *k, struct mmb__seg *s)
+{
+  if (s->pprev)
+    s->pprev->pnext = s->pnext;
+  else
+    k->partial = s->pnext;
+  if (s->pnext)
+    s->pnext->pprev = s->pprev;
+  s->in_partial = false;
+}
+static inline uint32_t seg_nfree(const struct mmb__seg *s)
+{
+  return s->nstack + (s->nblocks - s->carved);
+}
+
+static void seg_free_meta(struct mmb__seg *s)
+{
+  free(s->stack);
+  free((void *)s->state);
+  free(s);
+}
+
+static mmb_status seg_new(struct mmb__pool *p, unsigned c, struct mmb__seg **out)
+{
+  mmb_status st = MMB_OK;
+  size_t bs = p->slots ? p->slot_bsize : mmb__class_size(c);
+  size_t segsize = p->slots ? p->slot_segsize : MMB__GRANULE;
+  struct mmb__seg *s = calloc(1, sizeof *s);
+  MMB_CHECK(POOL, s != NULL, st, MMB_OUT_OF_MEMORY, "no memory for segment metadata");
+  s->cls = c;
+  s->bsize = bs;
+  s->nblocks = (uint32_t)(segsize / bs);
+  s->stack = malloc((size_t)s->nblocks * sizeof *s->stack);
+  s->state = calloc(s->nblocks, 1);
+  MMB_CHECK(POOL, s->stack && s->state, st, MMB_OUT_OF_MEMORY, "no memory for segment metadata");
+  MMB_PROPAGATE(POOL, st, region_acquire(p, &s->r, segsize, MMB__REGION_SEG),
+                 "pool %s: new segment", p->iface->name);
+  *out = s;
+cleanup:
+  if (st != MMB_OK && s)
+    seg_free_meta(s);
+  return st;
+}
+
+/* Take up to `want` blocks of class c; class lock held by caller. */
+static mmb_status small_take(struct mmb__pool *p, unsigned c, struct tc_ent *out, uint32_t want,
+                             uint32_t *got)
+{
+  mmb_status st = MMB_OK;
+  struct sclass *k = &p->cls[p->slots ? 0 : c];
+  uint32_t n = 0;
+  if (p->slots && p->cfg.max_slots) {
+    uint64_t used = atomic_load(&p->slots_out);
+    if (used + want > p->cfg.max_slots)
+      want = used < p->cfg.max_slots ? (uint32_t)(p->cfg.max_slots - used) : 0;
+    if (want == 0) {
+      st = MMB_LIMIT;
+      MMB_LOG_INFO(POOL, "slot pool %s: all %zu slots in use", p->iface->name, p->cfg.max_slots);
+      goto cleanup;
+    }
+  }
+  while (n < want) {
+    struct mmb__seg *s = k->partial;
+    if (s == NULL) {
+      st = seg_new(p, c, &s);
+      if (st != MMB_OK) {
+        if (n > 0)
+          st = MMB_OK;
+        break;
+      }
+      partial_push(k, s);
+    }
+    while (n < want && seg_nfree(s) > 0) {
+      uint32_t idx = s->nstack ? s->stack[--s->nstack] : s->carved++;
+      out[n].p = s->r.base + (size_t)idx * s->bsize;
+      out[n].meta = s;
+      n++;
+    }
+    if (seg_nfree(s) == 0)
+      partial_remove(k, s);
+  }
+  if (n) {
+    central_used_add(p, (uint64_t)n * (p->slots ? p->slot_bsize : mmb__class_size(c)));
+    if (p->slots)
+      atomic_fetch_add(&p->slots_out, n);
+  }
+cleanup:
+  *got = n;
+  return st;
+}
+
+static void small_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32_t n)
+{
+  struct sclass *k = &p->cls[p->slots ? 0 : c];
+  size_t bs = p->slots ? p->slot_bsize : mmb__class_size(c);
+  pthread_mutex_lock(&k->lock);
+  atomic_fetch_sub(&p->central_in_use, (uint64_t)n * bs);
+  if (p->slots)
+    atomic_fetch_sub(&p->slots_out, n);
+  for (uint32_t i = 0; i < n; i++) {
+    struct mmb__seg *s = e[i].meta;
+    uint32_t idx = (uint32_t)(((char *)e[i].p - s->r.base) / s->bsize);
+    s->stack[s->nstack++] = idx;
+    if (!s->in_partial)
+      partial_push(k, s);
+    if (seg_nfree(s) == s->nblocks && above_high_water(p)) {
+      partial_remove(k, s);
+      region_release(p, &s->r, true);
+      seg_free_meta(s);
+    }
+  }
+  pthread_mutex_unlock(&k->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Large blocks */
+
+static void free_list_push(struct mmb__pool *p, struct lblock *b)
+{
+  b->fprev = NULL;
+  b->fnext = p->free_list;
+  if (p->free_list)
+    p->free_list->fprev = b;
+  p->free_list = b;
+}
+static void free_list_remove(struct mmb__pool *p, struct lblock *b)
+{
+  if (b->fprev)
+    b->fprev->fnext = b->fnext;
+  else
+    p->free_list = b->fnext;
+  if (b->fnext)
+    b->fnext->fprev = b->fprev;
+  b->fprev = b->fnext = NULL;
+}
+
+static mmb_status arena_new(struct mmb__pool *p, size_t need_bytes, struct lblock **out)
+{
+  mmb_status st = MMB_OK;
+  size_t size = p->cfg.arena_size;
+  struct mmb__arena *a = NULL;
+  struct lblock *b = NULL;
+  if (need_bytes > size)
+    size = mmb__align_up(need_bytes, MMB__GRANULE);
+  a = calloc(1, sizeof *a);
+  b = calloc(1, sizeof *b);
+  MMB_CHECK(POOL, a && b, st, MMB_OUT_OF_MEMORY, "no memory for arena metadata");
+  a->nq = size >> MMB__QSHIFT;
+  a->starts = calloc(a->nq, sizeof *a->starts);
+  MMB_CHECK(POOL, a->starts != NULL, st, MMB_OUT_OF_MEMORY, "no memory for arena metadata");
+  st = region_acquire(p, &a->r, size, MMB__REGION_ARENA);
+  if (st == MMB_LIMIT && size > mmb__align_up(need_bytes, MMB__GRANULE)) {
+    /* a limited space may still hold an arena just big enough */
+    size = mmb__align_up(need_bytes, MMB__GRANULE);
+    a->nq = size >> MMB__QSHIFT;
+    st = region_acquire(p, &a->r, size, MMB__REGION_ARENA);
+  }
+  MMB_PROPAGATE(POOL, st, st, "pool %s: new arena", p->iface->name);
+  b->q0 = 0;
+  b->nq = a->nq;
+  b->free = true;
+  b->a = a;
+  atomic_store(&a->starts[0], b);
+  free_list_push(p, b);
+  *out = b;
+cleanup:
+  if (st != MMB_OK) {
+    if (a)
+      free(a->starts);
+    free(a);
+    free(b);
+  }
+  return st;
+}
+
+static struct lblock *lblock_split(struct lblock *b, size_t at)
+{
+  /* b keeps [q0, q0+at), the new block gets the rest; both free. */
+  struct lblock *n = calloc(1, sizeof *n);
+  if (n == NULL)
+    return NULL;
+  n->q0 = b->q0 + at;
+  n->nq = b->nq - at;
+  n->free = true;
+  n->a = b->a;
+  n->aprev = b;
+  n->anext = b->anext;
+  if (b->anext)
+    b->anext->aprev = n;
+  b->anext = n;
+  b->nq = at;
+  atomic_store(&b->a->starts[n->q0], n);
+  return n;
+}
+
+/* large_lock held */
+static mmb_status large_take(struct mmb__pool *p, unsigned c, size_t align, struct tc_ent *out)
+{
+  mmb_status st = MMB_OK;
+  size_t cs = mmb__class_size(c);
+  size_t nq = cs >> MMB__QSHIFT;
+  size_t aq = align > MMB__QUANTUM ? align >> MMB__QSHIFT : 1;
+  struct lblock *best = NULL;
+  size_t bestpad = 0;
+  for (struct lblock *b = p->free_list; b; b = b->fnext) {
+    size_t pad = mmb__align_up(b->q0, aq) - b->q0;
+    if (b->nq >= pad + nq && (best == NULL || b->nq < best->nq)) {
+      best = b;
+      bestpad = pad;
+    }
+  }
+  if (best == NULL) {
+    MMB_PROPAGATE(POOL, st, arena_new(p, cs, &best), "pool %s: %zu-byte block", p->iface->name,
+                   cs);
+    bestpad = 0;
+  }
+  if (bestpad) {
+    struct lblock *n = lblock_split(best, bestpad);
+    MMB_CHECK(POOL, n != NULL, st, MMB_OUT_OF_MEMORY, "no memory for block metadata");
+    free_list_push(p, n);
+    best = n;
+  }
+  if (best->nq > nq) {
+    struct lblock *n = lblock_split(best, nq);
+    MMB_CHECK(POOL, n != NULL, st, MMB_OUT_OF_MEMORY, "no memory for block metadata");
+    free_list_push(p, n);
+  }
+  free_list_remove(p, best);
+  best->free = false;
+  best->cls = c;
+  out->p = best->a->r.base + (best->q0 << MMB__QSHIFT);
+  out->meta = best;
+  central_used_add(p, cs);
+cleanup:
+  return st;
+}
+
+static void large_give(struct mmb__pool *p, struct lblock *b)
+{
+  struct mmb__arena *a = b->a;
+  atomic_fetch_sub(&p->central_in_use, b->nq << MMB__QSHIFT);
+  b->free = true;
+  struct lblock *n = b->anext;
+  if (n && n->free) {
+    free_list_remove(p, n);
+    atomic_store(&a->starts[n->q0], NULL);
+    b->nq += n->nq;
+    b->anext = n->anext;
+    if (n->anext)
+      n->anext->aprev = b;
+    free(n);
+  }
+  struct lblock *pv = b->aprev;
+  if (pv && pv->free) {
+    atomic_store(&a->starts[b->q0], NULL);
+    pv->nq += b->nq;
+    pv->anext = b->anext;
+    if (b->anext)
+      b->anext->aprev = pv;
+    free(b);
+    b = pv; /* already on the free list */
+  } else {
+    free_list_push(p, b);
+  }
+  if (b->q0 == 0 && b->nq == a->nq && above_high_water(p)) {
+    free_list_remove(p, b);
+    region_release(p, &a->r, true);
+    free(a->starts);
+    free(a);
+    free(b);
+  }
+}
+
+static void central_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32_t n)
+{
+  if (p->slots || c < MMB__NSMALL) {
+    small_give(p, c, e, n);
+    return;
+  }
+  pthread_mutex_lock(&p->large_lock);
+  for (uint32_t i = 0; i < n; i++)
+    large_give(p, e[i].meta);
+  pthread_mutex_unlock(&p->large_lock);
+}
+
+static mmb_status central_take(struct mmb__pool *p, unsigned c, size_t align, struct tc_ent *out,
+                               uint32_t want, uint32_t *got)
+{
+  mmb_status st;
+  if (p->slots || c < MMB__NSMALL) {
+    struct sclass *k = &p->cls[p->slots ? 0 : c];
+    pthread_mutex_lock(&k->lock);
+    st = small_take(p, c, out, want, got);
+    pthread_mutex_unlock(&k->lock);
+  } else {
+    pthread_mutex_lock(&p->large_lock);
+    st = large_take(p, c, align, out);
+    pthread_mutex_unlock(&p->large_lock);
+    *got = st == MMB_OK;
+  }
+  return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Create / destroy */
+
+mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_config *cfg,
+                            struct mmb__pool **out)
+{
+  mmb_status st = MMB_OK;
+  struct mmb__pool *p = NULL;
+  MMB_CHECK(POOL, !cfg->slots || cfg->slot_size > 0, st, MMB_INVALID_ARG,
+            "a slot pool needs slot_size > 0");
+  MMB_CHECK(POOL, !cfg->slots || cfg->slot_size <= ((size_t)1 << 34), st, MMB_INVALID_ARG,
+            "slot_size %zu too large", cfg->slot_size);
+  p = aligned_alloc(64, mmb__align_up(sizeof *p, 64));
+  MMB_CHECK(POOL, p != NULL, st, MMB_OUT_OF_MEMORY, "no memory for a pool");
+  memset(p, 0, sizeof *p);
+  p->uid = atomic_fetch_add(&next_uid, 1);
+  p->iface = iface;
+  p->space = iface->space;
+  p->cfg = *cfg;
+  if (p->cfg.high_water == 0)
+    p->cfg.high_water = mmb__g.opt.high_water;
+  if (p->cfg.arena_size == 0)
+    p->cfg.arena_size = mmb__g.opt.arena_size;
+  p->cfg.arena_size = mmb__align_up(p->cfg.arena_size, MMB__GRANULE);
+  p->slots = cfg->slots;
+  p->use_tcache = !cfg->no_tcache && !(cfg->slots && cfg->max_slots);
+  p->nbins = p->slots ? 1 : MMB__NCLASSES;
+  if (p->slots) {
+    p->slot_bsize = mmb__align_up(cfg->slot_size, 16);
+    p->slot_segsize = mmb__align_up(p->slot_bsize * 16, MMB__GRANULE);
+  }
+  for (int i = 0; i < MMB__NSMALL; i++)
+    pthread_mutex_init(&p->cls[i].lock, NULL);
+  pthread_mutex_init(&p->large_lock, NULL);
+  pthread_mutex_init(&p->region_lock, NULL);
+  pthread_mutex_init(&p->tc_lock, NULL);
+  pthread_mutex_lock(&reg_lock);
+  p->rnext = registry;
+  if (registry)
+    registry->rprev = p;
+  registry = p;
+  pthread_mutex_unlock(&reg_lock);
+  *out = p;
+cleanup:
+  return st;
+}
+
+static void sum_counters(struct mmb__pool *p, uint64_t *allocs, uint64_t *frees, uint64_t *bout,
+                         uint64_t *bin)
+{
+  *allocs = atomic_load(&p->c_allocs);
+  *frees = atomic_load(&p->c_frees);
+  *bout = atomic_load(&p->c_bytes_out);
+  *bin = atomic_load(&p->c_bytes_in);
+  pthread_mutex_lock(&p->tc_lock);
+  for (struct mmb__tcache *tc = p->tcs; tc; tc = tc->lnext) {
+    *allocs += MMB__LD(tc->allocs);
+    *frees += MMB__LD(tc->frees);
+    *bout += MMB__LD(tc->bytes_out);
+    *bin += MMB__LD(tc->bytes_in);
+  }
+  pthread_mutex_unlock(&p->tc_lock);
+}
+
+uint64_t mmb__pool_destroy(struct mmb__pool *p)
+{
+  uint64_t allocs, frees, bout, bin;
+  pthread_mutex_lock(&reg_lock);
+  sum_counters(p, &allocs, &frees, &bout, &bin);
+  if (p->rprev)
+    p->rprev->rnext = p->rnext;
+  else
+    registry = p->rnext;
+  if (p->rnext)
+    p->rnext->rprev = p->rprev;
+  pthread_mutex_lock(&p->tc_lock);
+  for (struct mmb__tcache *tc = p->tcs; tc; tc = tc->lnext)
+    tc->pool = NULL; /* its thread frees it */
+  p->tcs = NULL;
+  pthread_mutex_unlock(&p->tc_lock);
+  pthread_mutex_unlock(&reg_lock);
+
+  struct mmb__region *r = p->regions;
+  while (r) {
+    struct mmb__region *next = r->next;
+    region_release(p, r, false);
+    if (r->kind == MMB__REGION_SEG) {
+      seg_free_meta((struct mmb__seg *)r);
+    } else {
+      struct mmb__arena *a = (struct mmb__arena *)r;
+      struct lblock *b = atomic_load(&a->starts[0]);
+      while (b) {
+        struct lblock *bn = b->anext;
+        free(b);
+        b = bn;
+      }
+      free(a->starts);
+      free(a);
+    }
+    r = next;
+  }
+  for (int i = 0; i < MMB__NSMALL; i++)
+    pthread_mutex_destroy(&p->cls[i].lock);
+  pthread_mutex_destroy(&p->large_lock);
+  pthread_mutex_destroy(&p->region_lock);
+  pthread_mutex_destroy(&p->tc_lock);
+  free(p);
+  return allocs > frees ? allocs - frees : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocate / free */
+
+/* Pick the class of a request; false if it cannot be served. */
+static mmb_status pick_class(struct mmb__pool *p, size_t size, size_t align, unsigned *cls)
+{
+  mmb_status st = MMB_OK;
+  if (p->slots) {
+    MMB_CHECK(POOL, size <= p->slot_bsize, st, MMB_INVALID_ARG,
+              "slot pool %s: %zu bytes asked, slots hold %zu", p->iface->name, size,
+              p->slot_bsize);
+    MMB_CHECK(POOL, p->slot_bsize % align == 0 && align <= 4096, st, MMB_INVALID_ARG,
+              "slot pool %s: slot size %zu cannot honour alignment %zu", p->iface->name,
+              p->slot_bsize, align);
+    *cls = 0;
+    goto cleanup;
+  }
+  MMB_CHECK(POOL, size <= MMB__MAX_SIZE, st, MMB_INVALID_ARG, "%zu bytes is too large", size);
+  size_t s = size < align ? align : size;
+  if (align <= MMB__SMALL_ALIGN_MAX && s <= MMB__SMALL_MAX) {
+    unsigned c = mmb__size_class(s);
+    while (c < MMB__NSMALL && mmb__class_size(c) % align != 0)
+      c++;
+    if (c < MMB__NSMALL) {
+      *cls = c;
+      goto cleanup;
+    }
+  }
+  *cls = mmb__size_class(s > MMB__SMALL_MAX ? s : MMB__SMALL_MAX + 1);
+cleanup:
+  return st;
+}
+
+static inline void mark_alloc(struct mmb__pool *p, unsigned c, struct tc_ent *e)
+{
+  if (p->slots || c < MMB__NSMALL) {
+    struct mmb__seg *s = e->meta;
+    size_t idx = (size_t)((char *)e->p - s->r.base) / s->bsize;
+    atomic_store_explicit(&s->state[idx], ST_ALLOC, memory_order_release);
+  } else {
+    struct lblock *b = e->meta;
+    atomic_store_explicit(&b->state, ST_ALLOC, memory_order_release);
+  }
+}
+
+mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr)
+{
+  mmb_status st = MMB_OK;
+  unsigned c;
+  MMB_PROPAGATE(POOL, st, pick_class(p, size, align, &c), "pool %s: allocation of %zu bytes",
+                 p->iface->name, size);
+  size_t cs = p->slots ? p->slot_bsize : mmb__class_size(c);
+  bool large = !p->slots && c >= MMB__NSMALL;
+  if (p->use_tcache && (!large || align <= MMB__QUANTUM)) {
+    struct mmb__tcache *tc = tc_get(p);
+    if (tc != NULL) {
+      struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
+      if (bin->n == 0) {
+        uint32_t want = large ? 1 : (bin->cap + 1) / 2, got = 0;
+        st = central_take(p, c, align, bin->e, want, &got);
+        if (st != MMB_OK)
+          goto cleanup;
+        bin->n = got;
+        if (large)
+          tc->large_bytes += cs;
+      }
+      struct tc_ent *e = &bin->e[--bin->n];
+      if (large)
+        tc->large_bytes -= cs;
+      mark_alloc(p, c, e);
+      mmb__own_add(&tc->allocs, 1);
+      mmb__own_add(&tc->bytes_out, cs);
+      *ptr = e->p;
+      goto cleanup;
+    }
+  }
+  {
+    struct tc_ent e;
+    uint32_t got = 0;
+    MMB_PROPAGATE(POOL, st, central_take(p, c, align, &e, 1, &got), "pool %s: %zu bytes",
+                   p->iface->name, size);
+    mark_alloc(p, c, &e);
+    atomic_fetch_add(&p->c_allocs, 1);
+    atomic_fetch_add(&p->c_bytes_out, cs);
+    *ptr = e.p;
+  }
+cleanup:
+  return st;
+}
+
+/* Validate a pointer of region r: its class, metadata and the state byte.
+ * Returns false for an interior pointer or a block that is not allocated. */
+static bool resolve(struct mmb__pool *p, const void *ptr, struct mmb__region *r, unsigned *c,
+                    size_t *cs, void **meta, _Atomic unsigned char **state)
+{
+  size_t off = (size_t)((const char *)ptr - r->base);
+  if (off >= r->size)
+    return false;
+  if (r->kind == MMB__REGION_SEG) {
+    struct mmb__seg *s = (struct mmb__seg *)r;
+    if (off % s->bsize != 0 || off / s->bsize >= s->nblocks)
+      return false;
+    *c = s->cls;
+    *cs = s->bsize;
+    *meta = s;
+    *state = &s->state[off / s->bsize];
+    return true;
+  }
+  struct mmb__arena *a = (struct mmb__arena *)r;
+  if (off & (MMB__QUANTUM - 1))
+    return false;
+  struct lblock *b = atomic_load_explicit(&a->starts[off >> MMB__QSHIFT], memory_order_acquire);
+  if (b == NULL)
+    return false;
+  *c = b->cls;
+  *cs = b->nq << MMB__QSHIFT;
+  *meta = b;
+  *state = &b->state;
+  (void)p;
+  return true;
+}
+
+mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r)
+{
+  mmb_status st = MMB_OK;
+  unsigned c = 0;
+  size_t cs = 0;
+  void *meta = NULL;
+  _Atomic unsigned char *state = NULL;
+  bool ok = resolve(p, ptr, r, &c, &cs, &meta, &state) &&
+            atomic_exchange_explicit(state, ST_FREE, memory_order_acq_rel) == ST_ALLOC;
+  if (!ok) {
+    atomic_fetch_add(&p->invalid, 1);
+    st = MMB_INVALID_FREE;
+    MMB_LOG_ERR(POOL, "pool %s: free of %p refused: double free or not the start of an allocation",
+                p->iface->name, ptr);
+    goto cleanup;
+  }
+  bool large = !p->slots && c >= MMB__NSMALL;
+  if (p->use_tcache) {
+    struct mmb__tcache *tc = tc_get(p);
+    if (tc != NULL && (!large || tc->large_bytes + cs <= mmb__g.opt.tcache_bytes)) {
+      struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
+      if (bin->n == bin->cap) {
+        uint32_t half = bin->cap / 2 ? bin->cap / 2 : 1;
+        central_give(p, c, bin->e, half);
+        memmove(bin->e, bin->e + half, (bin->n - half) * sizeof *bin->e);
+        bin->n -= half;
+        if (large)
+          tc->large_bytes -= half * cs;
+      }
+      bin->e[bin->n].p = ptr;
+      bin->e[bin->n].meta = meta;
+      bin->n++;
+      if (large)
+        tc->large_bytes += cs;
+      mmb__own_add(&tc->frees, 1);
+      mmb__own_add(&tc->bytes_in, cs);
+      goto cleanup;
+    }
+  }
+  {
+    struct tc_ent e = {ptr, meta};
+    central_give(p, c, &e, 1);
+    atomic_fetch_add(&p->c_frees, 1);
+    atomic_fetch_add(&p->c_bytes_in, cs);
+  }
+cleanup:
+  return st;
+}
+
+size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__region *r)
+{
+  unsigned c;
+  size_t cs = 0;
+  void *meta;
+  _Atomic unsigned char *state;
+  if (!resolve(p, ptr, r, &c, &cs, &meta, &state) ||
+      atomic_load_explicit(state, memory_order_acquire) != ST_ALLOC)
+    return 0;
+  return cs;
+}
+
+void mmb__pool_get_stats(struct mmb__pool *p, mmb_stats *st)
+{
+  uint64_t allocs, frees, bout, bin, largest = 0;
+  sum_counters(p, &allocs, &frees, &bout, &bin);
+  memset(st, 0, sizeof *st);
+  st->bytes_in_use = bout > bin ? bout - bin : 0;
+  st->bytes_in_use_hwm = atomic_load(&p->central_hwm);
+  if (st->bytes_in_use_hwm < st->bytes_in_use)
+    st->bytes_in_use_hwm = st->bytes_in_use;
+  st->bytes_reserved = atomic_load(&p->reserved);
+  st->bytes_reserved_hwm = atomic_load(&p->reserved_hwm);
+  st->live_allocs = allocs > frees ? allocs - frees : 0;
+  st->total_allocs = allocs;
+  st->misses = atomic_load(&p->misses);
+  st->hits = allocs > st->misses ? allocs - st->misses : 0;
+  st->invalid_frees = atomic_load(&p->invalid);
+  st->returned_bytes = atomic_load(&p->returned);
+  for (int i = 0; i < (p->slots ? 1 : MMB__NSMALL); i++) {
+    pthread_mutex_lock(&p->cls[i].lock);
+    if (p->cls[i].partial) {
+      size_t cs = p->slots ? p->slot_bsize : mmb__class_size((unsigned)i);
+      if (cs > largest)
+        largest = cs;
+    }
+    pthread_mutex_unlock(&p->cls[i].lock);
+  }
+  pthread_mutex_lock(&p->large_lock);
+  for (struct lblock *b = p->free_list; b; b = b->fnext)
+    if ((b->nq << MMB__QSHIFT) > largest)
+      largest = b->nq << MMB__QSHIFT;
+  pthread_mutex_unlock(&p->large_lock);
+  st->largest_free = largest;
+}
+
+mmbMemInterface *mmb__pool_iface(const struct mmb__pool *p)
+{
+  return p ? p->iface : NULL;
+}
