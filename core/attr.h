@@ -97,12 +97,12 @@ mstro_status mstro__attr_dict_get_def(const mstro__attr_dict *d,
                                       const struct mstro__attr_def *def,
                                       enum mstro_cdo_attr_value_type *type, const void **valptr);
 
-/** Raw access for the evaluator: the stored value of `def` (set or default)
- * in canonical form (the union, not the user's pointer), or NULL if none.
- * *count receives the element count for arrays (1 otherwise). */
-const mstro__attr_value *mstro__attr_dict_value(const mstro__attr_dict *d,
-                                                const struct mstro__attr_def *def,
-                                                size_t *count);
+/** Raw access for the evaluator: load the value of `def` (set or default)
+ * into *out in canonical form (a shallow copy: strings, blobs and arrays
+ * still point into the dictionary) and *count (element count for arrays, 1
+ * otherwise; may be NULL). @return true if there is a value. */
+bool mstro__attr_dict_value_load(const mstro__attr_dict *d, const struct mstro__attr_def *def,
+                                 mstro__attr_value *out, size_t *count);
 
 /** Whether `key` has an explicitly set value (defaults do not count). */
 bool mstro__attr_dict_is_set(const mstro__attr_dict *d, const struct mstro__attr_def *def);

@@ -133,6 +133,10 @@ const struct mstro__attr_def *mstro__schema_attr_by_id(uint32_t id);
 /** Name of a value type ("int64", "cstring", ...); never NULL. */
 const char *mstro__attr_type_name(enum mstro_cdo_attr_value_type t);
 
+/** Text of the last schema loading error of the calling thread ("" if
+ * none): "FILE:LINE: what". For tests and tools. */
+const char *mstro__schema_last_error(void);
+
 /** Whether MSTRO_DROP_UNKNOWN_ATTRIBUTES asks to drop unknown keys (read now). */
 bool mstro__schemas_drop_unknown(void);
 
