@@ -243,8 +243,8 @@ MTR_API mtr_status mtr_store_close(mtr_store *store);
  * escape what their namespace forbids, so "../x" is a plain key). */
 MTR_API mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, size_t len);
 /** Reads the value of `key` into `buf` (capacity `cap`), sets `*len`.
- * #MTR_NOT_FOUND if absent, #MTR_TRUNCATED (nothing copied, `*len` = size) if
- * the value is larger than `cap`. */
+ * #MTR_NOT_FOUND if absent, #MTR_TRUNCATED (`*len` = the value's size, the
+ * content of `buf` unspecified) if the value is larger than `cap`. */
 MTR_API mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t cap,
                                  size_t *len);
 /** Size of the value of `key`; #MTR_NOT_FOUND if absent. */
