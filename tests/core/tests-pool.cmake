@@ -1,0 +1,10 @@
+# Tests of the pool area of the core (CDO lifecycle, pool, events, groups,
+# telemetry). Public-API tests link maestro::maestro; white-box tests link
+# the static maestro_internal (never both).
+set(_mstro_pool_env "MSTRO_SCHEMA_PATH=${CMAKE_CURRENT_SOURCE_DIR}"
+  "MSTRO_SCHEMA_LIST=conformance-schema.yaml")
+mstro_add_test(test_conformance SOURCES test_conformance.c LIBS maestro::maestro
+  TIMEOUT 60 LABELS core ENV ${_mstro_pool_env})
+mstro_add_test(test_pool_dir SOURCES test_pool_dir.c LIBS maestro_internal TIMEOUT 60 LABELS core)
+mstro_add_test(test_cdo_state SOURCES test_cdo_state.c LIBS maestro_internal TIMEOUT 60
+  LABELS core)
