@@ -94,25 +94,8 @@ AVX2 static inline void st_ps(char *p, __m256 v, int nt)
     _mm256_storeu_ps((float *)p, v);
 }
 
-/* 4x4 of 8-byte elements: d[c][r] = s[r][c]. */
-AVX2 static inline void tr4x4_64(const char *s, int64_t lds, char *d, int64_t ldd, int nt)
-{
-  __m256d r0 = _mm256_loadu_pd((const double *)s);
-  __m256d r1 = _mm256_loadu_pd((const double *)(s + lds));
-  __m256d r2 = _mm256_loadu_pd((const double *)(s + 2 * lds));
-  __m256d r3 = _mm256_loadu_pd((const double *)(s + 3 * lds));
-  __m256d t0 = _mm256_unpacklo_pd(r0, r1);
-  __m256d t1 = _mm256_unpackhi_pd(r0, r1);
-  __m256d t2 = _mm256_unpacklo_pd(r2, r3);
-  __m256d t3 = _mm256_unpackhi_pd(r2, r3);
-  st_pd(d, _mm256_permute2f128_pd(t0, t2, 0x20), nt);
-  st_pd(d + ldd, _mm256_permute2f128_pd(t1, t3, 0x20), nt);
-  st_pd(d + 2 * ldd, _mm256_permute2f128_pd(t0, t2, 0x31), nt);
-  st_pd(d + 3 * ldd, _mm256_permute2f128_pd(t1, t3, 0x31), nt);
-}
-
-/* 8x8 of 4-byte elements. */
-AVX2 static inline void tr8x8_32(const char *s, int64_t lds, char *d, int64_t ldd, int nt)
+/* 8x8 of 4-byte elements into registers: o[c] = column c of the tile. */
+AVX2 static inline void tr8x8_32_regs(const char *s, int64_t lds, __m256 o[8])
 {
   __m256 r0 = _mm256_loadu_ps((const float *)s);
   __m256 r1 = _mm256_loadu_ps((const float *)(s + lds));
@@ -134,22 +117,87 @@ AVX2 static inline void tr8x8_32(const char *s, int64_t lds, char *d, int64_t ld
   __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
   __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
   __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  st_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20), nt);
-  st_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20), nt);
-  st_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20), nt);
-  st_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20), nt);
-  st_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31), nt);
-  st_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31), nt);
-  st_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31), nt);
-  st_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31), nt);
+  o[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  o[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  o[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  o[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  o[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  o[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  o[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  o[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/* Row block height / column block width of the AVX2 kernels (elements). */
-#define AVX_RB 64
-#define AVX_CB 64
+/* 16 source rows x 8 columns -> 8 destination rows of 64 bytes, each line
+ * written back to back (write-combining buffers are few). */
+AVX2 static inline void tr16x8_32(const char *s, int64_t lds, char *d, int64_t ldd, int nt)
+{
+  __m256 a[8], b[8];
+  tr8x8_32_regs(s, lds, a);
+  tr8x8_32_regs(s + 8 * lds, lds, b);
+  for (int i = 0; i < 8; i++) {
+    st_ps(d + i * ldd, a[i], nt);
+    st_ps(d + i * ldd + 32, b[i], nt);
+  }
+}
 
-/* 8-byte transpose: 8x8 tiles (four 4x4), each dst row receives 64
- * contiguous bytes per tile, a whole cache line when aligned. */
+/* 8 source rows x 4 columns of 8-byte elements -> 4 destination lines. */
+AVX2 static inline void tr8x4_64(const char *s, int64_t lds, char *d, int64_t ldd, int nt)
+{
+  __m256d o[8];
+  for (int h = 0; h < 2; h++) {
+    const char *q = s + 4 * h * lds;
+    __m256d r0 = _mm256_loadu_pd((const double *)q);
+    __m256d r1 = _mm256_loadu_pd((const double *)(q + lds));
+    __m256d r2 = _mm256_loadu_pd((const double *)(q + 2 * lds));
+    __m256d r3 = _mm256_loadu_pd((const double *)(q + 3 * lds));
+    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    o[h + 0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    o[h + 2] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    o[h + 4] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    o[h + 6] = _mm256_permute2f128_pd(t1, t3, 0x31);
+  }
+  for (int i = 0; i < 4; i++) {
+    st_pd(d + i * ldd, o[2 * i], nt);
+    st_pd(d + i * ldd + 32, o[2 * i + 1], nt);
+  }
+}
+
+/* Macro tile of the AVX2 kernels: AVX_RB source rows x AVX_CB source columns
+ * (elements; AVX_RB a multiple of 16). Measured on a Xeon (SPR) VM: wide
+ * tiles let each of the AVX_RB source rows stream through whole pages (the
+ * L2 streamer follows them), while each destination row receives 4 whole
+ * lines per tile; 32 x 512 was the best of 8..128 x 32..1024. */
+#ifndef AVX_RB
+#define AVX_RB 32
+#endif
+#ifndef AVX_CB
+#define AVX_CB 512
+#endif
+#ifndef LYT__PF_LOCALITY
+#define LYT__PF_LOCALITY 2 /* prefetcht1: into L2, the L1 sets alias for power-of-2 strides */
+#endif
+
+/* Prefetch the nrows source lines of the block that follows (r, c) in the
+ * traversal: the next column strip of the same rows, or the first strip of
+ * the next row block. */
+static inline void prefetch_next(const char *src, int64_t lds, int64_t r, int64_t c, int64_t bw,
+                                 int64_t cm, int64_t c0, int64_t R, int nrows, size_t e)
+{
+  int64_t pr = r, pc = c + bw;
+  if (pc >= cm) {
+    pr = r + AVX_RB;
+    pc = c0;
+    if (pr + nrows > R)
+      return;
+  }
+  const char *p = src + pr * lds + pc * (int64_t)e;
+  for (int i = 0; i < nrows; i++)
+    __builtin_prefetch(p + i * lds, 0, LYT__PF_LOCALITY);
+}
+
+/* 8-byte transpose: 8x8 blocks (four 4x4); each source row gives one whole
+ * 64-byte line and each destination row receives one whole line per block. */
 AVX2 static void tr_u64_avx2(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R,
                              int64_t C, int nt)
 {
@@ -162,10 +210,9 @@ AVX2 static void tr_u64_avx2(const char *src, int64_t lds, char *dst, int64_t ld
         for (int64_t r = r0; r < rm; r += 8) {
           const char *s = src + r * lds + c * 8;
           char *d = dst + c * ldd + r * 8;
-          tr4x4_64(s, lds, d, ldd, nt);
-          tr4x4_64(s + 4 * lds, lds, d + 32, ldd, nt);
-          tr4x4_64(s + 32, lds, d + 4 * ldd, ldd, nt);
-          tr4x4_64(s + 4 * lds + 32, lds, d + 4 * ldd + 32, ldd, nt);
+          prefetch_next(src, lds, r, c, 8, cm, c0, R8, 8, 8);
+          tr8x4_64(s, lds, d, ldd, nt);
+          tr8x4_64(s + 32, lds, d + 4 * ldd, ldd, nt);
         }
       }
     }
@@ -177,29 +224,30 @@ AVX2 static void tr_u64_avx2(const char *src, int64_t lds, char *dst, int64_t ld
     tr_u64(src + C8 * 8, lds, dst + C8 * ldd, ldd, R8, C - C8);
 }
 
+/* 4-byte transpose: 16x16 blocks (four 8x8), whole lines on both sides. */
 AVX2 static void tr_u32_avx2(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R,
                              int64_t C, int nt)
 {
-  /* 16 rows per step so each dst row gets a whole 64-byte line */
-  const int64_t R16 = R & ~(int64_t)15, C8 = C & ~(int64_t)7;
-  for (int64_t c0 = 0; c0 < C8; c0 += AVX_CB) {
-    const int64_t cm = imin(C8, c0 + AVX_CB);
+  const int64_t R16 = R & ~(int64_t)15, C16 = C & ~(int64_t)15;
+  for (int64_t c0 = 0; c0 < C16; c0 += AVX_CB) {
+    const int64_t cm = imin(C16, c0 + AVX_CB);
     for (int64_t r0 = 0; r0 < R16; r0 += AVX_RB) {
       const int64_t rm = imin(R16, r0 + AVX_RB);
-      for (int64_t c = c0; c < cm; c += 8) {
+      for (int64_t c = c0; c < cm; c += 16) {
         for (int64_t r = r0; r < rm; r += 16) {
           const char *s = src + r * lds + c * 4;
           char *d = dst + c * ldd + r * 4;
-          tr8x8_32(s, lds, d, ldd, nt);
-          tr8x8_32(s + 8 * lds, lds, d + 32, ldd, nt);
+          prefetch_next(src, lds, r, c, 16, cm, c0, R16, 16, 4);
+          tr16x8_32(s, lds, d, ldd, nt);
+          tr16x8_32(s + 32, lds, d + 8 * ldd, ldd, nt);
         }
       }
     }
   }
   if (R16 < R)
     tr_u32(src + R16 * lds, lds, dst + R16 * 4, ldd, R - R16, C);
-  if (C8 < C)
-    tr_u32(src + C8 * 4, lds, dst + C8 * ldd, ldd, R16, C - C8);
+  if (C16 < C)
+    tr_u32(src + C16 * 4, lds, dst + C16 * ldd, ldd, R16, C - C16);
 }
 
 AVX2 static void copy_stream_avx2(char *dst, const char *src, size_t n)
@@ -267,7 +315,7 @@ void lyt__transpose2d(size_t e, const char *src, int64_t lds, char *dst, int64_t
       tr_u64_avx2(src, lds, dst, ldd, R, C, nt);
       return;
     }
-    if (e == 4 && R >= 16 && C >= 8) {
+    if (e == 4 && R >= 16 && C >= 16) {
       tr_u32_avx2(src, lds, dst, ldd, R, C, nt);
       return;
     }
@@ -315,6 +363,8 @@ void lyt__copy1d(size_t e, const char *src, int64_t ss, char *dst, int64_t ds, i
 void lyt__copy_contig(char *dst, const char *src, size_t n, int stream)
 {
 #ifdef LYT__X86
+  /* short unaligned runs would leave partial lines in the write-combining
+   * buffers (measured: much slower than cached stores) */
   if (stream && n >= 4096 && get_simd() >= 1) {
     copy_stream_avx2(dst, src, n);
     return;

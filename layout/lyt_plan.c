@@ -28,6 +28,11 @@ struct lyt_plan_ {
   int64_t *pair_of;   /* nsrc * ndst: index in pairs or -1 */
   int64_t *dst_local_bytes;
   uint64_t total_bytes, remote_bytes;
+  /* transfer buffers of the in-memory executor, kept for the next run (the
+   * pages are then already mapped, as a transport's registered buffers
+   * would be); guarded by cache_lock */
+  pthread_mutex_t cache_lock;
+  char **cache;
 };
 
 typedef struct {
@@ -232,6 +237,11 @@ void lyt_plan_destroy(lyt_plan *p)
   free(p->pair_of);
   free(p->map);
   free(p->dst_local_bytes);
+  if (p->cache)
+    for (size_t i = 0; i < p->npairs; i++)
+      free(p->cache[i]);
+  free(p->cache);
+  pthread_mutex_destroy(&p->cache_lock);
   free(p);
 }
 
@@ -258,6 +268,7 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   const size_t rec = REC(nd);
   p = calloc(1, sizeof *p);
   LYT_CHECK(PLAN, p != NULL, st, LYT_NOMEM, "out of memory");
+  pthread_mutex_init(&p->cache_lock, NULL);
   p->e = src->elem_size;
   p->ndims = nd;
   p->nsrc = N;
@@ -628,6 +639,7 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
   char **bufs = NULL;
   exec_arg *args = NULL;
   pthread_t *tid = NULL;
+  int locked = 0;
   LYT_CHECK(PLAN, p && src_bufs && dst_bufs, st, LYT_INVALID_ARG, "NULL argument");
   if (opts)
     o = *opts;
@@ -641,11 +653,19 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
   if (nt > p->nproc)
     nt = p->nproc;
   if (o.mode == LYT_EXEC_PACKED) {
-    bufs = calloc(p->npairs ? p->npairs : 1, sizeof *bufs);
+    struct lyt_plan_ *mp = (struct lyt_plan_ *)p; /* only the cache is mutable */
+    if (pthread_mutex_trylock(&mp->cache_lock) == 0) {
+      locked = 1;
+      if (!mp->cache)
+        mp->cache = calloc(p->npairs ? p->npairs : 1, sizeof *mp->cache);
+      bufs = mp->cache;
+    } else {
+      bufs = calloc(p->npairs ? p->npairs : 1, sizeof *bufs); /* concurrent run: own buffers */
+    }
     LYT_CHECK(PLAN, bufs != NULL, st, LYT_NOMEM, "out of memory");
     for (size_t i = 0; i < p->npairs; i++) {
       const pair_t *q = &p->pairs[i];
-      if (q->src == p->map[q->dst])
+      if (q->src == p->map[q->dst] || bufs[i])
         continue;
       void *b = NULL;
       LYT_CHECK(PLAN, posix_memalign(&b, 64, q->bytes ? q->bytes : 1) == 0, st, LYT_NOMEM,
@@ -664,10 +684,13 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
     run_phase(args, tid, nt, PH_PACK); /* the "transport" is shared memory */
   run_phase(args, tid, nt, PH_RECV);
 cleanup:
-  if (bufs)
+  if (locked)
+    pthread_mutex_unlock(&((struct lyt_plan_ *)p)->cache_lock);
+  else if (bufs) {
     for (size_t i = 0; i < p->npairs; i++)
       free(bufs[i]);
-  free(bufs);
+    free(bufs);
+  }
   free(args);
   free(tid);
   return st;
