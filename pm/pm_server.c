@@ -1,0 +1,627 @@
+/* The Pool Manager's server: membership over a control channel (see
+ * pm_server.h). */
+#include "pm_server.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "maestro/core.h"
+#include "mstro_log.h"
+#include "proto_codec.h"
+
+#define SEND_TIMEOUT_MS 2000
+/* A peer that was answered (REFUSE, BYE) is forgotten only after this delay,
+ * so that tearing its connection down cannot overtake the answer. */
+#define REMOVE_DELAY_NS      (2ull * 1000000000ull)
+#define PENDING_REMOVALS_MAX 64
+#define LOG_NAME_MAX         80
+
+struct member {
+  uint64_t appid;
+  uint64_t session;
+  mstro__pm_peer peer;
+  char *component_name;
+  int64_t component_index;
+  uint32_t pid;
+  char host[MSTRO__PROTO_HOST_MAX + 1];
+  uint64_t last_seen_ns;
+  unsigned bad;
+};
+
+struct pending_removal {
+  mstro__pm_peer peer;
+  uint64_t when_ns;
+};
+
+struct mstro__pm_server {
+  struct mstro__pm_config cfg;
+  char *workflow;
+  struct mstro__pm_chan *chan;
+  uint8_t secret[MSTRO__PROTO_SECRET_LEN];
+  char addr[MSTRO__PM_ADDR_MAX];
+  struct member *members;
+  size_t n_members, cap_members;
+  struct pending_removal pending[PENDING_REMOVALS_MAX];
+  size_t n_pending;
+  uint64_t next_appid;
+  uint64_t seq;
+  uint8_t *rxbuf;
+  uint64_t unknown_bad;
+  atomic_bool stop;
+  atomic_size_t live;
+  atomic_uint_fast64_t joined;
+  atomic_uint_fast64_t bad_total;
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Copies a peer-supplied string for a log line: printable ASCII only, cut. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+  size_t o = 0;
+  for (; s != NULL && *s != '\0' && o + 4 < len; s++)
+    buf[o++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+  if (s != NULL && *s != '\0') {
+    memcpy(buf + o, "...", 3);
+    o += 3;
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
+static mstro_status random_bytes(void *buf, size_t n)
+{
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = getrandom((char *)buf + got, n - got, 0);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      MSTRO_LOG_ERR(PM, "getrandom: %s", strerror(errno));
+      return MSTRO_FAIL;
+    }
+    got += (size_t)r;
+  }
+  return MSTRO_OK;
+}
+
+static bool secret_equal(const uint8_t *a, const uint8_t *b)
+{
+  uint8_t diff = 0;
+  for (size_t i = 0; i < MSTRO__PROTO_SECRET_LEN; i++)
+    diff |= (uint8_t)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+static void env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
+                     uint64_t in_reply_to)
+{
+  mstro__proto_envelope_init(env, ++srv->seq);
+  env->in_reply_to = in_reply_to;
+}
+
+static mstro_status send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
+                             const Mstro__Proto__Envelope *env)
+{
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  mstro_status st = mstro__proto_encode_alloc(env, &buf, &len);
+  if (st == MSTRO_OK) {
+    st = srv->chan->ops->send(srv->chan, peer, buf, len, SEND_TIMEOUT_MS);
+    if (st != MSTRO_OK)
+      MSTRO_LOG_WARN(PM, "could not send %s: %s", mstro__proto_msg_name(env->msg_case),
+                     mstro_status_description(st));
+  }
+  free(buf);
+  return st;
+}
+
+static void send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
+                        mstro_status status, const char *reason)
+{
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__Refuse r;
+  env_init(srv, &env, in_reply_to);
+  mstro__proto__refuse__init(&r);
+  r.status = (uint32_t)status;
+  r.reason = (char *)reason;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REFUSE;
+  env.refuse = &r;
+  send_env(srv, peer, &env);
+}
+
+static void remove_peer_later(struct mstro__pm_server *srv, mstro__pm_peer peer)
+{
+  if (peer == MSTRO__PM_PEER_UNKNOWN)
+    return;
+  if (srv->n_pending == PENDING_REMOVALS_MAX) {
+    srv->chan->ops->peer_remove(srv->chan, srv->pending[0].peer);
+    memmove(srv->pending, srv->pending + 1, (PENDING_REMOVALS_MAX - 1) * sizeof srv->pending[0]);
+    srv->n_pending--;
+  }
+  srv->pending[srv->n_pending++] = (struct pending_removal){peer, mstro_clock() + REMOVE_DELAY_NS};
+}
+
+static void remove_due_peers(struct mstro__pm_server *srv, bool all)
+{
+  uint64_t now = mstro_clock();
+  size_t keep = 0;
+  for (size_t i = 0; i < srv->n_pending; i++) {
+    if (all || srv->pending[i].when_ns <= now)
+      srv->chan->ops->peer_remove(srv->chan, srv->pending[i].peer);
+    else
+      srv->pending[keep++] = srv->pending[i];
+  }
+  srv->n_pending = keep;
+}
+
+static struct member *member_by_peer(struct mstro__pm_server *srv, mstro__pm_peer peer)
+{
+  for (size_t i = 0; i < srv->n_members; i++)
+    if (srv->members[i].peer == peer)
+      return &srv->members[i];
+  return NULL;
+}
+
+static struct member *member_by_appid(struct mstro__pm_server *srv, uint64_t appid)
+{
+  for (size_t i = 0; i < srv->n_members; i++)
+    if (srv->members[i].appid == appid)
+      return &srv->members[i];
+  return NULL;
+}
+
+/* Forget a member; its peer is removed after a delay. */
+static void member_remove(struct mstro__pm_server *srv, struct member *m)
+{
+  remove_peer_later(srv, m->peer);
+  free(m->component_name);
+  size_t i = (size_t)(m - srv->members);
+  srv->members[i] = srv->members[--srv->n_members];
+  atomic_store(&srv->live, srv->n_members);
+}
+
+static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
+                        const char *why, bool notify)
+{
+  char name[LOG_NAME_MAX];
+  MSTRO_LOG_WARN(PM, "dropping component '%s' index %lld (appid %llu): %s",
+                 printable(m->component_name, name, sizeof name), (long long)m->component_index,
+                 (unsigned long long)m->appid, why);
+  if (notify)
+    send_refuse(srv, m->peer, 0, why_status, why);
+  member_remove(srv, m);
+}
+
+/* One more malformed frame from `from`. */
+static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why)
+{
+  atomic_fetch_add(&srv->bad_total, 1);
+  struct member *m = from == MSTRO__PM_PEER_UNKNOWN ? NULL : member_by_peer(srv, from);
+  if (m == NULL) {
+    uint64_t n = ++srv->unknown_bad;
+    /* 1, 10, 100, ...: a flood from strangers must not flood the log. */
+    for (uint64_t p = 1; p <= n; p *= 10)
+      if (p == n) {
+        MSTRO_LOG_WARN(PM,
+                       "malformed control message from a sender that is not a member "
+                       "(%llu so far): %s",
+                       (unsigned long long)n, why);
+        break;
+      }
+    return;
+  }
+  char name[LOG_NAME_MAX];
+  m->bad++;
+  MSTRO_LOG_WARN(PM,
+                 "malformed control message %u of at most %u from component '%s' (appid "
+                 "%llu): %s",
+                 m->bad, srv->cfg.max_bad_msgs, printable(m->component_name, name, sizeof name),
+                 (unsigned long long)m->appid, why);
+  if (m->bad >= srv->cfg.max_bad_msgs)
+    member_drop(srv, m, MSTRO_INVMSG, "too many malformed control messages", true);
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
+                        const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__Join *j = env->join;
+  char name[LOG_NAME_MAX], host[LOG_NAME_MAX], wf[LOG_NAME_MAX];
+  char addr[MSTRO__PROTO_ADDR_MAX + 1];
+  memcpy(addr, j->endpoint_address.data, j->endpoint_address.len);
+  addr[j->endpoint_address.len] = '\0';
+  printable(j->component_name, name, sizeof name);
+  printable(j->hostname, host, sizeof host);
+
+  const char *reason = NULL;
+  mstro_status refusal = MSTRO_AUTH;
+  struct member *known = from == MSTRO__PM_PEER_UNKNOWN ? NULL : member_by_peer(srv, from);
+  if (strcmp(j->workflow_name, srv->workflow) != 0) {
+    reason = "wrong workflow name";
+  } else if (!secret_equal(j->workflow_secret.data, srv->secret)) {
+    reason = "wrong workflow secret";
+  } else if (known != NULL) {
+    reason = "this endpoint has already joined";
+    refusal = MSTRO_NOT_TWICE;
+  } else {
+    for (size_t i = 0; i < srv->n_members; i++)
+      if (srv->members[i].component_index == j->component_index &&
+          strcmp(srv->members[i].component_name, j->component_name) == 0) {
+        reason = "a component of this name and index is already a member";
+        refusal = MSTRO_NOT_TWICE;
+      }
+  }
+
+  if (reason != NULL) {
+    if (refusal == MSTRO_AUTH && strcmp(reason, "wrong workflow name") == 0)
+      MSTRO_LOG_WARN(PM,
+                     "refused JOIN of component '%s' index %lld (pid %u on '%s'): %s '%s' "
+                     "(this Pool Manager serves '%s')",
+                     name, (long long)j->component_index, j->pid, host, reason,
+                     printable(j->workflow_name, wf, sizeof wf), srv->workflow);
+    else
+      MSTRO_LOG_WARN(PM, "refused JOIN of component '%s' index %lld (pid %u on '%s'): %s", name,
+                     (long long)j->component_index, j->pid, host, reason);
+    mstro__pm_peer peer = known ? known->peer : MSTRO__PM_PEER_UNKNOWN;
+    if (peer == MSTRO__PM_PEER_UNKNOWN &&
+        srv->chan->ops->peer_insert(srv->chan, addr, &peer) != MSTRO_OK) {
+      MSTRO_LOG_WARN(PM, "cannot answer component '%s': its endpoint address is unusable", name);
+      return;
+    }
+    send_refuse(srv, peer, env->seq, refusal, reason);
+    if (known == NULL)
+      remove_peer_later(srv, peer);
+    return;
+  }
+
+  mstro__pm_peer peer = MSTRO__PM_PEER_UNKNOWN;
+  uint64_t session = 0;
+  if (srv->chan->ops->peer_insert(srv->chan, addr, &peer) != MSTRO_OK) {
+    MSTRO_LOG_WARN(PM,
+                   "cannot admit component '%s' index %lld: its endpoint address is "
+                   "unusable",
+                   name, (long long)j->component_index);
+    return;
+  }
+  while (session == 0)
+    if (random_bytes(&session, sizeof session) != MSTRO_OK) {
+      remove_peer_later(srv, peer);
+      return;
+    }
+  if (srv->n_members == srv->cap_members) {
+    size_t cap = srv->cap_members ? 2 * srv->cap_members : 16;
+    struct member *mm = realloc(srv->members, cap * sizeof *mm);
+    if (mm == NULL) {
+      send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
+      remove_peer_later(srv, peer);
+      return;
+    }
+    srv->members = mm;
+    srv->cap_members = cap;
+  }
+  char *cname = strdup(j->component_name);
+  if (cname == NULL) {
+    send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
+    remove_peer_later(srv, peer);
+    return;
+  }
+  struct member *m = &srv->members[srv->n_members];
+  memset(m, 0, sizeof *m);
+  m->appid = srv->next_appid++;
+  m->session = session;
+  m->peer = peer;
+  m->component_name = cname;
+  m->component_index = j->component_index;
+  m->pid = j->pid;
+  snprintf(m->host, sizeof m->host, "%s", j->hostname);
+  m->last_seen_ns = mstro_clock();
+
+  Mstro__Proto__Envelope out;
+  Mstro__Proto__Welcome w;
+  env_init(srv, &out, env->seq);
+  mstro__proto__welcome__init(&w);
+  w.appid = m->appid;
+  w.heartbeat_interval_ms = srv->cfg.heartbeat_ms;
+  w.session = session;
+  out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WELCOME;
+  out.welcome = &w;
+  if (send_env(srv, peer, &out) != MSTRO_OK) {
+    MSTRO_LOG_WARN(PM, "component '%s' index %lld could not be welcomed", name,
+                   (long long)j->component_index);
+    free(cname);
+    remove_peer_later(srv, peer);
+    return;
+  }
+  srv->n_members++;
+  atomic_store(&srv->live, srv->n_members);
+  atomic_fetch_add(&srv->joined, 1);
+  MSTRO_LOG_INFO(PM,
+                 "component '%s' index %lld (pid %u on '%s') joined workflow '%s' as appid "
+                 "%llu",
+                 name, (long long)j->component_index, j->pid, host, srv->workflow,
+                 (unsigned long long)m->appid);
+}
+
+static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
+                              const Mstro__Proto__Envelope *env)
+{
+  char name[LOG_NAME_MAX];
+  const char *kind = mstro__proto_msg_name(env->msg_case);
+  m->last_seen_ns = mstro_clock();
+  switch (env->msg_case) {
+  case MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT: {
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__Heartbeat h;
+    env_init(srv, &out, env->seq);
+    mstro__proto__heartbeat__init(&h);
+    h.timestamp_ns = mstro_clock();
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT;
+    out.heartbeat = &h;
+    send_env(srv, m->peer, &out);
+    return;
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_LEAVE: {
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__Bye b;
+    env_init(srv, &out, env->seq);
+    mstro__proto__bye__init(&b);
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_BYE;
+    out.bye = &b;
+    send_env(srv, m->peer, &out);
+    MSTRO_LOG_INFO(PM, "component '%s' index %lld (appid %llu) left",
+                   printable(m->component_name, name, sizeof name), (long long)m->component_index,
+                   (unsigned long long)m->appid);
+    member_remove(srv, m);
+    return;
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_DECLARE:
+  case MSTRO__PROTO__ENVELOPE__MSG_OFFER:
+  case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE:
+  case MSTRO__PROTO__ENVELOPE__MSG_RETRACT:
+  case MSTRO__PROTO__ENVELOPE__MSG_DEMAND:
+  case MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW:
+  case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE:
+  case MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE:
+  case MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE:
+  case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED:
+    MSTRO_LOG_WARN(PM,
+                   "%s from component '%s' (appid %llu) refused: the cross-process pool is "
+                   "not implemented in this Pool Manager yet",
+                   kind, printable(m->component_name, name, sizeof name),
+                   (unsigned long long)m->appid);
+    send_refuse(srv, m->peer, env->seq, MSTRO_UNIMPL,
+                "the cross-process pool is not implemented in this Pool Manager yet");
+    return;
+  case MSTRO__PROTO__ENVELOPE__MSG_REFUSE:
+    MSTRO_LOG_INFO(PM, "component '%s' (appid %llu) refused message %llu: %s (%s)",
+                   printable(m->component_name, name, sizeof name), (unsigned long long)m->appid,
+                   (unsigned long long)env->in_reply_to,
+                   mstro_status_description((mstro_status)env->refuse->status),
+                   env->refuse->reason);
+    return;
+  default: {
+    /* WELCOME, BYE, PM_LEAVE, DECLARE_ACK, WITHDRAW_ACK, TRANSFER_TICKET and
+     * EVENT only ever go from the PM to a component. */
+    char why[MSTRO__PROTO_WHY_MAX];
+    snprintf(why, sizeof why, "%s may only be sent by the Pool Manager", kind);
+    send_refuse(srv, m->peer, env->seq, MSTRO_INVMSG, why);
+    count_bad(srv, m->peer, why);
+    return;
+  }
+  }
+}
+
+static void handle_frame(struct mstro__pm_server *srv, mstro__pm_peer from, const uint8_t *buf,
+                         size_t len)
+{
+  char why[MSTRO__PROTO_WHY_MAX] = "";
+  Mstro__Proto__Envelope *env = NULL;
+  if (mstro__proto_decode(buf, len, &env, why, sizeof why) != MSTRO_OK) {
+    count_bad(srv, from, why);
+    return;
+  }
+  if (env->msg_case == MSTRO__PROTO__ENVELOPE__MSG_JOIN) {
+    handle_join(srv, from, env);
+  } else {
+    struct member *m = from != MSTRO__PM_PEER_UNKNOWN ? member_by_peer(srv, from)
+                                                      : member_by_appid(srv, env->sender_appid);
+    if (m == NULL) {
+      snprintf(why, sizeof why, "%s from a sender that is not a member (appid %llu)",
+               mstro__proto_msg_name(env->msg_case), (unsigned long long)env->sender_appid);
+      count_bad(srv, from, why);
+    } else if (env->sender_appid != m->appid || env->session != m->session) {
+      snprintf(why, sizeof why, "%s with a wrong appid or session",
+               mstro__proto_msg_name(env->msg_case));
+      count_bad(srv, m->peer, why);
+    } else {
+      handle_member_msg(srv, m, env);
+    }
+  }
+  mstro__proto_free(env);
+}
+
+static void check_heartbeats(struct mstro__pm_server *srv)
+{
+  uint64_t now = mstro_clock();
+  uint64_t limit = (uint64_t)srv->cfg.heartbeat_ms * srv->cfg.heartbeat_grace * 1000000ull;
+  for (size_t i = 0; i < srv->n_members;) {
+    struct member *m = &srv->members[i];
+    if (now - m->last_seen_ns > limit) {
+      char why[128];
+      snprintf(why, sizeof why, "silent for %llu ms: taken as crashed",
+               (unsigned long long)((now - m->last_seen_ns) / 1000000ull));
+      member_drop(srv, m, MSTRO_TIMEOUT, why, false);
+      continue; /* the last member moved into slot i */
+    }
+    i++;
+  }
+  remove_due_peers(srv, false);
+}
+
+/* ---- the server ----------------------------------------------------------- */
+
+mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
+                                     struct mstro__pm_chan *chan, struct mstro__pm_server **out)
+{
+  mstro_status st = MSTRO_OK;
+  struct mstro__pm_server *srv = NULL;
+  MSTRO_CHECK(PM, cfg != NULL && chan != NULL && out != NULL, st, MSTRO_INVARG,
+              "NULL configuration, channel or result");
+  MSTRO_CHECK(PM,
+              cfg->workflow_name != NULL && cfg->workflow_name[0] != '\0' &&
+                  strlen(cfg->workflow_name) <= MSTRO__PROTO_NAME_MAX,
+              st, MSTRO_INVARG, "the Pool Manager needs a workflow name of 1 to %u bytes",
+              MSTRO__PROTO_NAME_MAX);
+  srv = calloc(1, sizeof *srv);
+  MSTRO_CHECK(PM, srv != NULL, st, MSTRO_NOMEM, "cannot allocate the server");
+  srv->chan = chan;
+  srv->cfg = *cfg;
+  if (srv->cfg.heartbeat_ms == 0)
+    srv->cfg.heartbeat_ms = 1000;
+  if (srv->cfg.heartbeat_grace == 0)
+    srv->cfg.heartbeat_grace = 10;
+  if (srv->cfg.max_bad_msgs == 0)
+    srv->cfg.max_bad_msgs = 8;
+  srv->next_appid = 1;
+  srv->workflow = strdup(cfg->workflow_name);
+  srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
+  MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
+              "cannot allocate the server");
+  srv->cfg.workflow_name = srv->workflow;
+  MSTRO_CHECK_CALL(PM, st, random_bytes(srv->secret, sizeof srv->secret),
+                   "cannot draw the workflow secret");
+  MSTRO_CHECK_CALL(PM, st, chan->ops->addr(chan, srv->addr, sizeof srv->addr),
+                   "cannot read the channel's address");
+  *out = srv;
+  srv = NULL;
+  chan = NULL;
+cleanup:
+  if (srv != NULL) {
+    free(srv->workflow);
+    free(srv->rxbuf);
+    free(srv);
+  }
+  if (chan != NULL)
+    chan->ops->close(chan);
+  return st;
+}
+
+mstro_status mstro__pm_server_info(struct mstro__pm_server *srv, char **info)
+{
+  if (srv == NULL || info == NULL)
+    return MSTRO_INVARG;
+  struct mstro__proto_pm_info pi;
+  memset(&pi, 0, sizeof pi);
+  memcpy(pi.secret, srv->secret, sizeof pi.secret);
+  pi.n_addrs = 1;
+  snprintf(pi.addrs[0], sizeof pi.addrs[0], "%s", srv->addr);
+  return mstro__proto_info_format(&pi, info);
+}
+
+mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
+{
+  mstro__pm_peer from = MSTRO__PM_PEER_UNKNOWN;
+  size_t len = 0;
+  mstro_status st =
+      srv->chan->ops->recv(srv->chan, &from, srv->rxbuf, MSTRO__PROTO_FRAME_MAX, &len, timeout_ms);
+  if (st == MSTRO_OK) {
+    handle_frame(srv, from, srv->rxbuf, len);
+  } else if (st == MSTRO_INVMSG) {
+    char why[96];
+    snprintf(why, sizeof why, "a message of %zu bytes that is not a control frame", len);
+    count_bad(srv, from, why);
+  } else if (st != MSTRO_TIMEOUT) {
+    MSTRO_LOG_ERR(PM, "receiving on the control channel failed: %s", mstro_status_description(st));
+    check_heartbeats(srv);
+    return MSTRO_TRANSPORT;
+  }
+  check_heartbeats(srv);
+  return MSTRO_OK;
+}
+
+mstro_status mstro__pm_server_run(struct mstro__pm_server *srv,
+                                  const volatile sig_atomic_t *signal_flag)
+{
+  mstro_status st = MSTRO_OK;
+  unsigned failures = 0;
+  if (srv == NULL)
+    return MSTRO_INVARG;
+  while (!atomic_load(&srv->stop) && (signal_flag == NULL || *signal_flag == 0)) {
+    if (srv->cfg.exit_when_idle && atomic_load(&srv->joined) > 0 && atomic_load(&srv->live) == 0) {
+      MSTRO_LOG_INFO(PM, "every component has left: stopping");
+      break;
+    }
+    if (mstro__pm_server_step(srv, 100) == MSTRO_OK) {
+      failures = 0;
+    } else if (++failures >= 50) {
+      MSTRO_LOG_ERR(PM, "the control channel keeps failing: stopping");
+      st = MSTRO_TRANSPORT;
+      break;
+    }
+  }
+  mstro__pm_server_shutdown(srv, "the Pool Manager is stopping");
+  return st;
+}
+
+void mstro__pm_server_stop(struct mstro__pm_server *srv)
+{
+  if (srv != NULL)
+    atomic_store(&srv->stop, true);
+}
+
+size_t mstro__pm_server_member_count(struct mstro__pm_server *srv)
+{
+  return srv ? atomic_load(&srv->live) : 0;
+}
+
+uint64_t mstro__pm_server_joined(struct mstro__pm_server *srv)
+{
+  return srv ? atomic_load(&srv->joined) : 0;
+}
+
+uint64_t mstro__pm_server_bad_msgs(struct mstro__pm_server *srv)
+{
+  return srv ? atomic_load(&srv->bad_total) : 0;
+}
+
+mstro_status mstro__pm_server_shutdown(struct mstro__pm_server *srv, const char *reason)
+{
+  if (srv == NULL)
+    return MSTRO_INVARG;
+  if (srv->n_members > 0)
+    MSTRO_LOG_INFO(PM, "telling %zu component(s) that the Pool Manager leaves", srv->n_members);
+  while (srv->n_members > 0) {
+    struct member *m = &srv->members[srv->n_members - 1];
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__PMLeave l;
+    env_init(srv, &out, 0);
+    mstro__proto__pmleave__init(&l);
+    l.reason = (char *)(reason ? reason : "");
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_PM_LEAVE;
+    out.pm_leave = &l;
+    send_env(srv, m->peer, &out);
+    member_remove(srv, m);
+  }
+  return MSTRO_OK;
+}
+
+void mstro__pm_server_destroy(struct mstro__pm_server *srv)
+{
+  if (srv == NULL)
+    return;
+  for (size_t i = 0; i < srv->n_members; i++)
+    free(srv->members[i].component_name);
+  remove_due_peers(srv, true);
+  srv->chan->ops->close(srv->chan);
+  free(srv->members);
+  free(srv->workflow);
+  free(srv->rxbuf);
+  free(srv);
+}
