@@ -139,7 +139,7 @@ mmb_status mmb_array_create(mmbMemSpace *space, size_t elem_size, size_t ndims, 
   MMB_CHECK(ARRAY, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   if (space == NULL)
     space = mmb__g.dram;
-  MMB_PROPAGATE(ARRAY, st, mmb_space_interface(space, MMB_STRATEGY_POOL, &i), "array");
+  MMB_PROPAGATE(ARRAY, st, mmb__space_default_iface(space, &i), "array");
   st = mmb_array_create_iface(i, elem_size, ndims, dims, order, array);
 cleanup:
   return st;

@@ -149,6 +149,16 @@ cleanup:
   return st;
 }
 
+mmb_status mmb__space_default_iface(mmbMemSpace *s, mmbMemInterface **iface)
+{
+  uint64_t lim = atomic_load(&s->limit);
+  /* pool regions are 4 MiB units: a space limited below 64 MiB would be
+   * exhausted by a few of them, so it uses its system allocator */
+  return mmb_space_interface(s, lim && lim < ((uint64_t)64 << 20) ? MMB_STRATEGY_SYSTEM
+                                                                   : MMB_STRATEGY_POOL,
+                             iface);
+}
+
 mmbMemSpace *mmb_interface_space(const mmbMemInterface *iface)
 {
   return iface ? iface->space : NULL;
@@ -217,8 +227,7 @@ mmb_status mmb_alloc_in(const char *mem_layer, size_t size, void **ptr)
     s = mmb__g.dram;
   else
     MMB_PROPAGATE(POOL, st, mmb_space_find(mem_layer, &s), "mem-layer \"%s\"", mem_layer);
-  MMB_PROPAGATE(POOL, st, mmb_space_interface(s, MMB_STRATEGY_POOL, &i), "pool of %s",
-                 s->info.name);
+  MMB_PROPAGATE(POOL, st, mmb__space_default_iface(s, &i), "interface of %s", s->info.name);
   st = mmb_alloc(i, size, 0, ptr);
 cleanup:
   return st;

@@ -100,6 +100,8 @@ mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_ki
 void mmb__raw_free(mmbMemSpace *s, void *raw_base, size_t raw_size, size_t size,
                    mmb__raw_kind kind);
 bool mmb__space_is_host(const mmbMemSpace *s);
+/* The interface mmb_alloc_in() and mmb_array_create() use for a space. */
+mmb_status mmb__space_default_iface(mmbMemSpace *s, mmbMemInterface **iface);
 
 /* ---- discovery ---- */
 mmb_status mmb__topology_discover(void);

@@ -802,9 +802,9 @@ static mmb_status pick_class(struct mmb__pool *p, size_t size, size_t align, uns
 {
   mmb_status st = MMB_OK;
   if (p->slots) {
-    MMB_CHECK(POOL, size <= p->slot_bsize, st, MMB_INVALID_ARG,
+    MMB_CHECK(POOL, size <= p->cfg.slot_size, st, MMB_INVALID_ARG,
               "slot pool %s: %zu bytes asked, slots hold %zu", p->iface->name, size,
-              p->slot_bsize);
+              p->cfg.slot_size);
     MMB_CHECK(POOL, p->slot_bsize % align == 0 && align <= 4096, st, MMB_INVALID_ARG,
               "slot pool %s: slot size %zu cannot honour alignment %zu", p->iface->name,
               p->slot_bsize, align);

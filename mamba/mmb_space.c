@@ -321,6 +321,10 @@ uint64_t mmb__space_free_bytes(const mmbMemSpace *s)
     long long fr = 0;
     if (numa_node_size64(s->info.numa_node, &fr) > 0 && (uint64_t)fr < avail)
       avail = (uint64_t)fr;
+  } else if (mmb__space_is_host(s) && !s->has_provider && s->info.layer != MMB_LAYER_PINNED) {
+    long pages = sysconf(_SC_AVPHYS_PAGES), pg = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && pg > 0 && (uint64_t)pages * (uint64_t)pg < avail)
+      avail = (uint64_t)pages * (uint64_t)pg;
   }
   return avail;
 }

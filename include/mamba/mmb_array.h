@@ -42,7 +42,9 @@ typedef struct mmbArray mmbArray;
 typedef struct mmbTileIterator mmbTileIterator;
 
 /** Create an array whose memory libmamba allocates in `space` (NULL: DRAM)
- * through the space's pool interface. Memory is not initialized.
+ * through the interface mmb_alloc_in() would use (the space's pool, or its
+ * system allocator for a space limited below 64 MiB), aligned to 64 bytes.
+ * Memory is not initialized.
  * @return MMB_OK; MMB_INVALID_ARG (elem_size 0, ndims 0 or > MMB_MAX_DIMS,
  *         a zero dimension, size overflow); MMB_OUT_OF_MEMORY; MMB_LIMIT; MMB_UNINIT. */
 MMB_API mmb_status mmb_array_create(mmbMemSpace *space, size_t elem_size, size_t ndims,

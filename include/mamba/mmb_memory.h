@@ -230,7 +230,9 @@ MMB_API mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignme
 MMB_API mmb_status mmb_free_in(mmbMemInterface *iface, void *ptr);
 
 /** Convenience: allocate in the space named by a mem-layer string (NULL or ""
- * for DRAM) through that space's pool interface. */
+ * for DRAM) through that space's pool interface (its system interface when the
+ * space has a limit below 64 MiB, which pool regions of 4 MiB would exhaust).
+ * @return as mmb_alloc(), plus MMB_NOT_FOUND / MMB_INVALID_ARG of mmb_space_find(). */
 MMB_API mmb_status mmb_alloc_in(const char *mem_layer, size_t size, void **ptr);
 
 /** Free any pointer handed out by any interface of libmamba (looked up by
