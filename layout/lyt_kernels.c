@@ -23,10 +23,8 @@ typedef uint32_t u32u __attribute__((aligned(1), may_alias));
 typedef uint64_t u64u __attribute__((aligned(1), may_alias));
 typedef struct {
   uint64_t lo, hi;
-} __attribute__((aligned(1), may_alias)) u128u;
+} __attribute__((packed, may_alias)) u128u; /* packed: alignment 1 */
 
-/* Macro tile (elements per side) of the portable kernels: ~16-32 KiB per tile. */
-#define TB(e) ((e) <= 2 ? 128 : (e) <= 8 ? 64 : 32)
 
 static inline int64_t imin(int64_t a, int64_t b)
 {
@@ -35,29 +33,67 @@ static inline int64_t imin(int64_t a, int64_t b)
 
 /* ---------------------------------------------------------------- portable */
 
-#define DEF_TRANSPOSE(NAME, T)                                                                 \
+/* Element loop for the ragged edges of a tile. */
+#define DEF_TRANSPOSE_EDGE(NAME, T)                                                            \
+  static inline void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t r0,     \
+                          int64_t rm, int64_t c0, int64_t cm)                                  \
+  {                                                                                            \
+    for (int64_t c = c0; c < cm; c++) {                                                        \
+      T *restrict d = (T *)(dst + c * ldd);                                                    \
+      const char *restrict s = src + c * (int64_t)sizeof(T);                                   \
+      for (int64_t r = r0; r < rm; r++)                                                        \
+        d[r] = *(const T *)(s + r * lds);                                                      \
+    }                                                                                          \
+  }
+
+/* N x N register tile: N row loads, an in-register transpose, N row stores.
+ * With fixed N, GCC's vectorizer turns this into whole-row vector loads,
+ * unpack shuffles and vector stores (-fopt-info-vec: "loop vectorized"). */
+#define DEF_TILE(NAME, T, N)                                                                   \
+  static inline void NAME(const char *restrict s, int64_t lds, char *restrict d, int64_t ldd)  \
+  {                                                                                            \
+    T a[N][N], b[N][N];                                                                        \
+    for (int i = 0; i < N; i++)                                                                \
+      memcpy(a[i], s + i * lds, sizeof a[i]);                                                  \
+    for (int j = 0; j < N; j++)                                                                \
+      for (int i = 0; i < N; i++)                                                              \
+        b[j][i] = a[i][j];                                                                     \
+    for (int j = 0; j < N; j++)                                                                \
+      memcpy(d + j * ldd, b[j], sizeof b[j]);                                                  \
+  }
+
+/* Cache-blocked transpose: PORT_RB x PORT_CB macro tiles (source rows x
+ * columns, as for the AVX2 kernels below) of N x N register tiles. */
+#ifndef PORT_RB
+#define PORT_RB 32
+#endif
+#ifndef PORT_CB
+#define PORT_CB 512
+#endif
+#define DEF_TRANSPOSE(NAME, T, U, N)                                                           \
+  DEF_TRANSPOSE_EDGE(NAME##_edge, T)                                                           \
+  DEF_TILE(NAME##_tile, U, N)                                                                  \
   static void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R, int64_t C)  \
   {                                                                                            \
-    const int64_t tb = TB(sizeof(T));                                                          \
-    for (int64_t c0 = 0; c0 < C; c0 += tb) {                                                   \
-      const int64_t cm = imin(C, c0 + tb);                                                     \
-      for (int64_t r0 = 0; r0 < R; r0 += tb) {                                                 \
-        const int64_t rm = imin(R, r0 + tb);                                                   \
-        for (int64_t c = c0; c < cm; c++) {                                                    \
-          T *restrict d = (T *)(dst + c * ldd);                                                \
-          const char *restrict s = src + c * (int64_t)sizeof(T);                               \
-          for (int64_t r = r0; r < rm; r++)                                                    \
-            d[r] = *(const T *)(s + r * lds);                                                  \
-        }                                                                                      \
+    const int64_t sz = (int64_t)sizeof(T);                                                     \
+    for (int64_t c0 = 0; c0 < C; c0 += PORT_CB) {                                              \
+      const int64_t cm = imin(C, c0 + PORT_CB), cn = c0 + (cm - c0) / N * N;                   \
+      for (int64_t r0 = 0; r0 < R; r0 += PORT_RB) {                                            \
+        const int64_t rm = imin(R, r0 + PORT_RB), rn = r0 + (rm - r0) / N * N;                 \
+        for (int64_t c = c0; c < cn; c += N)                                                   \
+          for (int64_t r = r0; r < rn; r += N)                                                 \
+            NAME##_tile(src + r * lds + c * sz, lds, dst + c * ldd + r * sz, ldd);             \
+        NAME##_edge(src, lds, dst, ldd, rn, rm, c0, cn);                                       \
+        NAME##_edge(src, lds, dst, ldd, r0, rm, cn, cm);                                       \
       }                                                                                        \
     }                                                                                          \
   }
 
-DEF_TRANSPOSE(tr_u8, u8u)
-DEF_TRANSPOSE(tr_u16, u16u)
-DEF_TRANSPOSE(tr_u32, u32u)
-DEF_TRANSPOSE(tr_u64, u64u)
-DEF_TRANSPOSE(tr_u128, u128u)
+DEF_TRANSPOSE(tr_u8, u8u, uint8_t, 16)
+DEF_TRANSPOSE(tr_u16, u16u, uint16_t, 8)
+DEF_TRANSPOSE(tr_u32, u32u, uint32_t, 8)
+DEF_TRANSPOSE(tr_u64, u64u, uint64_t, 8)
+DEF_TRANSPOSE(tr_u128, u128u, u128u, 4)
 
 static void tr_generic(size_t e, const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R,
                        int64_t C)
