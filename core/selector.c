@@ -156,6 +156,8 @@ static const struct mstro__attr_def *parse_key(struct pctx *c)
   }
   const struct mstro__attr_def *def =
       mstro__schema_lookup_n(c->schema, c->nspace, c->q + at, l);
+  if (!def && c->q[at] != '.' && strcmp(c->nspace, MSTRO_ATTR_CORE_CDO_NAMESPACE) != 0)
+    def = mstro__schema_lookup_n(c->schema, MSTRO_ATTR_CORE_CDO_NAMESPACE, c->q + at, l);
   if (!def) {
     if (c->q[at] == '.')
       perr(c, at, "unknown key '%.*s' (no loaded schema defines it)", (int)(l > 100 ? 100 : l),

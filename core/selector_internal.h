@@ -6,6 +6,12 @@
  * POSIX regcomp (REG_EXTENDED). Evaluation walks the tree without allocating
  * or locking, so any number of threads may evaluate one selector at once.
  *
+ * Keys: absolute (leading '.'), or relative to the selector's namespace; a
+ * relative key that the namespace does not define is looked up relative to
+ * .maestro.core.cdo. as well, so (has name) works in any namespace. A key no
+ * loaded schema defines is a syntax error (a typo never silently matches
+ * nothing).
+ *
  * Semantics: a key with neither a value nor a default makes every comparison
  * on it false ((has K) false; (not (K = 1)) true). Numbers compare
  * numerically across signed, unsigned and floating types; strings
