@@ -88,17 +88,16 @@ void lyt_dist_destroy(lyt_dist *d)
 }
 
 lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64_t *dims,
-                                        const int *grid, const int64_t *block,
-                                        const int *src_coord, lyt_order grid_order,
-                                        lyt_order local_order, lyt_dist **out)
+                                        const int *grid, const int64_t *block, const int *src_coord,
+                                        lyt_order grid_order, lyt_order local_order, lyt_dist **out)
 {
   lyt_status st = LYT_OK;
   lyt_dist *d = NULL;
   LYT_CHECK_CALL(DIST, st, check_common(elem_size, ndims, dims, local_order, out),
                  "invalid block-cyclic distribution");
   LYT_CHECK(DIST, grid != NULL && block != NULL, st, LYT_INVALID_ARG, "NULL grid or block");
-  LYT_CHECK(DIST, grid_order == LYT_ROW_MAJOR || grid_order == LYT_COL_MAJOR, st,
-            LYT_INVALID_ARG, "bad grid order %d", (int)grid_order);
+  LYT_CHECK(DIST, grid_order == LYT_ROW_MAJOR || grid_order == LYT_COL_MAJOR, st, LYT_INVALID_ARG,
+            "bad grid order %d", (int)grid_order);
   d = calloc(1, sizeof *d);
   LYT_CHECK(DIST, d != NULL, st, LYT_NOMEM, "cannot allocate a distribution");
   d->kind = LYT__DIST_CART;
@@ -109,10 +108,9 @@ lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64
   {
     int64_t nr = 1;
     for (int k = 0; k < ndims; k++) {
-      LYT_CHECK(DIST, grid[k] >= 1, st, LYT_INVALID_ARG, "grid[%d] = %d must be >= 1", k,
-                grid[k]);
-      LYT_CHECK(DIST, block[k] >= 1, st, LYT_INVALID_ARG,
-                "block[%d] = %" PRId64 " must be >= 1", k, block[k]);
+      LYT_CHECK(DIST, grid[k] >= 1, st, LYT_INVALID_ARG, "grid[%d] = %d must be >= 1", k, grid[k]);
+      LYT_CHECK(DIST, block[k] >= 1, st, LYT_INVALID_ARG, "block[%d] = %" PRId64 " must be >= 1", k,
+                block[k]);
       LYT_CHECK(DIST, !src_coord || (src_coord[k] >= 0 && src_coord[k] < grid[k]), st,
                 LYT_INVALID_ARG, "src_coord[%d] = %d outside 0 .. grid[%d]-1 = %d", k,
                 src_coord ? src_coord[k] : 0, k, grid[k] - 1);
@@ -133,8 +131,7 @@ lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64
     int64_t n = dims[k], nb = block[k], P = grid[k];
     int64_t nblk = (n + nb - 1) / nb;
     d->segs[k] = malloc((size_t)nblk * sizeof(lyt__seg));
-    LYT_CHECK(DIST, d->segs[k] != NULL, st, LYT_NOMEM, "out of memory (%" PRId64 " blocks)",
-              nblk);
+    LYT_CHECK(DIST, d->segs[k] != NULL, st, LYT_NOMEM, "out of memory (%" PRId64 " blocks)", nblk);
     int64_t ns = 0;
     for (int64_t b = 0; b < nblk; b++) {
       lyt__seg s = {.start = b * nb,
@@ -175,9 +172,8 @@ cleanup:
   return st;
 }
 
-lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dims,
-                                 const int *grid, lyt_order grid_order, lyt_order local_order,
-                                 lyt_dist **out)
+lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dims, const int *grid,
+                                 lyt_order grid_order, lyt_order local_order, lyt_dist **out)
 {
   lyt_status st = LYT_OK;
   int64_t block[LYT_MAX_DIMS];
@@ -185,8 +181,7 @@ lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dim
                  "invalid block distribution");
   LYT_CHECK(DIST, grid != NULL, st, LYT_INVALID_ARG, "NULL grid");
   for (int k = 0; k < ndims; k++) {
-    LYT_CHECK(DIST, grid[k] >= 1, st, LYT_INVALID_ARG, "grid[%d] = %d must be >= 1", k,
-              grid[k]);
+    LYT_CHECK(DIST, grid[k] >= 1, st, LYT_INVALID_ARG, "grid[%d] = %d must be >= 1", k, grid[k]);
     block[k] = (dims[k] + grid[k] - 1) / grid[k];
   }
   st = lyt_dist_create_block_cyclic(elem_size, ndims, dims, grid, block, NULL, grid_order,
@@ -203,15 +198,14 @@ typedef struct {
 static int cmp_box_first(const void *a, const void *b, void *ctx)
 {
   const box_ctx *c = ctx;
-  int64_t x = c->off[(size_t)*(const int *)a * (size_t)c->ndims];
-  int64_t y = c->off[(size_t)*(const int *)b * (size_t)c->ndims];
+  int64_t x = c->off[(size_t) * (const int *)a * (size_t)c->ndims];
+  int64_t y = c->off[(size_t) * (const int *)b * (size_t)c->ndims];
   return (x > y) - (x < y);
 }
 
-lyt_status lyt_dist_create_irregular(size_t elem_size, int ndims, const int64_t *dims,
-                                     int nranks, int nblocks, const int64_t *offsets,
-                                     const int64_t *extents, const int *owners,
-                                     lyt_order local_order, lyt_dist **out)
+lyt_status lyt_dist_create_irregular(size_t elem_size, int ndims, const int64_t *dims, int nranks,
+                                     int nblocks, const int64_t *offsets, const int64_t *extents,
+                                     const int *owners, lyt_order local_order, lyt_dist **out)
 {
   lyt_status st = LYT_OK;
   lyt_dist *d = NULL;
@@ -255,14 +249,14 @@ lyt_status lyt_dist_create_irregular(size_t elem_size, int ndims, const int64_t 
       LYT_CHECK(DIST, x[k] > 0, st, LYT_INVALID_ARG,
                 "block %d: extent[%d] = %" PRId64 " must be > 0", i, k, x[k]);
       LYT_CHECK(DIST, o[k] >= 0 && o[k] <= dims[k] - x[k], st, LYT_INVALID_ARG,
-                "block %d: axis %d [%" PRId64 ", +%" PRId64 ") outside the extent %" PRId64, i,
-                k, o[k], x[k], dims[k]);
+                "block %d: axis %d [%" PRId64 ", +%" PRId64 ") outside the extent %" PRId64, i, k,
+                o[k], x[k], dims[k]);
       vol *= x[k];
     }
     int64_t bytes = vol * (int64_t)elem_size;
     d->bbyte[i] = d->local_bytes[owners[i]];
-    LYT_CHECK(DIST, !lyt__add_ovf(d->local_bytes[owners[i]], bytes, &d->local_bytes[owners[i]]),
-              st, LYT_OVERFLOW, "local size of rank %d overflows", owners[i]);
+    LYT_CHECK(DIST, !lyt__add_ovf(d->local_bytes[owners[i]], bytes, &d->local_bytes[owners[i]]), st,
+              LYT_OVERFLOW, "local size of rank %d overflows", owners[i]);
     if (lyt__add_ovf(covered, vol, &covered))
       covered = INT64_MAX; /* certainly overlapping; reported below */
     ord[i] = i;
@@ -328,8 +322,8 @@ lyt_status lyt_dist_local_bytes(const lyt_dist *d, int rank, size_t *bytes)
 {
   lyt_status st = LYT_OK;
   LYT_CHECK(DIST, d && bytes, st, LYT_INVALID_ARG, "NULL argument");
-  LYT_CHECK(DIST, rank >= 0 && rank < d->nranks, st, LYT_INVALID_ARG,
-            "rank %d outside 0 .. %d", rank, d->nranks - 1);
+  LYT_CHECK(DIST, rank >= 0 && rank < d->nranks, st, LYT_INVALID_ARG, "rank %d outside 0 .. %d",
+            rank, d->nranks - 1);
   *bytes = (size_t)d->local_bytes[rank];
 cleanup:
   return st;
@@ -484,8 +478,7 @@ static lyt_status scatter_gather(const lyt_dist *d, const lyt_layout *g, const v
     size_t n = 0;
     LYT_CHECK(DIST, d->local_bytes[r] == 0 || local[r] != NULL, st, LYT_INVALID_ARG,
               "local buffer of rank %d is NULL", r);
-    LYT_CHECK_CALL(DIST, st, lyt__dist_pieces(d, r, &pc, &n), "cannot list pieces of rank %d",
-                   r);
+    LYT_CHECK_CALL(DIST, st, lyt__dist_pieces(d, r, &pc, &n), "cannot list pieces of rank %d", r);
     for (size_t i = 0; i < n; i++) {
       lyt__copy_problem p;
       int64_t goff = g->offset;

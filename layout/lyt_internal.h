@@ -32,8 +32,8 @@ static inline bool lyt__add_ovf(int64_t a, int64_t b, int64_t *r)
 
 /* Validates and fills a layout from explicit strides (shared by all
  * constructors). */
-lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims,
-                            const int64_t *dims, const int64_t *strides, int64_t offset);
+lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims, const int64_t *dims,
+                            const int64_t *strides, int64_t offset);
 
 /* Dense strides for an axis order (slowest .. fastest) and allocated extents. */
 void lyt__dense_strides(size_t elem_size, int ndims, const int64_t *alloc, const int *axis_order,
@@ -102,10 +102,10 @@ struct lyt_dist_ {
   int64_t *local_ext; /* nranks * ndims local extents (Cartesian) */
   /* irregular */
   int nblocks;
-  int64_t *boff;   /* nblocks * ndims */
-  int64_t *bext;   /* nblocks * ndims */
-  int *owner;      /* nblocks */
-  int64_t *bbyte;  /* byte offset of each block in its owner's buffer */
+  int64_t *boff;  /* nblocks * ndims */
+  int64_t *bext;  /* nblocks * ndims */
+  int *owner;     /* nblocks */
+  int64_t *bbyte; /* byte offset of each block in its owner's buffer */
   /* both */
   int64_t *local_bytes; /* nranks */
 };

@@ -25,7 +25,6 @@ typedef struct {
   uint64_t lo, hi;
 } __attribute__((packed, may_alias)) u128u; /* packed: alignment 1 */
 
-
 static inline int64_t imin(int64_t a, int64_t b)
 {
   return a < b ? a : b;
@@ -34,32 +33,32 @@ static inline int64_t imin(int64_t a, int64_t b)
 /* ---------------------------------------------------------------- portable */
 
 /* Element loop for the ragged edges of a tile. */
-#define DEF_TRANSPOSE_EDGE(NAME, T)                                                            \
-  static inline void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t r0,     \
-                          int64_t rm, int64_t c0, int64_t cm)                                  \
-  {                                                                                            \
-    for (int64_t c = c0; c < cm; c++) {                                                        \
-      T *restrict d = (T *)(dst + c * ldd);                                                    \
-      const char *restrict s = src + c * (int64_t)sizeof(T);                                   \
-      for (int64_t r = r0; r < rm; r++)                                                        \
-        d[r] = *(const T *)(s + r * lds);                                                      \
-    }                                                                                          \
+#define DEF_TRANSPOSE_EDGE(NAME, T)                                                                \
+  static inline void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t r0,        \
+                          int64_t rm, int64_t c0, int64_t cm)                                      \
+  {                                                                                                \
+    for (int64_t c = c0; c < cm; c++) {                                                            \
+      T *restrict d = (T *)(dst + c * ldd);                                                        \
+      const char *restrict s = src + c * (int64_t)sizeof(T);                                       \
+      for (int64_t r = r0; r < rm; r++)                                                            \
+        d[r] = *(const T *)(s + r * lds);                                                          \
+    }                                                                                              \
   }
 
 /* N x N register tile: N row loads, an in-register transpose, N row stores.
  * With fixed N, GCC's vectorizer turns this into whole-row vector loads,
  * unpack shuffles and vector stores (-fopt-info-vec: "loop vectorized"). */
-#define DEF_TILE(NAME, T, N)                                                                   \
-  static inline void NAME(const char *restrict s, int64_t lds, char *restrict d, int64_t ldd)  \
-  {                                                                                            \
-    T a[N][N], b[N][N];                                                                        \
-    for (int i = 0; i < N; i++)                                                                \
-      memcpy(a[i], s + i * lds, sizeof a[i]);                                                  \
-    for (int j = 0; j < N; j++)                                                                \
-      for (int i = 0; i < N; i++)                                                              \
-        b[j][i] = a[i][j];                                                                     \
-    for (int j = 0; j < N; j++)                                                                \
-      memcpy(d + j * ldd, b[j], sizeof b[j]);                                                  \
+#define DEF_TILE(NAME, T, N)                                                                       \
+  static inline void NAME(const char *restrict s, int64_t lds, char *restrict d, int64_t ldd)      \
+  {                                                                                                \
+    T a[N][N], b[N][N];                                                                            \
+    for (int i = 0; i < N; i++)                                                                    \
+      memcpy(a[i], s + i * lds, sizeof a[i]);                                                      \
+    for (int j = 0; j < N; j++)                                                                    \
+      for (int i = 0; i < N; i++)                                                                  \
+        b[j][i] = a[i][j];                                                                         \
+    for (int j = 0; j < N; j++)                                                                    \
+      memcpy(d + j * ldd, b[j], sizeof b[j]);                                                      \
   }
 
 /* Cache-blocked transpose: PORT_RB x PORT_CB macro tiles (source rows x
@@ -70,23 +69,23 @@ static inline int64_t imin(int64_t a, int64_t b)
 #ifndef PORT_CB
 #define PORT_CB 512
 #endif
-#define DEF_TRANSPOSE(NAME, T, U, N)                                                           \
-  DEF_TRANSPOSE_EDGE(NAME##_edge, T)                                                           \
-  DEF_TILE(NAME##_tile, U, N)                                                                  \
-  static void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R, int64_t C)  \
-  {                                                                                            \
-    const int64_t sz = (int64_t)sizeof(T);                                                     \
-    for (int64_t c0 = 0; c0 < C; c0 += PORT_CB) {                                              \
-      const int64_t cm = imin(C, c0 + PORT_CB), cn = c0 + (cm - c0) / N * N;                   \
-      for (int64_t r0 = 0; r0 < R; r0 += PORT_RB) {                                            \
-        const int64_t rm = imin(R, r0 + PORT_RB), rn = r0 + (rm - r0) / N * N;                 \
-        for (int64_t c = c0; c < cn; c += N)                                                   \
-          for (int64_t r = r0; r < rn; r += N)                                                 \
-            NAME##_tile(src + r * lds + c * sz, lds, dst + c * ldd + r * sz, ldd);             \
-        NAME##_edge(src, lds, dst, ldd, rn, rm, c0, cn);                                       \
-        NAME##_edge(src, lds, dst, ldd, r0, rm, cn, cm);                                       \
-      }                                                                                        \
-    }                                                                                          \
+#define DEF_TRANSPOSE(NAME, T, U, N)                                                               \
+  DEF_TRANSPOSE_EDGE(NAME##_edge, T)                                                               \
+  DEF_TILE(NAME##_tile, U, N)                                                                      \
+  static void NAME(const char *src, int64_t lds, char *dst, int64_t ldd, int64_t R, int64_t C)     \
+  {                                                                                                \
+    const int64_t sz = (int64_t)sizeof(T);                                                         \
+    for (int64_t c0 = 0; c0 < C; c0 += PORT_CB) {                                                  \
+      const int64_t cm = imin(C, c0 + PORT_CB), cn = c0 + (cm - c0) / N * N;                       \
+      for (int64_t r0 = 0; r0 < R; r0 += PORT_RB) {                                                \
+        const int64_t rm = imin(R, r0 + PORT_RB), rn = r0 + (rm - r0) / N * N;                     \
+        for (int64_t c = c0; c < cn; c += N)                                                       \
+          for (int64_t r = r0; r < rn; r += N)                                                     \
+            NAME##_tile(src + r * lds + c * sz, lds, dst + c * ldd + r * sz, ldd);                 \
+        NAME##_edge(src, lds, dst, ldd, rn, rm, c0, cn);                                           \
+        NAME##_edge(src, lds, dst, ldd, r0, rm, cn, cm);                                           \
+      }                                                                                            \
+    }                                                                                              \
   }
 
 DEF_TRANSPOSE(tr_u8, u8u, uint8_t, 16)
@@ -360,20 +359,32 @@ void lyt__transpose2d(size_t e, const char *src, int64_t lds, char *dst, int64_t
   (void)stream;
 #endif
   switch (e) {
-  case 1: tr_u8(src, lds, dst, ldd, R, C); break;
-  case 2: tr_u16(src, lds, dst, ldd, R, C); break;
-  case 4: tr_u32(src, lds, dst, ldd, R, C); break;
-  case 8: tr_u64(src, lds, dst, ldd, R, C); break;
-  case 16: tr_u128(src, lds, dst, ldd, R, C); break;
-  default: tr_generic(e, src, lds, dst, ldd, R, C); break;
+  case 1:
+    tr_u8(src, lds, dst, ldd, R, C);
+    break;
+  case 2:
+    tr_u16(src, lds, dst, ldd, R, C);
+    break;
+  case 4:
+    tr_u32(src, lds, dst, ldd, R, C);
+    break;
+  case 8:
+    tr_u64(src, lds, dst, ldd, R, C);
+    break;
+  case 16:
+    tr_u128(src, lds, dst, ldd, R, C);
+    break;
+  default:
+    tr_generic(e, src, lds, dst, ldd, R, C);
+    break;
   }
 }
 
-#define DEF_COPY1D(NAME, T)                                                                    \
-  static void NAME(const char *src, int64_t ss, char *dst, int64_t ds, int64_t n)               \
-  {                                                                                            \
-    for (int64_t i = 0; i < n; i++)                                                            \
-      *(T *)(dst + i * ds) = *(const T *)(src + i * ss);                                       \
+#define DEF_COPY1D(NAME, T)                                                                        \
+  static void NAME(const char *src, int64_t ss, char *dst, int64_t ds, int64_t n)                  \
+  {                                                                                                \
+    for (int64_t i = 0; i < n; i++)                                                                \
+      *(T *)(dst + i * ds) = *(const T *)(src + i * ss);                                           \
   }
 DEF_COPY1D(c1_u8, u8u)
 DEF_COPY1D(c1_u16, u16u)
@@ -384,11 +395,21 @@ DEF_COPY1D(c1_u128, u128u)
 void lyt__copy1d(size_t e, const char *src, int64_t ss, char *dst, int64_t ds, int64_t n)
 {
   switch (e) {
-  case 1: c1_u8(src, ss, dst, ds, n); break;
-  case 2: c1_u16(src, ss, dst, ds, n); break;
-  case 4: c1_u32(src, ss, dst, ds, n); break;
-  case 8: c1_u64(src, ss, dst, ds, n); break;
-  case 16: c1_u128(src, ss, dst, ds, n); break;
+  case 1:
+    c1_u8(src, ss, dst, ds, n);
+    break;
+  case 2:
+    c1_u16(src, ss, dst, ds, n);
+    break;
+  case 4:
+    c1_u32(src, ss, dst, ds, n);
+    break;
+  case 8:
+    c1_u64(src, ss, dst, ds, n);
+    break;
+  case 16:
+    c1_u128(src, ss, dst, ds, n);
+    break;
   default:
     for (int64_t i = 0; i < n; i++)
       memcpy(dst + i * ds, src + i * ss, e);
@@ -413,21 +434,21 @@ void lyt__copy_contig(char *dst, const char *src, size_t n, int stream)
 
 /* ------------------------------------------------------ in-place transpose */
 
-#define DEF_INPLACE(NAME, T)                                                                   \
-  static void NAME(char *base, int64_t n, int64_t s0, int64_t s1)                              \
-  {                                                                                            \
-    const int64_t tb = 32;                                                                     \
-    for (int64_t i0 = 0; i0 < n; i0 += tb)                                                     \
-      for (int64_t j0 = i0; j0 < n; j0 += tb) {                                                \
-        const int64_t im = imin(n, i0 + tb), jm = imin(n, j0 + tb);                            \
-        for (int64_t i = i0; i < im; i++)                                                      \
-          for (int64_t j = (j0 == i0 ? i + 1 : j0); j < jm; j++) {                             \
-            T *a = (T *)(base + i * s0 + j * s1), *b = (T *)(base + j * s0 + i * s1);          \
-            T t = *a;                                                                          \
-            *a = *b;                                                                           \
-            *b = t;                                                                            \
-          }                                                                                    \
-      }                                                                                        \
+#define DEF_INPLACE(NAME, T)                                                                       \
+  static void NAME(char *base, int64_t n, int64_t s0, int64_t s1)                                  \
+  {                                                                                                \
+    const int64_t tb = 32;                                                                         \
+    for (int64_t i0 = 0; i0 < n; i0 += tb)                                                         \
+      for (int64_t j0 = i0; j0 < n; j0 += tb) {                                                    \
+        const int64_t im = imin(n, i0 + tb), jm = imin(n, j0 + tb);                                \
+        for (int64_t i = i0; i < im; i++)                                                          \
+          for (int64_t j = (j0 == i0 ? i + 1 : j0); j < jm; j++) {                                 \
+            T *a = (T *)(base + i * s0 + j * s1), *b = (T *)(base + j * s0 + i * s1);              \
+            T t = *a;                                                                              \
+            *a = *b;                                                                               \
+            *b = t;                                                                                \
+          }                                                                                        \
+      }                                                                                            \
   }
 DEF_INPLACE(ip_u8, u8u)
 DEF_INPLACE(ip_u16, u16u)
@@ -438,12 +459,23 @@ DEF_INPLACE(ip_u128, u128u)
 void lyt__transpose_inplace(size_t e, char *base, int64_t n, int64_t s0, int64_t s1)
 {
   switch (e) {
-  case 1: ip_u8(base, n, s0, s1); return;
-  case 2: ip_u16(base, n, s0, s1); return;
-  case 4: ip_u32(base, n, s0, s1); return;
-  case 8: ip_u64(base, n, s0, s1); return;
-  case 16: ip_u128(base, n, s0, s1); return;
-  default: break;
+  case 1:
+    ip_u8(base, n, s0, s1);
+    return;
+  case 2:
+    ip_u16(base, n, s0, s1);
+    return;
+  case 4:
+    ip_u32(base, n, s0, s1);
+    return;
+  case 8:
+    ip_u64(base, n, s0, s1);
+    return;
+  case 16:
+    ip_u128(base, n, s0, s1);
+    return;
+  default:
+    break;
   }
   unsigned char tmp[256];
   for (int64_t i = 0; i < n; i++)

@@ -22,8 +22,8 @@ void lyt__dense_strides(size_t elem_size, int ndims, const int64_t *alloc, const
   }
 }
 
-lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims,
-                            const int64_t *dims, const int64_t *strides, int64_t offset)
+lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims, const int64_t *dims,
+                            const int64_t *strides, int64_t offset)
 {
   lyt_status st = LYT_OK;
   LYT_CHECK(DESC, elem_size > 0 && elem_size <= LYT__MAX_ELEM, st, LYT_INVALID_ARG,
@@ -40,11 +40,10 @@ lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims,
   for (int k = 0; k < ndims; k++) {
     LYT_CHECK(DESC, dims[k] > 0, st, LYT_INVALID_ARG, "dims[%d] = %" PRId64 " must be > 0", k,
               dims[k]);
-    LYT_CHECK(DESC, strides[k] >= 0, st, LYT_INVALID_ARG,
-              "strides[%d] = %" PRId64 " is negative", k, strides[k]);
+    LYT_CHECK(DESC, strides[k] >= 0, st, LYT_INVALID_ARG, "strides[%d] = %" PRId64 " is negative",
+              k, strides[k]);
     LYT_CHECK(DESC, strides[k] > 0 || dims[k] == 1, st, LYT_INVALID_ARG,
-              "strides[%d] = 0 with dims[%d] = %" PRId64 " > 1 (aliasing elements)", k, k,
-              dims[k]);
+              "strides[%d] = 0 with dims[%d] = %" PRId64 " > 1 (aliasing elements)", k, k, dims[k]);
     int64_t t;
     LYT_CHECK(DESC, !lyt__mul_ovf(n, dims[k], &n), st, LYT_OVERFLOW,
               "element count overflows int64 at dims[%d] = %" PRId64, k, dims[k]);
@@ -56,9 +55,8 @@ lyt_status lyt__layout_init(struct lyt_layout_ *l, size_t elem_size, int ndims,
   int64_t bytes;
   LYT_CHECK(DESC, !lyt__mul_ovf(n, (int64_t)elem_size, &bytes), st, LYT_OVERFLOW,
             "%" PRId64 " elements of %zu bytes overflow int64", n, elem_size);
-  LYT_CHECK(DESC,
-            !lyt__add_ovf(hi, (int64_t)elem_size, &hi) && !lyt__add_ovf(hi, offset, &l->span), st,
-            LYT_OVERFLOW, "byte span overflows int64");
+  LYT_CHECK(DESC, !lyt__add_ovf(hi, (int64_t)elem_size, &hi) && !lyt__add_ovf(hi, offset, &l->span),
+            st, LYT_OVERFLOW, "byte span overflows int64");
   l->nelems = n;
 
   /* Conservative non-aliasing check: sorted by stride, each axis must step
@@ -193,17 +191,17 @@ lyt_status lyt_layout_create_subblock(const lyt_layout *parent, const int64_t *o
   *out = NULL;
   off = parent->offset;
   for (int k = 0; k < parent->ndims; k++) {
-    LYT_CHECK(DESC, offset[k] >= 0 && extent[k] > 0 && offset[k] <= parent->dims[k] - extent[k],
-              st, LYT_INVALID_ARG,
+    LYT_CHECK(DESC, offset[k] >= 0 && extent[k] > 0 && offset[k] <= parent->dims[k] - extent[k], st,
+              LYT_INVALID_ARG,
               "sub-block axis %d: offset %" PRId64 " extent %" PRId64
               " outside the parent's extent %" PRId64,
               k, offset[k], extent[k], parent->dims[k]);
     off += offset[k] * parent->strides[k];
   }
-  LYT_CHECK_CALL(DESC, st,
-                 lyt__layout_init(&tmp, parent->elem_size, parent->ndims, extent, parent->strides,
-                                  off),
-                 "invalid sub-block");
+  LYT_CHECK_CALL(
+      DESC, st,
+      lyt__layout_init(&tmp, parent->elem_size, parent->ndims, extent, parent->strides, off),
+      "invalid sub-block");
   st = layout_alloc(&tmp, out);
 cleanup:
   return st;
@@ -299,13 +297,13 @@ char *lyt_layout_describe(const lyt_layout *l, char *buf, size_t len)
     return buf;
   }
   size_t pos = 0;
-#define APP(...)                                                                               \
-  do {                                                                                         \
-    if (pos < len) {                                                                           \
-      int w_ = snprintf(buf + pos, len - pos, __VA_ARGS__);                                    \
-      if (w_ > 0)                                                                              \
-        pos += (size_t)w_;                                                                     \
-    }                                                                                          \
+#define APP(...)                                                                                   \
+  do {                                                                                             \
+    if (pos < len) {                                                                               \
+      int w_ = snprintf(buf + pos, len - pos, __VA_ARGS__);                                        \
+      if (w_ > 0)                                                                                  \
+        pos += (size_t)w_;                                                                         \
+    }                                                                                              \
   } while (0)
   APP("%zuB [", l->elem_size);
   for (int k = 0; k < l->ndims; k++)

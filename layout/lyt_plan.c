@@ -22,10 +22,10 @@ struct lyt_plan_ {
   size_t e;
   int ndims;
   int nsrc, ndst, nproc;
-  int *map;           /* ndst */
+  int *map; /* ndst */
   size_t npairs;
-  pair_t *pairs;      /* sorted by (src, dst) */
-  int64_t *pair_of;   /* nsrc * ndst: index in pairs or -1 */
+  pair_t *pairs;    /* sorted by (src, dst) */
+  int64_t *pair_of; /* nsrc * ndst: index in pairs or -1 */
   int64_t *dst_local_bytes;
   uint64_t total_bytes, remote_bytes;
   /* transfer buffers of the in-memory executor, kept for the next run (the
@@ -92,7 +92,7 @@ static lyt_status intersect_piece(const lyt_dist *dd, const lyt__piece *sp, vec_
         const lyt__seg *s = &dd->segs[k][idx[k]];
         int64_t b0 = s->start > sp->off[k] ? s->start : sp->off[k];
         int64_t b1 = s->start + s->len < sp->off[k] + sp->ext[k] ? s->start + s->len
-                                                                  : sp->off[k] + sp->ext[k];
+                                                                 : sp->off[k] + sp->ext[k];
         r[k] = b0;
         r[nd + k] = b1 - b0;
         r[2 * nd + k] = sp->lstr[k];
@@ -259,8 +259,8 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   *out = NULL;
   LYT_CHECK(PLAN, src->elem_size == dst->elem_size, st, LYT_MISMATCH,
             "element sizes differ: %zu vs %zu", src->elem_size, dst->elem_size);
-  LYT_CHECK(PLAN, src->ndims == dst->ndims, st, LYT_MISMATCH, "ndims differ: %d vs %d",
-            src->ndims, dst->ndims);
+  LYT_CHECK(PLAN, src->ndims == dst->ndims, st, LYT_MISMATCH, "ndims differ: %d vs %d", src->ndims,
+            dst->ndims);
   for (int k = 0; k < src->ndims; k++)
     LYT_CHECK(PLAN, src->dims[k] == dst->dims[k], st, LYT_MISMATCH,
               "dims[%d] differ: %" PRId64 " vs %" PRId64, k, src->dims[k], dst->dims[k]);
@@ -294,8 +294,7 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
     p->pair_of[i] = -1;
   for (int s = 0; s < N; s++) {
     size_t n = 0;
-    LYT_CHECK_CALL(PLAN, st, lyt__dist_pieces(src, s, &pc, &n), "cannot list pieces of rank %d",
-                   s);
+    LYT_CHECK_CALL(PLAN, st, lyt__dist_pieces(src, s, &pc, &n), "cannot list pieces of rank %d", s);
     for (size_t i = 0; i < n; i++)
       LYT_CHECK_CALL(PLAN, st, intersect_piece(dst, &pc[i], vec, dstr),
                      "intersection failed (source rank %d)", s);
@@ -408,8 +407,7 @@ lyt_status lyt_plan_pair(const lyt_plan *p, size_t i, int *src, int *dst, size_t
 {
   lyt_status st = LYT_OK;
   LYT_CHECK(PLAN, p != NULL, st, LYT_INVALID_ARG, "NULL plan");
-  LYT_CHECK(PLAN, i < p->npairs, st, LYT_INVALID_ARG, "pair %zu outside 0 .. %zu", i,
-            p->npairs);
+  LYT_CHECK(PLAN, i < p->npairs, st, LYT_INVALID_ARG, "pair %zu outside 0 .. %zu", i, p->npairs);
   if (src)
     *src = p->pairs[i].src;
   if (dst)
@@ -669,8 +667,8 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
         continue;
       void *b = NULL;
       LYT_CHECK(PLAN, posix_memalign(&b, 64, q->bytes ? q->bytes : 1) == 0, st, LYT_NOMEM,
-                "cannot allocate %zu bytes of transfer buffer for pair (%d, %d)", q->bytes,
-                q->src, q->dst);
+                "cannot allocate %zu bytes of transfer buffer for pair (%d, %d)", q->bytes, q->src,
+                q->dst);
       bufs[i] = b;
     }
   }
@@ -678,8 +676,13 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
   tid = calloc((size_t)nt, sizeof *tid);
   LYT_CHECK(PLAN, args && tid, st, LYT_NOMEM, "out of memory");
   for (int t = 0; t < nt; t++)
-    args[t] = (exec_arg){.p = p, .src = src_bufs, .dst = dst_bufs, .bufs = bufs, .mode = o.mode,
-                         .nthreads = nt, .tid = t};
+    args[t] = (exec_arg){.p = p,
+                         .src = src_bufs,
+                         .dst = dst_bufs,
+                         .bufs = bufs,
+                         .mode = o.mode,
+                         .nthreads = nt,
+                         .tid = t};
   if (o.mode == LYT_EXEC_PACKED)
     run_phase(args, tid, nt, PH_PACK); /* the "transport" is shared memory */
   run_phase(args, tid, nt, PH_RECV);

@@ -67,11 +67,11 @@ typedef struct {
   const char *src;
   char *dst;
   kind_t kind;
-  int f, g;              /* dst-fastest axis, src-fastest axis (transpose) */
-  int nouter;            /* outer axes, slowest first */
+  int f, g;   /* dst-fastest axis, src-fastest axis (transpose) */
+  int nouter; /* outer axes, slowest first */
   int outer[LYT_MAX_DIMS];
-  int64_t chunk_len;     /* split of the inner operation: elements (or bytes) per chunk */
-  int64_t inner_len;     /* total length of the split dimension */
+  int64_t chunk_len; /* split of the inner operation: elements (or bytes) per chunk */
+  int64_t inner_len; /* total length of the split dimension */
   int64_t nchunks;
   int64_t ntasks;
   int stream;

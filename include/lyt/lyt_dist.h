@@ -137,8 +137,7 @@ LYT_API lyt_status lyt_plan_volume(const lyt_plan *p, uint64_t *remote_bytes,
 /** Number of (src, dst) pairs with something to move, and the i-th of them
  * (ordered by src, then dst). @return LYT_OK or LYT_INVALID_ARG. */
 LYT_API size_t lyt_plan_npairs(const lyt_plan *p);
-LYT_API lyt_status lyt_plan_pair(const lyt_plan *p, size_t i, int *src, int *dst,
-                                 size_t *bytes);
+LYT_API lyt_status lyt_plan_pair(const lyt_plan *p, size_t i, int *src, int *dst, size_t *bytes);
 
 /** Bytes that src rank sends to dst rank (0 when nothing). */
 LYT_API lyt_status lyt_plan_pair_bytes(const lyt_plan *p, int src, int dst, size_t *bytes);

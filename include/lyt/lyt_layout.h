@@ -145,9 +145,8 @@ typedef struct lyt_transform_opts {
  *         in-place case); LYT_MISMATCH (element size, ndims or dims differ,
  *         or a buffer size given in opts is smaller than the layout's span);
  *         LYT_NOMEM; LYT_ERROR (a worker thread could not be started). */
-LYT_API lyt_status lyt_transform(const lyt_layout *src, const void *src_ptr,
-                                 const lyt_layout *dst, void *dst_ptr,
-                                 const lyt_transform_opts *opts);
+LYT_API lyt_status lyt_transform(const lyt_layout *src, const void *src_ptr, const lyt_layout *dst,
+                                 void *dst_ptr, const lyt_transform_opts *opts);
 
 /** Convenience: row-major <-> column-major conversion of a dense array.
  * Equivalent to lyt_transform between the two dense layouts of dims. */

@@ -11,15 +11,15 @@ extern "C" {
 #endif
 
 /** X-macro list: X(name, description). New codes go at the end. */
-#define LYT_STATUS_LIST(X) \
-  X(LYT_OK, "success") \
-  X(LYT_ERROR, "unspecified failure") \
-  X(LYT_INVALID_ARG, "invalid argument") \
-  X(LYT_NOMEM, "out of memory") \
-  X(LYT_UNIMPLEMENTED, "not implemented") \
-  X(LYT_MISMATCH, "layouts do not describe the same index space") \
-  X(LYT_OVERFLOW, "size computation overflows") \
-  X(LYT_OVERLAP, "distribution blocks overlap") \
+#define LYT_STATUS_LIST(X)                                                                         \
+  X(LYT_OK, "success")                                                                             \
+  X(LYT_ERROR, "unspecified failure")                                                              \
+  X(LYT_INVALID_ARG, "invalid argument")                                                           \
+  X(LYT_NOMEM, "out of memory")                                                                    \
+  X(LYT_UNIMPLEMENTED, "not implemented")                                                          \
+  X(LYT_MISMATCH, "layouts do not describe the same index space")                                  \
+  X(LYT_OVERFLOW, "size computation overflows")                                                    \
+  X(LYT_OVERLAP, "distribution blocks overlap")                                                    \
   X(LYT_HOLE, "distribution leaves elements unowned")
 
 #define LYT__STATUS_ENUM(name, text) name,

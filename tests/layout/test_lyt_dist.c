@@ -106,9 +106,9 @@ static void test_scalapack_placement(void **state)
   lyt_dist *d = NULL;
   int64_t n = 10, nb = 3;
   int P = 2, src = 1;
-  assert_int_equal(lyt_dist_create_block_cyclic(4, 1, &n, &P, &nb, &src, LYT_ROW_MAJOR,
-                                                LYT_COL_MAJOR, &d),
-                   LYT_OK);
+  assert_int_equal(
+      lyt_dist_create_block_cyclic(4, 1, &n, &P, &nb, &src, LYT_ROW_MAJOR, LYT_COL_MAJOR, &d),
+      LYT_OK);
   size_t b0, b1;
   assert_int_equal(lyt_dist_local_bytes(d, 0, &b0), LYT_OK);
   assert_int_equal(lyt_dist_local_bytes(d, 1, &b1), LYT_OK);
@@ -130,9 +130,9 @@ static void test_scalapack_placement(void **state)
   /* 2D, 2x3 grid, column-major grid order (BLACS 'C'), column-major local */
   int64_t dims[2] = {7, 11}, blk[2] = {2, 3};
   int grid[2] = {2, 3}, srcc[2] = {0, 2};
-  assert_int_equal(lyt_dist_create_block_cyclic(8, 2, dims, grid, blk, srcc, LYT_COL_MAJOR,
-                                                LYT_COL_MAJOR, &d),
-                   LYT_OK);
+  assert_int_equal(
+      lyt_dist_create_block_cyclic(8, 2, dims, grid, blk, srcc, LYT_COL_MAJOR, LYT_COL_MAJOR, &d),
+      LYT_OK);
   assert_int_equal(lyt_dist_nranks(d), 6);
   int64_t ij[2] = {5, 4};
   /* row 5: block 2 -> prow 0, local row 2*1+1 = 3 (local rows on prow 0: 4)
@@ -183,8 +183,8 @@ static void check_scatter_gather(const lyt_dist *d, size_t e, int nd, const int6
 
 /* A -> B with the executor (or by hand with pack/unpack) and back; the data
  * must arrive where B says and the round trip must restore A's buffers. */
-static void round_trip(const lyt_dist *A, const lyt_dist *B, size_t e, int nd,
-                       const int64_t *dims, int relabel, int how)
+static void round_trip(const lyt_dist *A, const lyt_dist *B, size_t e, int nd, const int64_t *dims,
+                       int relabel, int how)
 {
   lyt_layout *g = NULL;
   assert_int_equal(lyt_layout_create_dense(e, nd, dims, LYT_ROW_MAJOR, &g), LYT_OK);
@@ -293,9 +293,9 @@ static void test_fixed_nm(void **state)
   for (size_t i = 0; i < sizeof nm / sizeof nm[0]; i++) {
     lyt_dist *A = NULL, *B = NULL;
     int ga[2] = {nm[i][0], nm[i][1]}, gb[2] = {nm[i][2], nm[i][3]};
-    assert_int_equal(lyt_dist_create_block_cyclic(8, 2, dims, ga, blk, NULL, LYT_ROW_MAJOR,
-                                                  LYT_COL_MAJOR, &A),
-                     LYT_OK);
+    assert_int_equal(
+        lyt_dist_create_block_cyclic(8, 2, dims, ga, blk, NULL, LYT_ROW_MAJOR, LYT_COL_MAJOR, &A),
+        LYT_OK);
     assert_int_equal(lyt_dist_create_block(8, 2, dims, gb, LYT_ROW_MAJOR, LYT_ROW_MAJOR, &B),
                      LYT_OK);
     for (int how = 0; how < 3; how++) {
@@ -408,8 +408,9 @@ static void test_bad_distributions(void **state)
       lyt_dist_create_irregular(8, 2, dims, 2, 2, o_ok, e_ok, bad_own, LYT_ROW_MAJOR, &d),
       LYT_INVALID_ARG);
   int64_t e_zero[] = {5, 10, 0, 10};
-  assert_int_equal(lyt_dist_create_irregular(8, 2, dims, 2, 2, o_ok, e_zero, own, LYT_ROW_MAJOR, &d),
-                   LYT_INVALID_ARG);
+  assert_int_equal(
+      lyt_dist_create_irregular(8, 2, dims, 2, 2, o_ok, e_zero, own, LYT_ROW_MAJOR, &d),
+      LYT_INVALID_ARG);
   assert_null(d);
   /* a rank owning nothing is fine */
   assert_int_equal(lyt_dist_create_irregular(8, 2, dims, 3, 2, o_ok, e_ok, own, LYT_ROW_MAJOR, &d),
@@ -424,8 +425,7 @@ static void test_bad_distributions(void **state)
   int g1[2] = {1, 1};
   assert_int_equal(lyt_dist_create_block(8, 2, dims2, g1, LYT_ROW_MAJOR, LYT_ROW_MAJOR, &e),
                    LYT_OK);
-  assert_int_equal(lyt_dist_create_block(4, 2, dims, g1, LYT_ROW_MAJOR, LYT_ROW_MAJOR, &f),
-                   LYT_OK);
+  assert_int_equal(lyt_dist_create_block(4, 2, dims, g1, LYT_ROW_MAJOR, LYT_ROW_MAJOR, &f), LYT_OK);
   lyt_plan *p = NULL;
   assert_int_equal(lyt_plan_create(d, e, NULL, &p), LYT_MISMATCH);
   assert_int_equal(lyt_plan_create(d, f, NULL, &p), LYT_MISMATCH);

@@ -150,7 +150,7 @@ static void test_transform_mismatch(void **state)
   lyt_layout *ac = NULL;
   assert_int_equal(lyt_layout_create_dense(8, 2, d1, LYT_COL_MAJOR, &ac), LYT_OK);
   assert_int_equal(lyt_transform(a, x, ac, x, NULL), LYT_INVALID_ARG); /* not square */
-  assert_int_equal(lyt_transform(a, x, a, x, NULL), LYT_OK);          /* identical: no-op */
+  assert_int_equal(lyt_transform(a, x, a, x, NULL), LYT_OK);           /* identical: no-op */
   lyt_layout_destroy(a);
   lyt_layout_destroy(b);
   lyt_layout_destroy(c);

@@ -121,10 +121,10 @@ static void test_transpose_2d_shapes(void **state)
 {
   (void)state;
   tu_seed(7);
-  static const int64_t shapes[][2] = {{1, 1},    {1, 1000}, {1000, 1}, {2, 3},    {7, 5},
-                                      {8, 8},    {16, 16},  {17, 33},  {31, 64},  {64, 65},
-                                      {97, 89},  {127, 131}, {256, 8}, {8, 256},  {251, 257},
-                                      {3001, 7}, {7, 3001}, {130, 70}, {1, 4099}, {4099, 2}};
+  static const int64_t shapes[][2] = {{1, 1},    {1, 1000},  {1000, 1}, {2, 3},    {7, 5},
+                                      {8, 8},    {16, 16},   {17, 33},  {31, 64},  {64, 65},
+                                      {97, 89},  {127, 131}, {256, 8},  {8, 256},  {251, 257},
+                                      {3001, 7}, {7, 3001},  {130, 70}, {1, 4099}, {4099, 2}};
   static const size_t es[] = {1, 2, 4, 8, 16, 12};
   for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
     for (size_t ei = 0; ei < sizeof es / sizeof es[0]; ei++)
@@ -168,8 +168,7 @@ static void test_permutations_3d(void **state)
 {
   (void)state;
   tu_seed(3);
-  static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
-                                  {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
   static const int64_t shapes[][3] = {{13, 17, 19}, {1, 64, 3}, {32, 32, 32}, {5, 1, 7}};
   for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
     for (size_t ei = 0; ei < sizeof esizes / sizeof esizes[0]; ei++)
