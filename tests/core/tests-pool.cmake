@@ -8,3 +8,9 @@ mstro_add_test(test_conformance SOURCES test_conformance.c LIBS maestro::maestro
 mstro_add_test(test_pool_dir SOURCES test_pool_dir.c LIBS maestro_internal TIMEOUT 60 LABELS core)
 mstro_add_test(test_cdo_state SOURCES test_cdo_state.c LIBS maestro_internal TIMEOUT 60
   LABELS core)
+mstro_add_test(test_events SOURCES test_events.c LIBS maestro::maestro TIMEOUT 60 LABELS core)
+mstro_add_test(test_pool_local SOURCES test_pool_local.c LIBS maestro::maestro TIMEOUT 60
+  LABELS core)
+mstro_add_test(test_groups SOURCES test_groups.c LIBS maestro::maestro TIMEOUT 60 LABELS core)
+mstro_add_test(test_init SOURCES test_init.c LIBS maestro::maestro TIMEOUT 60 LABELS core)
+mstro_add_test(test_stress SOURCES test_stress.c LIBS maestro::maestro TIMEOUT 300 LABELS core)
