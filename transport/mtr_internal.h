@@ -2,6 +2,7 @@
 #ifndef MTR_INTERNAL_H
 #define MTR_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -32,6 +33,24 @@ static inline uint64_t mtr__now_ns(void)
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+/* The environment of the transport layer (mtr_env.c has the table). */
+struct mtr__env {
+  int transport_default; /* index into OFI, RDMA, GFS, MIO */
+  long long timeout_s;
+  const char *ofi_provider;
+  uint64_t ofi_chunk;
+  long long ofi_inflight;
+  long long ofi_spin_us;
+  const char *gfs_dir;
+  bool gfs_fsync;
+  const char *mio_conf;
+  const char *mio_pool;
+  long long mio_timeout_s;
+};
+/* Reads every variable; a bad value is logged (warning) and replaced by its
+ * default (mtr_env_check() makes it an error for callers that want one). */
+void mtr__env_load(struct mtr__env *env);
 
 /* Default bound on a wait (MSTRO_TRANSPORT_TIMEOUT seconds, default 60). */
 int mtr__default_timeout_ms(void);

@@ -30,16 +30,9 @@ void mtr__why(char *why, size_t whylen, const char *fmt, ...)
 
 int mtr__default_timeout_ms(void)
 {
-  const char *t = getenv("MSTRO_TRANSPORT_TIMEOUT");
-  if (t != NULL && *t != '\0') {
-    char *end = NULL;
-    long v = strtol(t, &end, 10);
-    if (end != NULL && *end == '\0' && v > 0 && v <= 86400)
-      return (int)(v * 1000);
-    MTR_LOG_WARN(GENERAL, "MSTRO_TRANSPORT_TIMEOUT='%s' is not a number of seconds in 1..86400; "
-                 "using 60", t);
-  }
-  return 60000;
+  struct mtr__env env;
+  mtr__env_load(&env);
+  return (int)(env.timeout_s * 1000);
 }
 
 size_t mtr_transport_count(void)
@@ -131,13 +124,17 @@ mtr_status mtr_transport_default(const struct mtr_ops **ops)
   mtr_status st = MTR_OK;
   MTR_CHECK(GENERAL, ops != NULL, st, MTR_INVALID_ARG, "NULL result pointer");
   *ops = NULL;
-  const char *want = getenv("MSTRO_TRANSPORT_DEFAULT");
-  if (want == NULL || *want == '\0')
-    want = "OFI";
+  char bad[256];
+  MTR_CHECK(GENERAL, mtr_env_check(bad, sizeof bad) == MTR_OK, st, MTR_INVALID_ARG,
+            "bad transport environment: %s", bad);
+  struct mtr__env env;
+  mtr__env_load(&env);
+  static const char *const names[] = {"OFI", "RDMA", "GFS", "MIO"};
+  const char *want = names[env.transport_default];
   const struct mtr_ops *first = NULL;
   st = mtr_transport_find(want, &first);
   MTR_CHECK(GENERAL, st == MTR_OK || st == MTR_UNAVAILABLE, st, MTR_INVALID_ARG,
-            "MSTRO_TRANSPORT_DEFAULT='%s' is not one of OFI, RDMA, GFS, MIO", want);
+            "transport %s unknown", want);
   char why[256] = "not built in";
   if (first != NULL && mtr_transport_probe(first, why, sizeof why) == MTR_OK) {
     *ops = first;

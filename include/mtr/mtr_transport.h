@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mtr_export.h"
 #include "mtr_status.h"
@@ -170,6 +171,16 @@ MTR_API mtr_status mtr_transport_list(char *buf, size_t buflen);
  * #MTR_INVALID_ARG for a bad value of the variable (logged),
  * #MTR_UNAVAILABLE if none is usable. */
 MTR_API mtr_status mtr_transport_default(const struct mtr_ops **ops);
+
+/** Checks every environment variable of the transport layer
+ * (MSTRO_TRANSPORT_DEFAULT, MSTRO_TRANSPORT_TIMEOUT, MSTRO_OFI_*, MSTRO_GFS_*,
+ * MSTRO_MIO_*): #MTR_OK, or #MTR_INVALID_ARG with the first bad one named in
+ * `why` (may be NULL) and logged. The transports themselves warn about a bad
+ * value and use its default; callers that want a bad value to be an error
+ * (mstro_init) call this first. */
+MTR_API mtr_status mtr_env_check(char *why, size_t whylen);
+/** Prints each variable with its type, default and meaning to `out`. */
+MTR_API void mtr_env_print(FILE *out);
 
 /* ---- endpoints --------------------------------------------------------- */
 

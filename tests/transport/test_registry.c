@@ -103,6 +103,40 @@ static void test_default(void **state)
   assert_int_equal(mtr_transport_default(NULL), MTR_INVALID_ARG);
 }
 
+static void test_env(void **state)
+{
+  char why[256];
+  assert_int_equal(mtr_env_check(why, sizeof why), MTR_OK);
+  const char *bad[][2] = {{"MSTRO_TRANSPORT_TIMEOUT", "0"},    {"MSTRO_TRANSPORT_TIMEOUT", "x"},
+                          {"MSTRO_OFI_CHUNK_SIZE", "12"},      {"MSTRO_OFI_INFLIGHT", "1000"},
+                          {"MSTRO_GFS_FSYNC", "maybe"},        {"MSTRO_MIO_TIMEOUT", "-1"},
+                          {"MSTRO_TRANSPORT_DEFAULT", "TCP"}, {"MSTRO_MIO_POOL", ""}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    setenv(bad[i][0], bad[i][1], 1);
+    why[0] = '\0';
+    assert_int_equal(mtr_env_check(why, sizeof why), MTR_INVALID_ARG);
+    assert_non_null(strstr(why, bad[i][0]));
+    assert_int_equal(mtr_env_check(NULL, 0), MTR_INVALID_ARG);
+    unsetenv(bad[i][0]);
+  }
+  setenv("MSTRO_OFI_CHUNK_SIZE", "1M", 1);
+  setenv("MSTRO_TRANSPORT_DEFAULT", "rdma", 1);
+  assert_int_equal(mtr_env_check(why, sizeof why), MTR_OK);
+  unsetenv("MSTRO_OFI_CHUNK_SIZE");
+  unsetenv("MSTRO_TRANSPORT_DEFAULT");
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  mtr_env_print(f);
+  fclose(f);
+  print_message("%s", text);
+  const char *names[] = {"MSTRO_TRANSPORT_DEFAULT", "MSTRO_GFS_DIR", "MSTRO_MIO_CONF",
+                         "MSTRO_MIO_POOL", "MSTRO_OFI_PROVIDER"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    assert_non_null(strstr(text, names[i]));
+  free(text);
+}
+
 static void test_null_handles(void **state)
 {
   char buf[64];
@@ -132,7 +166,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_find),           cmocka_unit_test(test_tables),
       cmocka_unit_test(test_list_and_probe), cmocka_unit_test(test_default),
-      cmocka_unit_test(test_null_handles),
+      cmocka_unit_test(test_env),            cmocka_unit_test(test_null_handles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

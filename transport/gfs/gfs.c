@@ -110,9 +110,9 @@ static mtr_status gfs_open(const struct mtr_store_config *cfg, mtr_store **store
   MTR_CHECK(GFS, g->dir != NULL, st, MTR_NOMEM, "out of memory");
   g->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   MTR_CHECK(GFS, g->dirfd >= 0, st, MTR_IO, "open('%s'): %s", dir, strerror(errno));
-  const char *fs = getenv("MSTRO_GFS_FSYNC");
-  g->do_fsync = !(fs != NULL && (strcmp(fs, "0") == 0 || strcasecmp(fs, "no") == 0 ||
-                                 strcasecmp(fs, "false") == 0 || strcasecmp(fs, "off") == 0));
+  struct mtr__env env;
+  mtr__env_load(&env);
+  g->do_fsync = env.gfs_fsync;
   MTR_LOG_INFO(GFS, "GFS store in '%s' (fsync %s)", dir, g->do_fsync ? "on" : "off");
   *store = &g->base;
   g = NULL;

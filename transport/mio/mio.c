@@ -110,15 +110,9 @@ static int mio_timeout_s(const struct mtr_store_config *cfg)
 {
   if (cfg != NULL && cfg->timeout_ms > 0)
     return cfg->timeout_ms < 1000 ? 1 : cfg->timeout_ms / 1000;
-  const char *t = getenv("MSTRO_MIO_TIMEOUT");
-  if (t != NULL && *t != '\0') {
-    char *end = NULL;
-    long v = strtol(t, &end, 10);
-    if (end != NULL && *end == '\0' && v > 0 && v <= 3600)
-      return (int)v;
-    MTR_LOG_WARN(MIO, "MSTRO_MIO_TIMEOUT='%s' is not a number of seconds in 1..3600; using 30", t);
-  }
-  return 30;
+  struct mtr__env env;
+  mtr__env_load(&env);
+  return (int)env.mio_timeout_s;
 }
 
 /* Connects; on failure writes why and returns a status. */
@@ -176,8 +170,9 @@ static const char *mio_pool_name(const struct mtr_store_config *cfg)
 {
   if (cfg != NULL && cfg->pool != NULL && *cfg->pool != '\0')
     return cfg->pool;
-  const char *p = getenv("MSTRO_MIO_POOL");
-  return p != NULL && *p != '\0' ? p : "maestro";
+  struct mtr__env env;
+  mtr__env_load(&env);
+  return env.mio_pool;
 }
 
 static mtr_status mio_probe(char *why, size_t whylen)

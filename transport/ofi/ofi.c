@@ -158,7 +158,7 @@ struct ofi_ep {
 #ifdef MTR_HAVE_MMB_REGCACHE
   mmbRegCache *cache;
 #endif
-  uint64_t last_activity;
+  atomic_uint_fast64_t last_activity; /* read without the lock by waiters */
   uint64_t spin_ns;
   pthread_t thread;
   bool thread_running;
@@ -184,29 +184,11 @@ static mtr_status ofi_errstatus(int err)
   }
 }
 
-static size_t env_size(const char *name, size_t dflt, size_t lo, size_t hi)
-{
-  const char *t = getenv(name);
-  if (t == NULL || *t == '\0')
-    return dflt;
-  char *end = NULL;
-  unsigned long long v = strtoull(t, &end, 10);
-  if (end != NULL && (*end == 'k' || *end == 'K'))
-    v <<= 10, end++;
-  else if (end != NULL && (*end == 'm' || *end == 'M'))
-    v <<= 20, end++;
-  if (end == NULL || *end != '\0' || v < lo || v > hi) {
-    MTR_LOG_WARN(OFI, "%s='%s' is not a size in [%zu, %zu]; using %zu", name, t, lo, hi, dflt);
-    return dflt;
-  }
-  return (size_t)v;
-}
-
 /* Waiting between polls: spin (yield) while there was recent activity, then
  * sleep briefly, so that an idle wait does not burn a core. */
 static void ofi_idle(struct ofi_ep *e)
 {
-  if (mtr__now_ns() - e->last_activity < e->spin_ns) {
+  if (mtr__now_ns() - atomic_load_explicit(&e->last_activity, memory_order_relaxed) < e->spin_ns) {
     sched_yield();
   } else {
     struct timespec ts = {0, 50000};
@@ -394,7 +376,7 @@ static int ofi_progress_locked(struct ofi_ep *e)
     return -1;
   }
   if (total > 0)
-    e->last_activity = mtr__now_ns();
+    atomic_store_explicit(&e->last_activity, mtr__now_ns(), memory_order_relaxed);
   return total;
 }
 
@@ -432,10 +414,11 @@ static const char *ofi_provider_choice(const struct mtr_ep_config *cfg)
 {
   if (cfg != NULL && cfg->provider != NULL && cfg->provider[0] != '\0')
     return cfg->provider;
-  const char *p = getenv("MSTRO_OFI_PROVIDER");
-  if (p != NULL && *p != '\0')
-    return p;
-  p = getenv("FI_PROVIDER");
+  struct mtr__env env;
+  mtr__env_load(&env);
+  if (env.ofi_provider != NULL)
+    return env.ofi_provider;
+  const char *p = getenv("FI_PROVIDER");
   if (p != NULL && *p != '\0' && strchr(p, ',') == NULL && p[0] != '^')
     return p;
   return NULL;
@@ -512,8 +495,10 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   pthread_mutex_init(&e->lock, NULL);
   atomic_init(&e->next_key, 1);
   atomic_init(&e->stop, false);
-  e->spin_ns = (uint64_t)env_size("MSTRO_OFI_SPIN_US", 10000, 0, 10000000) * 1000u;
-  e->last_activity = mtr__now_ns();
+  struct mtr__env env;
+  mtr__env_load(&env);
+  e->spin_ns = (uint64_t)env.ofi_spin_us * 1000u;
+  atomic_init(&e->last_activity, mtr__now_ns());
 
   rc = ofi_getinfo(prov, &e->info, &e->have_source);
   MTR_CHECK(OFI, rc == 0, st, MTR_UNAVAILABLE,
@@ -545,11 +530,11 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
     e->rx_depth = (unsigned)fi->rx_attr->size;
   size_t chunk = cfg != NULL && cfg->chunk_size != 0
                      ? cfg->chunk_size
-                     : env_size("MSTRO_OFI_CHUNK_SIZE", 4u << 20, 4096, 1u << 30);
+                     : (size_t)env.ofi_chunk;
   e->chunk = chunk < fi->ep_attr->max_msg_size ? chunk : fi->ep_attr->max_msg_size;
   unsigned infl = cfg != NULL && cfg->max_inflight != 0
                       ? cfg->max_inflight
-                      : (unsigned)env_size("MSTRO_OFI_INFLIGHT", 8, 1, 256);
+                      : (unsigned)env.ofi_inflight;
   if (fi->tx_attr->size != 0 && infl + OFI_TX_SLOTS > fi->tx_attr->size)
     infl = fi->tx_attr->size > OFI_TX_SLOTS ? (unsigned)(fi->tx_attr->size - OFI_TX_SLOTS) : 1;
   e->inflight = infl;
@@ -1109,7 +1094,7 @@ static mtr_status ofi_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t d
   uint64_t deadline = mtr__deadline(timeout_ms);
   pthread_mutex_lock(&e->lock);
   locked = true;
-  e->last_activity = mtr__now_ns();
+  atomic_store_explicit(&e->last_activity, mtr__now_ns(), memory_order_relaxed);
   if (e->mr_mode & FI_MR_LOCAL) {
     MTR_CHECK_CALL(OFI, st, ofi_mr_get(e, dst, len, &r->mr), "registering the destination");
     r->have_mr = true;

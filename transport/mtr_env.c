@@ -1,0 +1,79 @@
+/* The transport layer's environment variables, in one table: their types,
+ * defaults, bounds and documentation (mtr_env_print(), docs/transports.md). */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mtr_internal.h"
+#include "options.h"
+
+static const char *const mtr_transport_names[] = {"OFI", "RDMA", "GFS", "MIO", NULL};
+
+#define F(field) offsetof(struct mtr__env, field)
+static const struct mmb__opt_def mtr_env_defs[] = {
+    {"MSTRO_TRANSPORT_DEFAULT", MMB__OPT_ENUM, "OFI", 0, 0, mtr_transport_names, NULL,
+     F(transport_default), "transport to use: OFI (alias RDMA), GFS or MIO; falls back if unavailable"},
+    {"MSTRO_TRANSPORT_TIMEOUT", MMB__OPT_INT, "60", 1, 86400, NULL, NULL, F(timeout_s),
+     "seconds a transport call waits when given no timeout of its own"},
+    {"MSTRO_OFI_PROVIDER", MMB__OPT_STRING, NULL, 0, 0, NULL, NULL, F(ofi_provider),
+     "libfabric provider (tcp;ofi_rxm, sockets, shm, ...); unset: FI_PROVIDER, then automatic"},
+    {"MSTRO_OFI_CHUNK_SIZE", MMB__OPT_SIZE, "4M", 4096, 1ll << 30, NULL, NULL, F(ofi_chunk),
+     "bytes per RMA read in a pipelined transfer (capped by the provider's max_msg_size)"},
+    {"MSTRO_OFI_INFLIGHT", MMB__OPT_INT, "8", 1, 256, NULL, NULL, F(ofi_inflight),
+     "RMA reads in flight per transfer (capped by the provider's tx queue)"},
+    {"MSTRO_OFI_SPIN_US", MMB__OPT_INT, "10000", 0, 10000000, NULL, NULL, F(ofi_spin_us),
+     "microseconds a wait keeps polling without sleeping after the last completion"},
+    {"MSTRO_GFS_DIR", MMB__OPT_STRING, NULL, 0, 0, NULL, NULL, F(gfs_dir),
+     "directory of the GFS transport, visible to all components (no default: GFS unavailable)"},
+    {"MSTRO_GFS_FSYNC", MMB__OPT_BOOL, "1", 0, 0, NULL, NULL, F(gfs_fsync),
+     "fsync files and the directory on put (0: atomic for readers, not against a node crash)"},
+    {"MSTRO_MIO_CONF", MMB__OPT_STRING, NULL, 0, 0, NULL, NULL, F(mio_conf),
+     "ceph.conf of the MIO transport's cluster (no default: MIO unavailable)"},
+    {"MSTRO_MIO_POOL", MMB__OPT_STRING, "maestro", 0, 0, NULL, NULL, F(mio_pool),
+     "RADOS pool of the MIO transport (must exist)"},
+    {"MSTRO_MIO_TIMEOUT", MMB__OPT_INT, "30", 1, 3600, NULL, NULL, F(mio_timeout_s),
+     "seconds bounding the MIO connect and every MIO operation"},
+};
+#undef F
+#define MTR_NENV (sizeof mtr_env_defs / sizeof mtr_env_defs[0])
+
+void mtr__env_load(struct mtr__env *env)
+{
+  char err[256];
+  memset(env, 0, sizeof *env);
+  for (size_t i = 0; i < MTR_NENV; i++) {
+    const struct mmb__opt_def *d = &mtr_env_defs[i];
+    if (d->default_text != NULL)
+      mmb__opt_parse(d, d->default_text, env, err, sizeof err);
+    const char *v = getenv(d->name);
+    if (v != NULL && mmb__opt_parse(d, v, env, err, sizeof err) != 0) {
+      MTR_LOG_WARN(GENERAL, "%s; using the default (%s)", err,
+                   d->default_text ? d->default_text : "unset");
+      if (d->default_text != NULL)
+        mmb__opt_parse(d, d->default_text, env, err, sizeof err);
+      else
+        memset((char *)env + d->offset, 0, sizeof(const char *));
+    }
+  }
+}
+
+mtr_status mtr_env_check(char *why, size_t whylen)
+{
+  struct mtr__env env;
+  char err[256];
+  for (size_t i = 0; i < MTR_NENV; i++) {
+    const char *v = getenv(mtr_env_defs[i].name);
+    if (v != NULL && mmb__opt_parse(&mtr_env_defs[i], v, &env, err, sizeof err) != 0) {
+      MTR_LOG_ERR(GENERAL, "%s", err);
+      mtr__why(why, whylen, "%s", err);
+      return MTR_INVALID_ARG;
+    }
+  }
+  return MTR_OK;
+}
+
+void mtr_env_print(FILE *out)
+{
+  if (out != NULL)
+    mmb__opt_print(mtr_env_defs, MTR_NENV, out);
+}
