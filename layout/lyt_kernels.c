@@ -287,7 +287,9 @@ AVX2 static void tr_u32_avx2(const char *src, int64_t lds, char *dst, int64_t ld
 
 AVX2 static void copy_stream_avx2(char *dst, const char *src, size_t n)
 {
-  size_t head = (32 - ((uintptr_t)dst & 31)) & 31;
+  /* whole lines only: a line half written with streaming stores would be
+   * flushed partially from the write-combining buffer */
+  size_t head = (64 - ((uintptr_t)dst & 63)) & 63;
   if (head > n)
     head = n;
   memcpy(dst, src, head);
@@ -306,6 +308,41 @@ AVX2 static void copy_stream_avx2(char *dst, const char *src, size_t n)
     _mm256_stream_si256((__m256i *)(dst + i + 96), d);
   }
   memcpy(dst + i, src + i, n - i);
+}
+/* Streaming transpose for destinations whose rows are not 32-byte aligned
+ * (odd leading dimensions such as 3001 x 2999): a strip of BS destination
+ * rows is transposed, STRIP_RC source rows at a time, into a cache-resident
+ * bounce buffer on the stack, and each of its rows is then written with
+ * non-temporal stores as one contiguous segment (only the two ends of a
+ * segment use ordinary stores). */
+#ifndef STRIP_BS
+#define STRIP_BS 32
+#endif
+AVX2 static void tr_strips_avx2(size_t e, const char *src, int64_t lds, char *dst, int64_t ldd,
+                                int64_t R, int64_t C)
+{
+  /* STRIP_BS destination rows x rc elements = 64 KiB of bounce buffer */
+  const int64_t bs = STRIP_BS, ei = (int64_t)e, rcmax = 65536 / (STRIP_BS * ei), bld = rcmax * ei;
+  _Alignas(64) char bounce[65536];
+  const int64_t Cs = C / bs * bs;
+  for (int64_t r0 = 0; r0 < R; r0 += rcmax) {
+    const int64_t rc = imin(R - r0, rcmax);
+    for (int64_t c = 0; c < Cs; c += bs) {
+      const char *s = src + r0 * lds + c * ei;
+      if (e == 8)
+        tr_u64_avx2(s, lds, bounce, bld, rc, bs, 0);
+      else
+        tr_u32_avx2(s, lds, bounce, bld, rc, bs, 0);
+      for (int64_t i = 0; i < bs; i++)
+        copy_stream_avx2(dst + (c + i) * ldd + r0 * ei, bounce + i * bld, (size_t)(rc * ei));
+    }
+  }
+  if (Cs < C) {
+    if (e == 8)
+      tr_u64_avx2(src + Cs * ei, lds, dst + Cs * ldd, ldd, R, C - Cs, 0);
+    else
+      tr_u32_avx2(src + Cs * ei, lds, dst + Cs * ldd, ldd, R, C - Cs, 0);
+  }
 }
 #endif
 
@@ -346,6 +383,10 @@ void lyt__transpose2d(size_t e, const char *src, int64_t lds, char *dst, int64_t
 #ifdef LYT__X86
   if (get_simd() >= 1) {
     int nt = stream && ((uintptr_t)dst & 31) == 0 && (ldd & 31) == 0;
+    if (stream && !nt && (e == 8 || e == 4) && R >= 128 && C >= 16) {
+      tr_strips_avx2(e, src, lds, dst, ldd, R, C);
+      return;
+    }
     if (e == 8 && R >= 8 && C >= 8) {
       tr_u64_avx2(src, lds, dst, ldd, R, C, nt);
       return;
