@@ -1,0 +1,157 @@
+/* simple_telemetry_listener (in-process version): subscribes to every pool
+ * event and prints one line per event, while a small built-in workload
+ * (a producer and a consumer thread) runs. With the Pool Manager the
+ * listener becomes its own process and sees the events of all components.
+ * Exits 0 when it saw every event the workload must raise.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demo_common.h"
+#include "maestro.h"
+
+static long n_cdos = 4;
+static atomic_int stop;
+static long counts[32];
+
+static int bit(mstro_pool_event_kind k)
+{
+  int b = 0;
+  while (b < 31 && ((unsigned)k >> b) != 1)
+    b++;
+  return b;
+}
+
+static void print_event(mstro_pool_event e)
+{
+  const char *kind = mstro_pool_event_description(e->kind);
+  counts[bit(e->kind)]++;
+  switch (e->kind) {
+  case MSTRO_POOL_EVENT_TRANSFER_STARTED:
+  case MSTRO_POOL_EVENT_TRANSFER_COMPLETED:
+    printf("%llu.%09llu #%llu %-18s cdo=%s bytes=%llu transport=%s\n",
+           (unsigned long long)(e->ctime / 1000000000ULL),
+           (unsigned long long)(e->ctime % 1000000000ULL), (unsigned long long)e->serial, kind,
+           e->transfer_completed.cdo_name, (unsigned long long)e->transfer_completed.size,
+           e->transfer_completed.transport);
+    break;
+  case MSTRO_POOL_EVENT_GROUP_SEAL:
+  case MSTRO_POOL_EVENT_GROUP_OFFER:
+  case MSTRO_POOL_EVENT_GROUP_DEMAND:
+  case MSTRO_POOL_EVENT_GROUP_WITHDRAW:
+    printf("%llu.%09llu #%llu %-18s group=%s\n", (unsigned long long)(e->ctime / 1000000000ULL),
+           (unsigned long long)(e->ctime % 1000000000ULL), (unsigned long long)e->serial, kind,
+           e->group.group_name);
+    break;
+  case MSTRO_POOL_EVENT_APP_JOIN:
+    printf("#%llu %s app=%llu component=%s\n", (unsigned long long)e->serial, kind,
+           (unsigned long long)e->payload.join.appid, e->payload.join.component_name);
+    break;
+  case MSTRO_POOL_EVENT_APP_LEAVE:
+    printf("#%llu %s app=%llu\n", (unsigned long long)e->serial, kind,
+           (unsigned long long)e->payload.leave.appid);
+    break;
+  default:
+    printf("%llu.%09llu #%llu %-18s app=%llu cdo=%s\n",
+           (unsigned long long)(e->ctime / 1000000000ULL),
+           (unsigned long long)(e->ctime % 1000000000ULL), (unsigned long long)e->serial, kind,
+           (unsigned long long)e->declare.appid, e->declare.cdo_name);
+  }
+}
+
+static void *listener(void *arg)
+{
+  mstro_subscription s = arg;
+  for (;;) {
+    mstro_pool_event e = NULL;
+    struct timespec ts;
+    int last = atomic_load(&stop);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 10000000;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    if (mstro_subscription_timedwait(s, &ts, &e) == MSTRO_OK) {
+      for (mstro_pool_event x = e; x; x = x->next)
+        print_event(x);
+      mstro_pool_event_dispose(e);
+    } else if (last) {
+      break; /* stopped and drained */
+    }
+  }
+  return NULL;
+}
+
+static void *workload(void *arg)
+{
+  (void)arg;
+  for (long i = 0; i < n_cdos; i++) {
+    char name[64];
+    char buf[256];
+    int64_t size = sizeof buf;
+    mstro_cdo p = NULL, c = NULL;
+    snprintf(name, sizeof name, "listener.cdo.%ld", i);
+    memset(buf, (int)i, sizeof buf);
+    mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &p);
+    mstro_cdo_attribute_set(p, MSTRO_ATTR_CORE_CDO_RAW_PTR, buf, false, true);
+    mstro_cdo_attribute_set(p, "scope.local-size", &size, true, false);
+    mstro_cdo_offer(p);
+    mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &c);
+    mstro_cdo_require(c);
+    mstro_cdo_demand(c);
+    mstro_cdo_dispose(c);
+    mstro_cdo_withdraw(p);
+    mstro_cdo_dispose(p);
+  }
+  return NULL;
+}
+
+int main(int argc, char **argv)
+{
+  mstro_cdo_selector all = NULL;
+  mstro_subscription s = NULL;
+  pthread_t lt, wt;
+  mstro_status st;
+  int ok = 1;
+  static const mstro_pool_event_kind must[] = {
+      MSTRO_POOL_EVENT_DECLARE, MSTRO_POOL_EVENT_SEAL,   MSTRO_POOL_EVENT_OFFER,
+      MSTRO_POOL_EVENT_REQUIRE, MSTRO_POOL_EVENT_DEMAND, MSTRO_POOL_EVENT_WITHDRAW,
+      MSTRO_POOL_EVENT_DISPOSE, MSTRO_POOL_EVENT_TRANSFER_COMPLETED};
+  if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+    printf("usage: simple_telemetry_listener [CDOS]\n"
+           "Prints one line per pool event while CDOS (default 4) CDOs go through the pool.\n");
+    return 0;
+  }
+  if (argc > 1 && (n_cdos = demo_parse_count(argv[1], 1, 1000000)) < 0) {
+    fprintf(stderr, "simple_telemetry_listener: bad CDO count '%s'\n", argv[1]);
+    return 2;
+  }
+  if ((st = mstro_init("simple_telemetry_listener", "listener", 0)) != MSTRO_OK ||
+      (st = mstro_cdo_selector_create(NULL, NULL, NULL, &all)) != MSTRO_OK ||
+      (st = mstro_subscribe(all, MSTRO_POOL_EVENT__ALL, MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &s)) !=
+          MSTRO_OK) {
+    fprintf(stderr, "simple_telemetry_listener: %s\n", mstro_status_description(st));
+    return 1;
+  }
+  pthread_create(&lt, NULL, listener, s);
+  pthread_create(&wt, NULL, workload, NULL);
+  pthread_join(wt, NULL);
+  atomic_store(&stop, 1);
+  pthread_join(lt, NULL);
+  mstro_subscription_dispose(s);
+  mstro_cdo_selector_dispose(all);
+  st = mstro_finalize();
+  for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+    if (counts[bit(must[i])] < n_cdos) {
+      fprintf(stderr, "simple_telemetry_listener: only %ld %s events\n", counts[bit(must[i])],
+              mstro_pool_event_description(must[i]));
+      ok = 0;
+    }
+  printf("simple_telemetry_listener: %s\n", ok && st == MSTRO_OK ? "OK" : "FAILED");
+  return ok && st == MSTRO_OK ? 0 : 1;
+}
