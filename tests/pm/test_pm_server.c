@@ -1,0 +1,559 @@
+/* The Pool Manager's membership server over the in-process loopback channel:
+ * JOIN with the right secret is welcomed, a wrong secret or workflow name is
+ * refused with MSTRO_AUTH and logged, duplicates are refused, heartbeats are
+ * answered and silence is detected, pool operations are refused with
+ * MSTRO_UNIMPL, a member sending garbage is dropped, strangers' garbage does
+ * not stop the service, LEAVE gets BYE, --exit-when-idle semantics, PM_LEAVE
+ * on shutdown, and the public mstro_pm_* trio. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "maestro/pool_manager.h"
+#include "pm_chan.h"
+#include "pm_server.h"
+#include "proto_codec.h"
+
+static char log_path[256];
+
+/* Everything logged so far (the domain writes to log_path). */
+static char *read_log(void)
+{
+  FILE *f = fopen(log_path, "r");
+  assert_non_null(f);
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+struct client {
+  struct mstro__pm_chan *ch;
+  mstro__pm_peer pm;
+  struct mstro__proto_pm_info info;
+  uint64_t seq;
+  uint64_t appid, session;
+};
+
+static void client_open(struct client *c, const char *info_text)
+{
+  memset(c, 0, sizeof *c);
+  assert_int_equal(mstro__proto_info_parse(info_text, &c->info, NULL, 0), MSTRO_OK);
+  assert_int_equal(mstro__pm_chan_loop_open(&c->ch), MSTRO_OK);
+  assert_int_equal(c->ch->ops->peer_insert(c->ch, c->info.addrs[0], &c->pm), MSTRO_OK);
+}
+
+static void client_close(struct client *c)
+{
+  c->ch->ops->close(c->ch);
+}
+
+static void client_send(struct client *c, Mstro__Proto__Envelope *e)
+{
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  e->sender_appid = c->appid;
+  e->session = c->session;
+  assert_int_equal(mstro__proto_encode_alloc(e, &buf, &len), MSTRO_OK);
+  assert_int_equal(c->ch->ops->send(c->ch, c->pm, buf, len, 1000), MSTRO_OK);
+  free(buf);
+}
+
+static void client_send_raw(struct client *c, const void *buf, size_t len)
+{
+  assert_int_equal(c->ch->ops->send(c->ch, c->pm, buf, len, 1000), MSTRO_OK);
+}
+
+/* The next message for the client, or NULL after timeout_ms. */
+static Mstro__Proto__Envelope *client_recv(struct client *c, int timeout_ms)
+{
+  static uint8_t buf[MSTRO__PROTO_FRAME_MAX];
+  size_t len = 0;
+  mstro__pm_peer from;
+  mstro_status s = c->ch->ops->recv(c->ch, &from, buf, sizeof buf, &len, timeout_ms);
+  if (s == MSTRO_TIMEOUT)
+    return NULL;
+  assert_int_equal(s, MSTRO_OK);
+  assert_int_equal(from, c->pm); /* the answer comes from the PM */
+  Mstro__Proto__Envelope *e = NULL;
+  assert_int_equal(mstro__proto_decode(buf, len, &e, NULL, 0), MSTRO_OK);
+  return e;
+}
+
+static uint64_t send_join(struct client *c, const char *wf, const char *name, int64_t index,
+                          const uint8_t *secret)
+{
+  Mstro__Proto__Envelope e;
+  Mstro__Proto__Join j;
+  char addr[MSTRO__PM_ADDR_MAX];
+  assert_int_equal(c->ch->ops->addr(c->ch, addr, sizeof addr), MSTRO_OK);
+  mstro__proto_envelope_init(&e, ++c->seq);
+  mstro__proto__join__init(&j);
+  j.protocol_version = MSTRO__PROTO_VERSION;
+  j.workflow_name = (char *)wf;
+  j.component_name = (char *)name;
+  j.component_index = index;
+  j.workflow_secret = (ProtobufCBinaryData){MSTRO__PROTO_SECRET_LEN, (uint8_t *)secret};
+  j.endpoint_address = (ProtobufCBinaryData){strlen(addr), (uint8_t *)addr};
+  j.pid = (uint32_t)getpid();
+  j.hostname = "testhost";
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_JOIN;
+  e.join = &j;
+  client_send(c, &e);
+  return e.seq;
+}
+
+/* A fresh server on a loopback channel, and its info string. */
+static struct mstro__pm_server *server_new(const struct mstro__pm_config *cfg_in, char **info)
+{
+  struct mstro__pm_config cfg = {.workflow_name = "wf"};
+  if (cfg_in != NULL)
+    cfg = *cfg_in;
+  struct mstro__pm_chan *ch = NULL;
+  struct mstro__pm_server *srv = NULL;
+  assert_int_equal(mstro__pm_chan_loop_open(&ch), MSTRO_OK);
+  assert_int_equal(mstro__pm_server_create(&cfg, ch, &srv), MSTRO_OK);
+  assert_int_equal(mstro__pm_server_info(srv, info), MSTRO_OK);
+  return srv;
+}
+
+/* Let the server handle what is queued (single-threaded: deterministic). */
+static void serve(struct mstro__pm_server *srv, int frames)
+{
+  for (int i = 0; i < frames; i++)
+    assert_int_equal(mstro__pm_server_step(srv, 200), MSTRO_OK);
+}
+
+/* Join `c` properly and check the WELCOME. */
+static void join_ok(struct mstro__pm_server *srv, struct client *c, const char *name, int64_t idx)
+{
+  uint64_t seq = send_join(c, "wf", name, idx, c->info.secret);
+  serve(srv, 1);
+  Mstro__Proto__Envelope *e = client_recv(c, 1000);
+  assert_non_null(e);
+  assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_WELCOME);
+  assert_int_equal(e->in_reply_to, seq);
+  assert_true(e->welcome->appid >= 1);
+  assert_true(e->welcome->heartbeat_interval_ms > 0);
+  assert_true(e->welcome->session != 0);
+  c->appid = e->welcome->appid;
+  c->session = e->welcome->session;
+  mstro__proto_free(e);
+}
+
+static void expect_refuse(struct client *c, mstro_status status, const char *reason)
+{
+  Mstro__Proto__Envelope *e = client_recv(c, 1000);
+  assert_non_null(e);
+  assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_REFUSE);
+  assert_int_equal(e->refuse->status, status);
+  if (reason != NULL && strstr(e->refuse->reason, reason) == NULL)
+    fail_msg("refusal reason '%s' does not mention '%s'", e->refuse->reason, reason);
+  mstro__proto_free(e);
+}
+
+static void test_join_welcome(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_server *srv = server_new(NULL, &info);
+  struct client a, b;
+  client_open(&a, info);
+  client_open(&b, info);
+  join_ok(srv, &a, "producer", 0);
+  join_ok(srv, &b, "consumer", 0);
+  assert_int_not_equal(a.appid, b.appid);
+  assert_int_not_equal(a.session, b.session);
+  assert_int_equal(mstro__pm_server_member_count(srv), 2);
+  assert_int_equal(mstro__pm_server_joined(srv), 2);
+  assert_non_null(strstr(read_log(), "component 'producer' index 0 (pid"));
+  client_close(&a);
+  client_close(&b);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_join_refused(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_server *srv = server_new(NULL, &info);
+  struct client c;
+  client_open(&c, info);
+
+  uint8_t wrong[MSTRO__PROTO_SECRET_LEN];
+  memcpy(wrong, c.info.secret, sizeof wrong);
+  wrong[17] ^= 1;
+  uint64_t seq = send_join(&c, "wf", "intruder", 3, wrong);
+  serve(srv, 1);
+  Mstro__Proto__Envelope *e = client_recv(&c, 1000);
+  assert_non_null(e);
+  assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_REFUSE);
+  assert_int_equal(e->refuse->status, MSTRO_AUTH);
+  assert_int_equal(e->in_reply_to, seq);
+  assert_non_null(strstr(e->refuse->reason, "secret"));
+  mstro__proto_free(e);
+  const char *log = read_log();
+  assert_non_null(strstr(log, "refused JOIN of component 'intruder' index 3"));
+  assert_non_null(strstr(log, "wrong workflow secret"));
+
+  send_join(&c, "other-workflow", "stranger", 0, c.info.secret);
+  serve(srv, 1);
+  expect_refuse(&c, MSTRO_AUTH, "workflow name");
+  log = read_log();
+  assert_non_null(strstr(log, "refused JOIN of component 'stranger' index 0"));
+  assert_non_null(
+      strstr(log, "wrong workflow name 'other-workflow' (this Pool Manager serves 'wf')"));
+  assert_int_equal(mstro__pm_server_member_count(srv), 0);
+
+  /* A hostile name is logged harmlessly. */
+  send_join(&c, "wf\n", "evil\nname\x1b[2J", 0, wrong);
+  serve(srv, 1);
+  expect_refuse(&c, MSTRO_AUTH, NULL);
+  assert_non_null(strstr(read_log(), "'evil?name?[2J'"));
+
+  /* The same name and index twice; the same endpoint twice. */
+  join_ok(srv, &c, "producer", 1);
+  struct client d;
+  client_open(&d, info);
+  send_join(&d, "wf", "producer", 1, d.info.secret);
+  serve(srv, 1);
+  expect_refuse(&d, MSTRO_NOT_TWICE, NULL);
+  send_join(&c, "wf", "producer", 2, c.info.secret);
+  serve(srv, 1);
+  expect_refuse(&c, MSTRO_NOT_TWICE, "already joined");
+  join_ok(srv, &d, "producer", 2); /* another index is fine */
+  assert_int_equal(mstro__pm_server_member_count(srv), 2);
+
+  client_close(&c);
+  client_close(&d);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_heartbeat_and_leave(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .exit_when_idle = true};
+  struct mstro__pm_server *srv = server_new(&cfg, &info);
+  struct client c;
+  client_open(&c, info);
+  join_ok(srv, &c, "producer", 0);
+
+  Mstro__Proto__Envelope e;
+  Mstro__Proto__Heartbeat h;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  mstro__proto__heartbeat__init(&h);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT;
+  e.heartbeat = &h;
+  client_send(&c, &e);
+  serve(srv, 1);
+  Mstro__Proto__Envelope *r = client_recv(&c, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT);
+  assert_int_equal(r->in_reply_to, e.seq);
+  mstro__proto_free(r);
+
+  Mstro__Proto__Leave l;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  mstro__proto__leave__init(&l);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_LEAVE;
+  e.leave = &l;
+  client_send(&c, &e);
+  serve(srv, 1);
+  r = client_recv(&c, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_BYE);
+  mstro__proto_free(r);
+  assert_int_equal(mstro__pm_server_member_count(srv), 0);
+  assert_non_null(strstr(read_log(), "component 'producer' index 0 (appid"));
+
+  /* exit_when_idle: everyone who joined has left, so run returns at once. */
+  assert_int_equal(mstro__pm_server_run(srv, NULL), MSTRO_OK);
+  client_close(&c);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_silent_member_dropped(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .heartbeat_ms = 20, .heartbeat_grace = 2};
+  struct mstro__pm_server *srv = server_new(&cfg, &info);
+  struct client c;
+  client_open(&c, info);
+  join_ok(srv, &c, "sleeper", 0);
+  assert_int_equal(mstro__pm_server_member_count(srv), 1);
+  usleep(100000);
+  assert_int_equal(mstro__pm_server_step(srv, 0), MSTRO_OK);
+  assert_int_equal(mstro__pm_server_member_count(srv), 0);
+  assert_non_null(strstr(read_log(), "taken as crashed"));
+  client_close(&c);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_pool_ops_unimplemented(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_server *srv = server_new(NULL, &info);
+  struct client c;
+  client_open(&c, info);
+  join_ok(srv, &c, "producer", 0);
+
+  Mstro__Proto__Envelope e;
+  Mstro__Proto__Declare d;
+  Mstro__Proto__Offer o;
+  Mstro__Proto__Demand dm;
+  Mstro__Proto__Subscribe s;
+  Mstro__Proto__TransferCompleted tc;
+  mstro__proto__declare__init(&d);
+  d.cdo_name = "x";
+  mstro__proto__offer__init(&o);
+  o.cdo_name = "x";
+  mstro__proto__demand__init(&dm);
+  dm.cdo_name = "x";
+  mstro__proto__subscribe__init(&s);
+  s.kind_mask = 1;
+  mstro__proto__transfer_completed__init(&tc);
+  tc.ticket_id = 1;
+  for (int k = 0; k < 5; k++) {
+    mstro__proto_envelope_init(&e, ++c.seq);
+    switch (k) {
+    case 0:
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE, e.declare = &d;
+      break;
+    case 1:
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+      break;
+    case 2:
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND, e.demand = &dm;
+      break;
+    case 3:
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+      break;
+    case 4:
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED, e.transfer_completed = &tc;
+      break;
+    }
+    client_send(&c, &e);
+    serve(srv, 1);
+    expect_refuse(&c, MSTRO_UNIMPL, "not implemented");
+  }
+  assert_non_null(strstr(read_log(), "OFFER from component 'producer'"));
+  /* Still a member: refusing is not dropping. */
+  assert_int_equal(mstro__pm_server_member_count(srv), 1);
+
+  /* A message only the PM may send. */
+  Mstro__Proto__Welcome w;
+  mstro__proto__welcome__init(&w);
+  w.appid = 5;
+  w.heartbeat_interval_ms = 1;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WELCOME;
+  e.welcome = &w;
+  client_send(&c, &e);
+  serve(srv, 1);
+  expect_refuse(&c, MSTRO_INVMSG, "only be sent by the Pool Manager");
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
+
+  client_close(&c);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_garbage_sender_dropped(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .max_bad_msgs = 5};
+  struct mstro__pm_server *srv = server_new(&cfg, &info);
+  struct client bad, good, stranger;
+  client_open(&bad, info);
+  client_open(&good, info);
+  client_open(&stranger, info);
+  join_ok(srv, &bad, "noisy", 0);
+
+  /* A stranger's garbage (never joined) is counted, nothing more. */
+  srand(99);
+  uint8_t junk[512];
+  for (int i = 0; i < 50; i++) {
+    size_t n = (size_t)rand() % sizeof junk;
+    for (size_t k = 0; k < n; k++)
+      junk[k] = (uint8_t)rand();
+    client_send_raw(&stranger, junk, n);
+    serve(srv, 1);
+  }
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 50);
+  assert_null(client_recv(&stranger, 0));
+
+  /* A member's: dropped after max_bad_msgs, told why. */
+  for (int i = 0; i < 5; i++) {
+    client_send_raw(&bad, "garbage", 7);
+    serve(srv, 1);
+  }
+  expect_refuse(&bad, MSTRO_INVMSG, "malformed");
+  assert_int_equal(mstro__pm_server_member_count(srv), 0);
+  const char *log = read_log();
+  assert_non_null(strstr(log, "dropping component 'noisy'"));
+  assert_non_null(strstr(log, "malformed control message 5 of at most 5"));
+
+  /* A wrong session is not accepted either. */
+  join_ok(srv, &bad, "noisy", 0);
+  bad.session ^= 1;
+  Mstro__Proto__Envelope e;
+  Mstro__Proto__Heartbeat h;
+  mstro__proto_envelope_init(&e, ++bad.seq);
+  mstro__proto__heartbeat__init(&h);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT;
+  e.heartbeat = &h;
+  client_send(&bad, &e);
+  serve(srv, 1);
+  assert_null(client_recv(&bad, 50));
+  assert_non_null(strstr(read_log(), "wrong appid or session"));
+
+  /* The service goes on. */
+  join_ok(srv, &good, "consumer", 0);
+  assert_int_equal(mstro__pm_server_member_count(srv), 2);
+  client_close(&bad);
+  client_close(&good);
+  client_close(&stranger);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_shutdown_tells_members(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_server *srv = server_new(NULL, &info);
+  struct client a, b;
+  client_open(&a, info);
+  client_open(&b, info);
+  join_ok(srv, &a, "a", 0);
+  join_ok(srv, &b, "b", 0);
+  assert_int_equal(mstro__pm_server_shutdown(srv, "test over"), MSTRO_OK);
+  for (int i = 0; i < 2; i++) {
+    struct client *c = i ? &b : &a;
+    Mstro__Proto__Envelope *e = client_recv(c, 1000);
+    assert_non_null(e);
+    assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_PM_LEAVE);
+    assert_string_equal(e->pm_leave->reason, "test over");
+    mstro__proto_free(e);
+  }
+  assert_int_equal(mstro__pm_server_member_count(srv), 0);
+  client_close(&a);
+  client_close(&b);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+static void test_bad_config(void **state)
+{
+  (void)state;
+  struct mstro__pm_chan *ch = NULL;
+  struct mstro__pm_server *srv = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = ""};
+  assert_int_equal(mstro__pm_chan_loop_open(&ch), MSTRO_OK);
+  assert_int_equal(mstro__pm_server_create(&cfg, ch, &srv), MSTRO_INVARG); /* closes ch */
+  assert_null(srv);
+  assert_int_equal(mstro__pm_server_create(NULL, NULL, &srv), MSTRO_INVARG);
+  mstro__pm_server_destroy(NULL);
+}
+
+/* The public trio, with the server on its own thread. */
+static void test_public_api(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  assert_int_equal(mstro_pm_getinfo(&info), MSTRO_NOENT);
+  assert_null(info);
+  assert_int_equal(mstro_pm_getinfo(NULL), MSTRO_INVARG);
+  assert_int_equal(mstro_pm_terminate(), MSTRO_NOENT);
+
+  struct mstro__pm_chan *ch = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf"};
+  assert_int_equal(mstro__pm_chan_loop_open(&ch), MSTRO_OK);
+  assert_int_equal(mstro__pm_start_with(&cfg, ch), MSTRO_OK);
+  assert_int_equal(mstro__pm_chan_loop_open(&ch), MSTRO_OK);
+  assert_int_equal(mstro__pm_start_with(&cfg, ch), MSTRO_NOT_TWICE);
+  assert_int_equal(mstro_pm_getinfo(&info), MSTRO_OK);
+  assert_non_null(info);
+
+  struct client c;
+  client_open(&c, info);
+  free(info);
+  info = NULL;
+  send_join(&c, "wf", "threaded", 0, c.info.secret);
+  Mstro__Proto__Envelope *e = client_recv(&c, 5000);
+  assert_non_null(e);
+  assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_WELCOME);
+  mstro__proto_free(e);
+
+  assert_int_equal(mstro_pm_terminate(), MSTRO_OK);
+  e = client_recv(&c, 5000);
+  assert_non_null(e);
+  assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_PM_LEAVE);
+  mstro__proto_free(e);
+  assert_int_equal(mstro_pm_getinfo(&info), MSTRO_NOENT);
+  assert_int_equal(mstro_pm_terminate(), MSTRO_NOENT);
+  client_close(&c);
+}
+
+/* mstro_pm_start over the real transport: needs the workflow name; with it,
+ * it either runs (and stops) or says MSTRO_TRANSPORT when no fabric endpoint
+ * can be opened here. */
+static void test_pm_start(void **state)
+{
+  (void)state;
+  unsetenv("MSTRO_WORKFLOW_NAME");
+  assert_int_equal(mstro_pm_start(), MSTRO_UNINIT);
+  setenv("MSTRO_WORKFLOW_NAME", "wf", 1);
+  mstro_status s = mstro_pm_start();
+  assert_true(s == MSTRO_OK || s == MSTRO_TRANSPORT);
+  if (s == MSTRO_OK) {
+    char *info = NULL;
+    struct mstro__proto_pm_info pi;
+    assert_int_equal(mstro_pm_getinfo(&info), MSTRO_OK);
+    assert_int_equal(mstro__proto_info_parse(info, &pi, NULL, 0), MSTRO_OK);
+    assert_int_equal(strncmp(pi.addrs[0], "ofi:", 4), 0);
+    free(info);
+    assert_int_equal(mstro_pm_start(), MSTRO_NOT_TWICE);
+    assert_int_equal(mstro_pm_terminate(), MSTRO_OK);
+  }
+}
+
+int main(void)
+{
+  snprintf(log_path, sizeof log_path, "/tmp/test_pm_server.%d.log", (int)getpid());
+  setenv("MSTRO_LOG_DST", log_path, 1);
+  setenv("MSTRO_LOG_LEVEL", "info", 1);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_join_welcome),
+      cmocka_unit_test(test_join_refused),
+      cmocka_unit_test(test_heartbeat_and_leave),
+      cmocka_unit_test(test_silent_member_dropped),
+      cmocka_unit_test(test_pool_ops_unimplemented),
+      cmocka_unit_test(test_garbage_sender_dropped),
+      cmocka_unit_test(test_shutdown_tells_members),
+      cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_public_api),
+      cmocka_unit_test(test_pm_start),
+  };
+  int rc = cmocka_run_group_tests_name("pm_server", tests, NULL, NULL);
+  if (rc == 0)
+    unlink(log_path);
+  else
+    fprintf(stderr, "the Pool Manager's log is in %s\n", log_path);
+  return rc;
+}
