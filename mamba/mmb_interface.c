@@ -243,16 +243,7 @@ static mmb_status free_impl(mmbMemInterface *iface, void *ptr)
   MMB_CHECK(POOL, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   r = mmb__region_lookup(ptr);
   if (r != NULL) {
-    mmbMemInterface *owner = r->pool ? mmb__pool_iface(r->pool) : NULL;
-    if (iface != NULL && owner != iface) {
-      atomic_fetch_add(&iface->invalid, 1);
-      st = MMB_INVALID_FREE;
-      MMB_LOG_ERR(POOL, "free of %p through %s refused: it belongs to interface %s of space %s",
-                  ptr, iface->name, owner ? owner->name : "?",
-                  owner ? owner->space->info.name : "?");
-      goto cleanup;
-    }
-    st = mmb__pool_free(r->pool, ptr, r);
+    st = mmb__pool_free(r->pool, ptr, r, iface);
     goto cleanup;
   }
   if (mmb__sysmap_remove_if(ptr, iface, &rec)) {

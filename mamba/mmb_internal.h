@@ -193,7 +193,9 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
 /* Returns the number of allocations still live at destruction. */
 uint64_t mmb__pool_destroy(struct mmb__pool *p);
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr);
-mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r);
+/* expect: the interface the caller named (NULL: any) */
+mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
+                          mmbMemInterface *expect);
 /* size of a live allocation (0: not live) */
 size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__region *r);
 void mmb__pool_get_stats(struct mmb__pool *p, mmb_stats *st);

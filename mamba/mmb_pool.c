@@ -9,8 +9,13 @@
  *
  *  - small blocks (<= 256 KiB, 52 size classes: 16..128 step 16, then four
  *    per doubling) are cut from 4 MiB segments; each segment keeps a stack of
- *    free block indices and one state byte per block (allocated or free: a
- *    double free is an atomic exchange that finds "free");
+ *    free block indices and one state byte per block, written when a block
+ *    leaves or re-enters the pool's central lists (not on every thread-cache
+ *    operation, so threads do not false-share it);
+ *  - a block of a host space that sits free in a thread cache carries a tag
+ *    in its first word (its address xor a per-pool secret), which a double
+ *    free finds; blocks of device spaces cannot be touched, so there the
+ *    state byte is updated (compare-and-swap) on every operation instead;
  *  - large blocks (multiples of 64 KiB, same geometric classes) come from
  *    arenas (default 64 MiB, bigger for bigger blocks) managed with address-
  *    ordered neighbours, best fit, splitting and coalescing on free;
@@ -23,6 +28,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mmb_internal.h"
 
@@ -31,6 +37,8 @@ struct mmb__seg {
   unsigned cls;
   size_t bsize;
   uint32_t nblocks, carved, nstack;
+  uint64_t recip; /* 2^40 / bsize + 1: exact division for offsets < 2^22 */
+  bool use_div;
   uint32_t *stack;
   _Atomic unsigned char *state;
   struct mmb__seg *pnext, *pprev;
@@ -82,7 +90,8 @@ struct mmb__pool {
   mmbMemInterface *iface;
   mmbMemSpace *space;
   struct mmb__pool_config cfg;
-  bool slots, use_tcache;
+  bool slots, use_tcache, host;
+  uintptr_t cookie;
   unsigned nbins;
   size_t slot_bsize, slot_segsize;
   struct sclass cls[MMB__NSMALL];
@@ -97,7 +106,31 @@ struct mmb__pool {
   _Atomic uint64_t c_allocs, c_frees, c_bytes_out, c_bytes_in, misses, invalid, slots_out;
 };
 
-enum { ST_FREE = 0, ST_ALLOC = 1 };
+/* State bytes. Host pools: IN (in the central lists or never cut) or USER
+ * (out of the central lists: with the user, or cached by a thread with the
+ * free tag set). Device pools also use CACHED. */
+enum { ST_IN = 0, ST_USER = 1, ST_CACHED = 2 };
+
+static inline uintptr_t free_tag(const struct mmb__pool *p, const void *ptr)
+{
+  return (uintptr_t)ptr ^ p->cookie;
+}
+
+static inline size_t seg_index(const struct mmb__seg *s, size_t off)
+{
+  return s->use_div ? off / s->bsize : (size_t)((off * s->recip) >> 40);
+}
+
+/* A block leaves the central lists into a thread cache (or to the user). */
+static inline void block_out(struct mmb__pool *p, _Atomic unsigned char *state, void *ptr)
+{
+  if (p->host) {
+    atomic_store_explicit(state, ST_USER, memory_order_relaxed);
+    *(uintptr_t *)ptr = free_tag(p, ptr);
+  } else {
+    atomic_store_explicit(state, ST_CACHED, memory_order_relaxed);
+  }
+}
 
 /* ------------------------------------------------------------------ */
 /* Pool registry and thread caches */
@@ -115,7 +148,7 @@ struct mmb__tls {
 };
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
-static __thread struct mmb__tls *tls_cur;
+static __thread struct mmb__tls *tls_cur __attribute__((tls_model("initial-exec")));
 
 static void central_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32_t n);
 
@@ -357,10 +390,15 @@ static void region_release(struct mmb__pool *p, struct mmb__region *r, bool unli
                 r->size, p->space->info.name);
 }
 
-static bool above_high_water(struct mmb__pool *p)
+/* A fully free region of `size` bytes goes back to the space when at least
+ * high_water free bytes would remain cached without it: memory above the
+ * high-water mark is returned, and a pool working near its mark does not map
+ * and unmap the same region over and over. */
+static bool should_release(struct mmb__pool *p, size_t size)
 {
   uint64_t res = atomic_load(&p->reserved), used = atomic_load(&p->central_in_use);
-  return res > used && res - used > p->cfg.high_water;
+  uint64_t cached = res > used ? res - used : 0;
+  return cached >= size && cached - size >= p->cfg.high_water;
 }
 
 static void central_used_add(struct mmb__pool *p, uint64_t n)
@@ -413,6 +451,8 @@ static mmb_status seg_new(struct mmb__pool *p, unsigned c, struct mmb__seg **out
   s->cls = c;
   s->bsize = bs;
   s->nblocks = (uint32_t)(segsize / bs);
+  s->use_div = segsize > MMB__GRANULE || bs > ((size_t)1 << 18);
+  s->recip = ((uint64_t)1 << 40) / bs + 1;
   s->stack = malloc((size_t)s->nblocks * sizeof *s->stack);
   s->state = calloc(s->nblocks, 1);
   MMB_CHECK(POOL, s->stack && s->state, st, MMB_OUT_OF_MEMORY, "no memory for segment metadata");
@@ -457,6 +497,7 @@ static mmb_status small_take(struct mmb__pool *p, unsigned c, struct tc_ent *out
       uint32_t idx = s->nstack ? s->stack[--s->nstack] : s->carved++;
       out[n].p = s->r.base + (size_t)idx * s->bsize;
       out[n].meta = s;
+      block_out(p, &s->state[idx], out[n].p);
       n++;
     }
     if (seg_nfree(s) == 0)
@@ -482,11 +523,12 @@ static void small_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32
     atomic_fetch_sub(&p->slots_out, n);
   for (uint32_t i = 0; i < n; i++) {
     struct mmb__seg *s = e[i].meta;
-    uint32_t idx = (uint32_t)(((char *)e[i].p - s->r.base) / s->bsize);
+    uint32_t idx = (uint32_t)seg_index(s, (size_t)((char *)e[i].p - s->r.base));
+    atomic_store_explicit(&s->state[idx], ST_IN, memory_order_relaxed);
     s->stack[s->nstack++] = idx;
     if (!s->in_partial)
       partial_push(k, s);
-    if (seg_nfree(s) == s->nblocks && above_high_water(p)) {
+    if (seg_nfree(s) == s->nblocks && should_release(p, s->r.size)) {
       partial_remove(k, s);
       region_release(p, &s->r, true);
       seg_free_meta(s);
@@ -613,6 +655,7 @@ static mmb_status large_take(struct mmb__pool *p, unsigned c, size_t align, stru
   best->cls = c;
   out->p = best->a->r.base + (best->q0 << MMB__QSHIFT);
   out->meta = best;
+  block_out(p, &best->state, out->p);
   central_used_add(p, cs);
 cleanup:
   return st;
@@ -622,6 +665,7 @@ static void large_give(struct mmb__pool *p, struct lblock *b)
 {
   struct mmb__arena *a = b->a;
   atomic_fetch_sub(&p->central_in_use, b->nq << MMB__QSHIFT);
+  atomic_store_explicit(&b->state, ST_IN, memory_order_relaxed);
   b->free = true;
   struct lblock *n = b->anext;
   if (n && n->free) {
@@ -645,7 +689,7 @@ static void large_give(struct mmb__pool *p, struct lblock *b)
   } else {
     free_list_push(p, b);
   }
-  if (b->q0 == 0 && b->nq == a->nq && above_high_water(p)) {
+  if (b->q0 == 0 && b->nq == a->nq && should_release(p, a->r.size)) {
     free_list_remove(p, b);
     region_release(p, &a->r, true);
     free(a->starts);
@@ -709,6 +753,14 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
     p->cfg.arena_size = mmb__g.opt.arena_size;
   p->cfg.arena_size = mmb__align_up(p->cfg.arena_size, MMB__GRANULE);
   p->slots = cfg->slots;
+  p->host = mmb__space_is_host(p->space);
+  {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)(uintptr_t)p ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
+    x *= 0x9E3779B97F4A7C15ULL;
+    p->cookie = (uintptr_t)(x ^ (x >> 29)) | 1u; /* odd: a tag is never 0 */
+  }
   p->use_tcache = !cfg->no_tcache && !(cfg->slots && cfg->max_slots);
   p->nbins = p->slots ? 1 : MMB__NCLASSES;
   if (p->slots) {
@@ -797,7 +849,7 @@ uint64_t mmb__pool_destroy(struct mmb__pool *p)
 /* ------------------------------------------------------------------ */
 /* Allocate / free */
 
-/* Pick the class of a request; false if it cannot be served. */
+/* Pick the class of a request. */
 static mmb_status pick_class(struct mmb__pool *p, size_t size, size_t align, unsigned *cls)
 {
   mmb_status st = MMB_OK;
@@ -827,31 +879,41 @@ cleanup:
   return st;
 }
 
-static inline void mark_alloc(struct mmb__pool *p, unsigned c, struct tc_ent *e)
+static inline _Atomic unsigned char *state_of(const struct mmb__pool *p, unsigned c,
+                                              const struct tc_ent *e)
 {
   if (p->slots || c < MMB__NSMALL) {
     struct mmb__seg *s = e->meta;
-    size_t idx = (size_t)((char *)e->p - s->r.base) / s->bsize;
-    atomic_store_explicit(&s->state[idx], ST_ALLOC, memory_order_release);
-  } else {
-    struct lblock *b = e->meta;
-    atomic_store_explicit(&b->state, ST_ALLOC, memory_order_release);
+    return &s->state[seg_index(s, (size_t)((char *)e->p - s->r.base))];
   }
+  return &((struct lblock *)e->meta)->state;
+}
+
+/* A cached block goes to the user. */
+static inline void hand_out(struct mmb__pool *p, unsigned c, const struct tc_ent *e)
+{
+  if (p->host)
+    *(uintptr_t *)e->p = 0; /* clear the free tag */
+  else
+    atomic_store_explicit(state_of(p, c, e), ST_USER, memory_order_relaxed);
 }
 
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr)
 {
   mmb_status st = MMB_OK;
   unsigned c;
-  MMB_PROPAGATE(POOL, st, pick_class(p, size, align, &c), "pool %s: allocation of %zu bytes",
-                 p->iface->name, size);
-  size_t cs = p->slots ? p->slot_bsize : mmb__class_size(c);
+  if (__builtin_expect(!p->slots && align <= MMB_DEFAULT_ALIGNMENT && size <= MMB__MAX_SIZE, 1))
+    c = mmb__size_class(size);
+  else
+    MMB_CHECK_CALL(POOL, st, pick_class(p, size, align, &c), "pool %s: allocation of %zu bytes",
+                   p->iface->name, size);
   bool large = !p->slots && c >= MMB__NSMALL;
-  if (p->use_tcache && (!large || align <= MMB__QUANTUM)) {
+  if (__builtin_expect(p->use_tcache && (!large || align <= MMB__QUANTUM), 1)) {
     struct mmb__tcache *tc = tc_get(p);
-    if (tc != NULL) {
+    if (__builtin_expect(tc != NULL, 1)) {
       struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
-      if (bin->n == 0) {
+      size_t cs = p->slots ? p->slot_bsize : mmb__class_size(c);
+      if (__builtin_expect(bin->n == 0, 0)) {
         uint32_t want = large ? 1 : (bin->cap + 1) / 2, got = 0;
         st = central_take(p, c, align, bin->e, want, &got);
         if (st != MMB_OK)
@@ -863,7 +925,7 @@ mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void 
       struct tc_ent *e = &bin->e[--bin->n];
       if (large)
         tc->large_bytes -= cs;
-      mark_alloc(p, c, e);
+      hand_out(p, c, e);
       mmb__own_add(&tc->allocs, 1);
       mmb__own_add(&tc->bytes_out, cs);
       *ptr = e->p;
@@ -873,9 +935,10 @@ mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void 
   {
     struct tc_ent e;
     uint32_t got = 0;
+    size_t cs = p->slots ? p->slot_bsize : mmb__class_size(c);
     MMB_PROPAGATE(POOL, st, central_take(p, c, align, &e, 1, &got), "pool %s: %zu bytes",
-                   p->iface->name, size);
-    mark_alloc(p, c, &e);
+                  p->iface->name, size);
+    hand_out(p, c, &e);
     atomic_fetch_add(&p->c_allocs, 1);
     atomic_fetch_add(&p->c_bytes_out, cs);
     *ptr = e.p;
@@ -884,22 +947,23 @@ cleanup:
   return st;
 }
 
-/* Validate a pointer of region r: its class, metadata and the state byte.
- * Returns false for an interior pointer or a block that is not allocated. */
-static bool resolve(struct mmb__pool *p, const void *ptr, struct mmb__region *r, unsigned *c,
-                    size_t *cs, void **meta, _Atomic unsigned char **state)
+/* Locate a pointer of region r: class, metadata and state byte. False for
+ * an interior pointer or a block start never cut. */
+static inline bool resolve(const void *ptr, struct mmb__region *r, unsigned *c, size_t *cs,
+                           void **meta, _Atomic unsigned char **state)
 {
   size_t off = (size_t)((const char *)ptr - r->base);
   if (off >= r->size)
     return false;
   if (r->kind == MMB__REGION_SEG) {
     struct mmb__seg *s = (struct mmb__seg *)r;
-    if (off % s->bsize != 0 || off / s->bsize >= s->nblocks)
+    size_t idx = seg_index(s, off);
+    if (idx * s->bsize != off || idx >= s->nblocks)
       return false;
     *c = s->cls;
     *cs = s->bsize;
     *meta = s;
-    *state = &s->state[off / s->bsize];
+    *state = &s->state[idx];
     return true;
   }
   struct mmb__arena *a = (struct mmb__arena *)r;
@@ -912,20 +976,48 @@ static bool resolve(struct mmb__pool *p, const void *ptr, struct mmb__region *r,
   *cs = b->nq << MMB__QSHIFT;
   *meta = b;
   *state = &b->state;
-  (void)p;
   return true;
 }
 
-mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r)
+/* Is ptr (resolved) with the user? Marks it cached when `take` is set. */
+static inline bool user_block(struct mmb__pool *p, void *ptr, _Atomic unsigned char *state,
+                              bool take)
+{
+  if (p->host) {
+    if (atomic_load_explicit(state, memory_order_relaxed) != ST_USER)
+      return false;
+    uintptr_t *w = ptr, tag = free_tag(p, ptr);
+    if (*w == tag)
+      return false; /* free and cached by a thread */
+    if (take)
+      *w = tag;
+    return true;
+  }
+  if (!take)
+    return atomic_load_explicit(state, memory_order_relaxed) == ST_USER;
+  unsigned char expect = ST_USER;
+  return atomic_compare_exchange_strong_explicit(state, &expect, ST_CACHED, memory_order_acq_rel,
+                                                 memory_order_relaxed);
+}
+
+mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
+                          mmbMemInterface *expect)
 {
   mmb_status st = MMB_OK;
   unsigned c = 0;
   size_t cs = 0;
   void *meta = NULL;
   _Atomic unsigned char *state = NULL;
-  bool ok = resolve(p, ptr, r, &c, &cs, &meta, &state) &&
-            atomic_exchange_explicit(state, ST_FREE, memory_order_acq_rel) == ST_ALLOC;
-  if (!ok) {
+  if (__builtin_expect(expect != NULL && expect != p->iface, 0)) {
+    atomic_fetch_add(&expect->invalid, 1);
+    st = MMB_INVALID_FREE;
+    MMB_LOG_ERR(POOL, "free of %p through %s refused: it belongs to interface %s of space %s", ptr,
+                expect->name, p->iface->name, p->space->info.name);
+    goto cleanup;
+  }
+  if (__builtin_expect(!resolve(ptr, r, &c, &cs, &meta, &state) ||
+                           !user_block(p, ptr, state, true),
+                       0)) {
     atomic_fetch_add(&p->invalid, 1);
     st = MMB_INVALID_FREE;
     MMB_LOG_ERR(POOL, "pool %s: free of %p refused: double free or not the start of an allocation",
@@ -933,11 +1025,11 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r)
     goto cleanup;
   }
   bool large = !p->slots && c >= MMB__NSMALL;
-  if (p->use_tcache) {
+  if (__builtin_expect(p->use_tcache, 1)) {
     struct mmb__tcache *tc = tc_get(p);
     if (tc != NULL && (!large || tc->large_bytes + cs <= mmb__g.opt.tcache_bytes)) {
       struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
-      if (bin->n == bin->cap) {
+      if (__builtin_expect(bin->n == bin->cap, 0)) {
         uint32_t half = bin->cap / 2 ? bin->cap / 2 : 1;
         central_give(p, c, bin->e, half);
         memmove(bin->e, bin->e + half, (bin->n - half) * sizeof *bin->e);
@@ -971,8 +1063,7 @@ size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__r
   size_t cs = 0;
   void *meta;
   _Atomic unsigned char *state;
-  if (!resolve(p, ptr, r, &c, &cs, &meta, &state) ||
-      atomic_load_explicit(state, memory_order_acquire) != ST_ALLOC)
+  if (!resolve(ptr, r, &c, &cs, &meta, &state) || !user_block(p, (void *)ptr, state, false))
     return 0;
   return cs;
 }

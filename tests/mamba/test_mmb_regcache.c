@@ -249,18 +249,23 @@ static void test_invalidation(void **state)
   /* a pool keeps its memory (the registration stays valid) until it returns
    * the region to the space */
   mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL, .high_water = 1,
-                              .no_thread_cache = true};
+                              .no_thread_cache = true, .arena_size = 4 << 20};
   assert_int_equal(mmb_interface_create(dram, &cfg, &pool), MMB_OK);
-  void *q = NULL, *q2 = NULL;
-  assert_int_equal(mmb_alloc(pool, 1 << 20, 0, &q), MMB_OK);
-  assert_int_equal(mmb_alloc(pool, 1 << 20, 0, &q2), MMB_OK);
+  void *q = NULL, *f = NULL, *z = NULL;
+  assert_int_equal(mmb_alloc(pool, 1 << 20, 0, &q), MMB_OK); /* arena A */
+  assert_int_equal(mmb_alloc(pool, 3 << 20, 0, &f), MMB_OK); /* fills A */
+  assert_int_equal(mmb_alloc(pool, 4 << 20, 0, &z), MMB_OK); /* arena B */
   assert_int_equal(mmb_regcache_acquire(c, q, 1 << 20, &e), MMB_OK);
   mmb_regcache_release(c, e);
   deregs = F.deregs;
-  assert_int_equal(mmb_free(q), MMB_OK); /* region still in use by q2 */
+  assert_int_equal(mmb_free(z), MMB_OK); /* B free, kept: nothing else cached */
+  assert_int_equal(mmb_free(q), MMB_OK); /* region A still used by f */
   assert_int_equal(F.deregs, deregs);
-  assert_int_equal(mmb_free(q2), MMB_OK); /* region returned: invalidated */
+  assert_int_equal(mmb_free(f), MMB_OK); /* A free and B cached: A returned, invalidated */
   assert_int_equal(F.deregs, deregs + 1);
+  mmb_stats pst;
+  mmb_interface_get_stats(pool, &pst);
+  assert_int_equal(pst.returned_bytes, 4 << 20);
   /* a held entry is invalidated but deregistered at its release */
   assert_int_equal(mmb_alloc(sys, 8192, 4096, &p), MMB_OK);
   assert_int_equal(mmb_regcache_acquire(c, p, 8192, &e), MMB_OK);
