@@ -52,10 +52,6 @@ __attribute__((noinline)) static void naive_201(const double *s, double *d, int6
         d[(k * n + i) * n + j] = s[(i * n + j) * n + k];
 }
 
-typedef struct {
-  double t_memcpy, t_lyt, t_lyt2, t_naive;
-} times;
-
 static int run_case(const char *casename, size_t e, int nd, const int64_t *dims, const int *src_ord,
                     const int *dst_ord, int reps, int naive_reps, int naive_kind)
 {
@@ -70,7 +66,8 @@ static int run_case(const char *casename, size_t e, int nd, const int64_t *dims,
   for (size_t i = 0; i < bytes; i++)
     src[i] = (char)(i * 131);
   double *tm = calloc((size_t)reps, sizeof(double)), *tl = calloc((size_t)reps, sizeof(double));
-  double *t2 = calloc((size_t)reps, sizeof(double));
+  double *t2 = calloc((size_t)reps, sizeof(double)), *tc = calloc((size_t)reps, sizeof(double));
+  lyt_transform_opts ont = {.nthreads = 1, .stream = LYT_STREAM_ON};
   double *tn = calloc((size_t)(naive_reps > 0 ? naive_reps : 1), sizeof(double));
   lyt_transform_opts o1 = {.nthreads = 1}, o2 = {.nthreads = 2};
   /* warm-up */
@@ -87,6 +84,10 @@ static int run_case(const char *casename, size_t e, int nd, const int64_t *dims,
     lyt_transform(s, src, d, dst, &o2);
     double t3 = bench_now();
     bench_consume(dst);
+    lyt_transform(s, src, s, dst, &ont); /* same layout: a streaming copy */
+    double t4 = bench_now();
+    bench_consume(dst);
+    tc[r] = t4 - t3;
     if (st != LYT_OK) {
       fprintf(stderr, "%s: lyt_transform failed: %s\n", casename, lyt_status_description(st));
       return 1;
@@ -108,14 +109,18 @@ static int run_case(const char *casename, size_t e, int nd, const int64_t *dims,
   }
   double gb = (double)bytes / 1e9;
   double m = gb / bench_median(tm, reps), l = gb / bench_median(tl, reps);
-  double l2 = gb / bench_median(t2, reps);
+  double l2 = gb / bench_median(t2, reps), nc = gb / bench_median(tc, reps);
   char cname[128];
-  printf("# %-28s memcpy %6.2f GB/s  lyt %6.2f GB/s (%3.0f%%)  lyt 2 threads %6.2f GB/s", casename,
-         m, l, 100 * l / m, l2);
+  printf(
+      "# %-28s memcpy %5.2f GB/s  NT copy %5.2f GB/s  lyt %5.2f GB/s (%3.0f%% of memcpy, %3.0f%% "
+      "of NT copy)  2 threads %5.2f GB/s",
+      casename, m, nc, l, 100 * l / m, 100 * l / nc, l2);
   if (naive_reps > 0)
     printf("  naive %5.2f GB/s", gb / bench_median(tn, naive_reps));
   printf("\n");
   bench_report(NAME, casename, l, "GB/s", m, BENCH_HIGHER_IS_BETTER);
+  snprintf(cname, sizeof cname, "%s_vs_ntcopy", casename);
+  bench_report(NAME, cname, l, "GB/s", nc, BENCH_HIGHER_IS_BETTER);
   snprintf(cname, sizeof cname, "%s_2threads", casename);
   bench_report(NAME, cname, l2, "GB/s", m, BENCH_HIGHER_IS_BETTER);
   if (naive_reps > 0) {
@@ -128,6 +133,7 @@ static int run_case(const char *casename, size_t e, int nd, const int64_t *dims,
   free(tm);
   free(tl);
   free(t2);
+  free(tc);
   free(tn);
   free(src);
   free(dst);
