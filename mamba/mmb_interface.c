@@ -203,6 +203,9 @@ mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void
   MMB_CHECK(POOL, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   MMB_CHECK(POOL, iface != NULL && ptr != NULL, st, MMB_INVALID_ARG, "iface or ptr is NULL");
   MMB_CHECK(POOL, size > 0, st, MMB_INVALID_ARG, "allocation of 0 bytes");
+  if (alignment <= MMB_DEFAULT_ALIGNMENT && iface->pool &&
+      __builtin_expect(mmb__pool_alloc_fast(iface->pool, size, ptr), 1))
+    goto cleanup;
   if (alignment == 0)
     alignment = MMB_DEFAULT_ALIGNMENT;
   MMB_CHECK(POOL, mmb__is_pow2(alignment) && alignment <= MMB__MAX_ALIGN, st, MMB_INVALID_ARG,
@@ -243,7 +246,8 @@ static mmb_status free_impl(mmbMemInterface *iface, void *ptr)
   MMB_CHECK(POOL, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   r = mmb__region_lookup(ptr);
   if (r != NULL) {
-    st = mmb__pool_free(r->pool, ptr, r, iface);
+    if (!__builtin_expect(mmb__pool_free_fast(ptr, r, iface), 1))
+      st = mmb__pool_free(r->pool, ptr, r, iface);
     goto cleanup;
   }
   if (mmb__sysmap_remove_if(ptr, iface, &rec)) {

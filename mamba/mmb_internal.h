@@ -142,7 +142,27 @@ struct mmb__region {
 };
 mmb_status mmb__region_table_insert(struct mmb__region *r);
 void mmb__region_table_remove(struct mmb__region *r);
-struct mmb__region *mmb__region_lookup(const void *p);
+/* Two-level radix table over 48-bit addresses, one slot per granule. */
+#define MMB__RT_ROOT_BITS 13
+#define MMB__RT_LEAF_BITS 13
+#define MMB__RT_ADDR_BITS (MMB__GRANULE_SHIFT + MMB__RT_ROOT_BITS + MMB__RT_LEAF_BITS)
+typedef _Atomic(struct mmb__region *) mmb__region_slot;
+extern _Atomic(mmb__region_slot *) mmb__region_root[1u << MMB__RT_ROOT_BITS];
+
+/* The region of a pointer, without locks (NULL: not pool memory). */
+static inline struct mmb__region *mmb__region_lookup(const void *p)
+{
+  uintptr_t a = (uintptr_t)p;
+  if (__builtin_expect((a >> MMB__RT_ADDR_BITS) != 0, 0))
+    return NULL;
+  uintptr_t g = a >> MMB__GRANULE_SHIFT;
+  mmb__region_slot *leaf = atomic_load_explicit(
+      &mmb__region_root[(g >> MMB__RT_LEAF_BITS) & ((1u << MMB__RT_ROOT_BITS) - 1)],
+      memory_order_acquire);
+  if (leaf == NULL)
+    return NULL;
+  return atomic_load_explicit(&leaf[g & ((1u << MMB__RT_LEAF_BITS) - 1)], memory_order_acquire);
+}
 
 /* System allocations: pointer -> record. */
 struct mmb__sysrec {
@@ -193,6 +213,12 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
 /* Returns the number of allocations still live at destruction. */
 uint64_t mmb__pool_destroy(struct mmb__pool *p);
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr);
+/* The thread-cache hit of a default-aligned allocation in a host pool;
+ * false: take mmb__pool_alloc(). */
+bool mmb__pool_alloc_fast(struct mmb__pool *p, size_t size, void **ptr);
+/* The thread-cache push of a valid free in a host pool; false: take
+ * mmb__pool_free() (which also reports every invalid free). */
+bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect);
 /* expect: the interface the caller named (NULL: any) */
 mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
                           mmbMemInterface *expect);

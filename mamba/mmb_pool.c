@@ -898,6 +898,29 @@ static inline void hand_out(struct mmb__pool *p, unsigned c, const struct tc_ent
     atomic_store_explicit(state_of(p, c, e), ST_USER, memory_order_relaxed);
 }
 
+bool mmb__pool_alloc_fast(struct mmb__pool *p, size_t size, void **ptr)
+{
+  struct mmb__tls *t = tls_cur;
+  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || p->slots || !p->host ||
+                           size > MMB__MAX_SIZE,
+                       0))
+    return false;
+  struct mmb__tcache *tc = t->slot[0].tc;
+  unsigned c = mmb__size_class(size);
+  struct tc_bin *bin = &tc->bins[c];
+  if (__builtin_expect(bin->n == 0, 0))
+    return false;
+  size_t cs = mmb__class_size(c);
+  struct tc_ent *e = &bin->e[--bin->n];
+  if (c >= MMB__NSMALL)
+    tc->large_bytes -= cs;
+  *(uintptr_t *)e->p = 0; /* clear the free tag */
+  mmb__own_add(&tc->allocs, 1);
+  mmb__own_add(&tc->bytes_out, cs);
+  *ptr = e->p;
+  return true;
+}
+
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr)
 {
   mmb_status st = MMB_OK;
@@ -1055,6 +1078,59 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
   }
 cleanup:
   return st;
+}
+
+bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect)
+{
+  struct mmb__pool *p = r->pool;
+  struct mmb__tls *t = tls_cur;
+  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->host || p->slots ||
+                           (expect != NULL && expect != p->iface),
+                       0))
+    return false;
+  struct mmb__tcache *tc = t->slot[0].tc;
+  size_t off = (size_t)((char *)ptr - r->base);
+  _Atomic unsigned char *state;
+  void *meta;
+  unsigned c;
+  size_t cs;
+  if (r->kind == MMB__REGION_SEG) {
+    struct mmb__seg *s = (struct mmb__seg *)r;
+    size_t idx = seg_index(s, off);
+    if (idx * s->bsize != off || idx >= s->nblocks)
+      return false;
+    state = &s->state[idx];
+    meta = s;
+    c = s->cls;
+    cs = s->bsize;
+  } else {
+    struct mmb__arena *a = (struct mmb__arena *)r;
+    if ((off & (MMB__QUANTUM - 1)) || off >= r->size)
+      return false;
+    struct lblock *b = atomic_load_explicit(&a->starts[off >> MMB__QSHIFT], memory_order_acquire);
+    if (b == NULL)
+      return false;
+    state = &b->state;
+    meta = b;
+    c = b->cls;
+    cs = b->nq << MMB__QSHIFT;
+    if (tc->large_bytes + cs > mmb__g.opt.tcache_bytes)
+      return false;
+  }
+  struct tc_bin *bin = &tc->bins[c];
+  uintptr_t *w = ptr, tag = free_tag(p, ptr);
+  if (atomic_load_explicit(state, memory_order_relaxed) != ST_USER || *w == tag ||
+      bin->n == bin->cap)
+    return false;
+  *w = tag;
+  bin->e[bin->n].p = ptr;
+  bin->e[bin->n].meta = meta;
+  bin->n++;
+  if (c >= MMB__NSMALL)
+    tc->large_bytes += cs;
+  mmb__own_add(&tc->frees, 1);
+  mmb__own_add(&tc->bytes_in, cs);
+  return true;
 }
 
 size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__region *r)

@@ -9,25 +9,26 @@
 
 #include "mmb_internal.h"
 
-#define ROOT_BITS 13
-#define LEAF_BITS 13
-#define ADDR_BITS (MMB__GRANULE_SHIFT + ROOT_BITS + LEAF_BITS) /* 48 */
+#define ROOT_BITS MMB__RT_ROOT_BITS
+#define LEAF_BITS MMB__RT_LEAF_BITS
+#define ADDR_BITS MMB__RT_ADDR_BITS /* 48 */
 
-typedef _Atomic(struct mmb__region *) region_slot;
-static _Atomic(region_slot *) root[1u << ROOT_BITS];
+typedef mmb__region_slot region_slot;
+_Atomic(region_slot *) mmb__region_root[1u << ROOT_BITS];
+#define root mmb__region_root
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static region_slot *slot_of(uintptr_t g, bool create)
 {
   size_t ri = (size_t)(g >> LEAF_BITS) & ((1u << ROOT_BITS) - 1);
-  region_slot *leaf = atomic_load_explicit(&root[ri], memory_order_acquire);
+  region_slot *leaf = (region_slot *)atomic_load_explicit(&root[ri], memory_order_acquire);
   if (leaf == NULL) {
     if (!create)
       return NULL;
     leaf = calloc((size_t)1 << LEAF_BITS, sizeof *leaf);
     if (leaf == NULL)
       return NULL;
-    atomic_store_explicit(&root[ri], leaf, memory_order_release);
+    atomic_store_explicit(&root[ri], (void *)leaf, memory_order_release);
   }
   return &leaf[g & ((1u << LEAF_BITS) - 1)];
 }
@@ -67,19 +68,10 @@ void mmb__region_table_remove(struct mmb__region *r)
   pthread_mutex_unlock(&table_lock);
 }
 
-struct mmb__region *mmb__region_lookup(const void *p)
-{
-  uintptr_t a = (uintptr_t)p;
-  if ((a >> ADDR_BITS) != 0)
-    return NULL;
-  region_slot *s = slot_of(a >> MMB__GRANULE_SHIFT, false);
-  return s ? atomic_load_explicit(s, memory_order_acquire) : NULL;
-}
-
 static void region_table_fini(void)
 {
   for (size_t i = 0; i < (1u << ROOT_BITS); i++) {
-    region_slot *leaf = atomic_load(&root[i]);
+    region_slot *leaf = (region_slot *)atomic_load(&root[i]);
     if (leaf) {
       atomic_store(&root[i], NULL);
       free(leaf);
