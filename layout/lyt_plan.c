@@ -24,8 +24,9 @@ struct lyt_plan_ {
   int nsrc, ndst, nproc;
   int *map; /* ndst */
   size_t npairs;
-  pair_t *pairs;    /* sorted by (src, dst) */
-  int64_t *pair_of; /* nsrc * ndst: index in pairs or -1 */
+  pair_t *pairs;      /* sorted by (src, dst) */
+  size_t *by_dst;     /* pair indices grouped by destination (CSR) */
+  size_t *by_dst_ptr; /* ndst + 1 offsets into by_dst */
   int64_t *dst_local_bytes;
   uint64_t total_bytes, remote_bytes;
   /* transfer buffers of the in-memory executor, kept for the next run (the
@@ -216,6 +217,52 @@ out:
   return rc;
 }
 
+/* Above this many processes the O(K^3) assignment is replaced by a greedy
+ * one (largest pairs first). */
+#define LYT__HUNGARIAN_MAX 1024
+
+static int cmp_pair_bytes_desc(const void *a, const void *b, void *ctx)
+{
+  const pair_t *pp = ctx;
+  size_t x = pp[*(const size_t *)a].bytes, y = pp[*(const size_t *)b].bytes;
+  return (x < y) - (x > y);
+}
+
+/* assign[d] = process for destination rank d (d < ndst used). */
+static int greedy_assign(const struct lyt_plan_ *p, int K, int *assign)
+{
+  size_t *ord = malloc((p->npairs ? p->npairs : 1) * sizeof *ord);
+  char *used = calloc((size_t)K, 1);
+  if (!ord || !used) {
+    free(ord);
+    free(used);
+    return -1;
+  }
+  for (int j = 0; j < K; j++)
+    assign[j] = -1;
+  for (size_t i = 0; i < p->npairs; i++)
+    ord[i] = i;
+  qsort_r(ord, p->npairs, sizeof *ord, cmp_pair_bytes_desc, p->pairs);
+  for (size_t k = 0; k < p->npairs; k++) {
+    const pair_t *q = &p->pairs[ord[k]];
+    if (assign[q->dst] < 0 && !used[q->src]) {
+      assign[q->dst] = q->src;
+      used[q->src] = 1;
+    }
+  }
+  int next = 0;
+  for (int j = 0; j < K; j++)
+    if (assign[j] < 0) {
+      while (used[next])
+        next++;
+      assign[j] = next;
+      used[next] = 1;
+    }
+  free(ord);
+  free(used);
+  return 0;
+}
+
 static void compute_volume(lyt_plan *p)
 {
   p->remote_bytes = 0;
@@ -234,7 +281,8 @@ void lyt_plan_destroy(lyt_plan *p)
   for (size_t i = 0; i < p->npairs; i++)
     free(p->pairs[i].rec);
   free(p->pairs);
-  free(p->pair_of);
+  free(p->by_dst);
+  free(p->by_dst_ptr);
   free(p->map);
   free(p->dst_local_bytes);
   if (p->cache)
@@ -254,7 +302,7 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   lyt__piece *pc = NULL;
   int64_t **dstr = NULL;
   int64_t *bytes = NULL, *cost = NULL;
-  int *assign = NULL;
+  int *assign = NULL, *touched = NULL;
   LYT_CHECK(PLAN, src && dst && out, st, LYT_INVALID_ARG, "NULL argument");
   *out = NULL;
   LYT_CHECK(PLAN, src->elem_size == dst->elem_size, st, LYT_MISMATCH,
@@ -275,12 +323,13 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   p->ndst = M;
   p->nproc = N > M ? N : M;
   p->map = malloc((size_t)M * sizeof(int));
-  p->pair_of = malloc((size_t)N * (size_t)M * sizeof(int64_t));
+  p->by_dst_ptr = calloc((size_t)M + 1, sizeof(size_t));
+  touched = malloc((size_t)M * sizeof(int));
   p->dst_local_bytes = malloc((size_t)M * sizeof(int64_t));
   vec = calloc((size_t)M, sizeof *vec);
   dstr = calloc((size_t)M, sizeof *dstr);
-  LYT_CHECK(PLAN, p->map && p->pair_of && p->dst_local_bytes && vec && dstr, st, LYT_NOMEM,
-            "out of memory (%d x %d ranks)", N, M);
+  LYT_CHECK(PLAN, p->map && p->by_dst_ptr && touched && p->dst_local_bytes && vec && dstr, st,
+            LYT_NOMEM, "out of memory (%d x %d ranks)", N, M);
   for (int j = 0; j < M; j++) {
     p->map[j] = j;
     p->dst_local_bytes[j] = dst->local_bytes[j];
@@ -290,8 +339,6 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
       lyt__local_strides(dst->elem_size, nd, dst->local_ext + (size_t)j * (size_t)nd,
                          dst->local_order, dstr[j]);
   }
-  for (size_t i = 0; i < (size_t)N * (size_t)M; i++)
-    p->pair_of[i] = -1;
   for (int s = 0; s < N; s++) {
     size_t n = 0;
     LYT_CHECK_CALL(PLAN, st, lyt__dist_pieces(src, s, &pc, &n), "cannot list pieces of rank %d", s);
@@ -300,9 +347,13 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
                      "intersection failed (source rank %d)", s);
     free(pc);
     pc = NULL;
-    for (int j = 0; j < M; j++) {
-      if (vec[j].n == 0)
-        continue;
+    /* destination ranks this source rank reached, in rank order */
+    int nt = 0;
+    for (int j = 0; j < M && nt < M; j++)
+      if (vec[j].n)
+        touched[nt++] = j;
+    for (int t = 0; t < nt; t++) {
+      int j = touched[t];
       pair_t *np = realloc(p->pairs, (p->npairs + 1) * sizeof *np);
       LYT_CHECK(PLAN, np != NULL, st, LYT_NOMEM, "out of memory");
       p->pairs = np;
@@ -314,10 +365,24 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
       q->rec = realloc(vec[j].v, vec[j].n * rec * sizeof(int64_t));
       if (!q->rec)
         q->rec = vec[j].v;
-      p->pair_of[(size_t)s * (size_t)M + (size_t)j] = (int64_t)p->npairs;
+      p->by_dst_ptr[j + 1]++;
       p->npairs++;
       memset(&vec[j], 0, sizeof vec[j]);
     }
+  }
+  /* group pairs by destination */
+  for (int j = 0; j < M; j++)
+    p->by_dst_ptr[j + 1] += p->by_dst_ptr[j];
+  p->by_dst = malloc((p->npairs ? p->npairs : 1) * sizeof(size_t));
+  LYT_CHECK(PLAN, p->by_dst != NULL, st, LYT_NOMEM, "out of memory");
+  {
+    size_t *fill = calloc((size_t)M, sizeof(size_t));
+    LYT_CHECK(PLAN, fill != NULL, st, LYT_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->npairs; i++) {
+      int j = p->pairs[i].dst;
+      p->by_dst[p->by_dst_ptr[j] + fill[j]++] = i;
+    }
+    free(fill);
   }
   for (int j = 0; j < M; j++) {
     p->map[j] = j;
@@ -325,15 +390,22 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   compute_volume(p);
   if (opts && opts->relabel) {
     const int K = p->nproc;
-    cost = calloc((size_t)K * (size_t)K, sizeof *cost);
     assign = malloc((size_t)K * sizeof *assign);
-    LYT_CHECK(PLAN, cost && assign, st, LYT_NOMEM, "out of memory (relabeling %d ranks)", K);
-    /* rows: processes, cols: destination ranks; cost = bytes NOT kept local */
-    for (size_t i = 0; i < p->npairs; i++)
-      cost[(size_t)p->pairs[i].src * (size_t)K + (size_t)p->pairs[i].dst] =
-          -(int64_t)p->pairs[i].bytes;
-    LYT_CHECK(PLAN, hungarian(K, cost, assign) == 0, st, LYT_NOMEM,
-              "out of memory (relabeling %d ranks)", K);
+    LYT_CHECK(PLAN, assign != NULL, st, LYT_NOMEM, "out of memory (relabeling %d ranks)", K);
+    if (K <= LYT__HUNGARIAN_MAX) {
+      /* optimal: rows processes, columns destination ranks, cost = -bytes kept */
+      cost = calloc((size_t)K * (size_t)K, sizeof *cost);
+      LYT_CHECK(PLAN, cost != NULL, st, LYT_NOMEM, "out of memory (relabeling %d ranks)", K);
+      for (size_t i = 0; i < p->npairs; i++)
+        cost[(size_t)p->pairs[i].src * (size_t)K + (size_t)p->pairs[i].dst] =
+            -(int64_t)p->pairs[i].bytes;
+      LYT_CHECK(PLAN, hungarian(K, cost, assign) == 0, st, LYT_NOMEM,
+                "out of memory (relabeling %d ranks)", K);
+    } else {
+      LYT_LOG_INFO(PLAN, "%d processes: greedy relabeling instead of the O(K^3) assignment", K);
+      LYT_CHECK(PLAN, greedy_assign(p, K, assign) == 0, st, LYT_NOMEM,
+                "out of memory (relabeling %d ranks)", K);
+    }
     uint64_t before = p->remote_bytes;
     int *old = malloc((size_t)M * sizeof(int));
     LYT_CHECK(PLAN, old != NULL, st, LYT_NOMEM, "out of memory");
@@ -360,6 +432,7 @@ cleanup:
       free(dstr[j]);
   free(vec);
   free(dstr);
+  free(touched);
   free(pc);
   free(bytes);
   free(cost);
@@ -425,9 +498,19 @@ static lyt_status find_pair(const lyt_plan *p, int src, int dst, const pair_t **
   LYT_CHECK(PLAN, p != NULL, st, LYT_INVALID_ARG, "NULL plan");
   LYT_CHECK(PLAN, src >= 0 && src < p->nsrc && dst >= 0 && dst < p->ndst, st, LYT_INVALID_ARG,
             "ranks (%d, %d) outside (0 .. %d, 0 .. %d)", src, dst, p->nsrc - 1, p->ndst - 1);
-  int64_t i = p->pair_of[(size_t)src * (size_t)p->ndst + (size_t)dst];
-  if (i >= 0)
-    *q = &p->pairs[i];
+  {
+    size_t lo = 0, hi = p->npairs; /* pairs are sorted by (src, dst) */
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      const pair_t *m = &p->pairs[mid];
+      if (m->src < src || (m->src == src && m->dst < dst))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < p->npairs && p->pairs[lo].src == src && p->pairs[lo].dst == dst)
+      *q = &p->pairs[lo];
+  }
 cleanup:
   return st;
 }
@@ -559,7 +642,8 @@ cleanup:
 
 /* ------------------------------------------------------------ executor */
 
-#define STREAM_MIN ((int64_t)8 << 20)
+#define STREAM_MIN            ((int64_t)8 << 20)
+#define LYT__EXEC_MAX_THREADS 256
 
 enum { PH_PACK, PH_RECV };
 
@@ -592,11 +676,10 @@ static void *exec_worker(void *arg)
     if (p->map[j] % a->nthreads != a->tid)
       continue;
     int stream = p->dst_local_bytes[j] >= STREAM_MIN;
-    for (int s = 0; s < p->nsrc; s++) {
-      int64_t i = p->pair_of[(size_t)s * (size_t)p->ndst + (size_t)j];
-      if (i < 0)
-        continue;
+    for (size_t k = p->by_dst_ptr[j]; k < p->by_dst_ptr[j + 1]; k++) {
+      size_t i = p->by_dst[k];
       const pair_t *q = &p->pairs[i];
+      int s = q->src;
       if (a->mode == LYT_EXEC_PACKED && s != p->map[j])
         run_pair(p, q, OP_UNPACK, a->bufs[i], a->dst[j], stream);
       else
@@ -650,6 +733,8 @@ lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs
   int nt = o.nthreads ? o.nthreads : p->nproc;
   if (nt > p->nproc)
     nt = p->nproc;
+  if (nt > LYT__EXEC_MAX_THREADS)
+    nt = LYT__EXEC_MAX_THREADS; /* processes are then shared round-robin */
   if (o.mode == LYT_EXEC_PACKED) {
     struct lyt_plan_ *mp = (struct lyt_plan_ *)p; /* only the cache is mutable */
     if (pthread_mutex_trylock(&mp->cache_lock) == 0) {

@@ -12,6 +12,8 @@
 #define LYT__STREAM_THRESHOLD ((int64_t)8 << 20)
 /* Below this many bytes extra threads cost more than they bring. */
 #define LYT__THREAD_MIN_BYTES ((int64_t)1 << 20)
+/* More threads than this are not useful for a memory-bound copy. */
+#define LYT__MAX_THREADS 256
 
 void lyt__problem_build(lyt__copy_problem *p, size_t e, int ndims, const int64_t *ext,
                         const int64_t *ss, const int64_t *ds)
@@ -211,6 +213,8 @@ lyt_status lyt__copy_run(const lyt__copy_problem *p, const char *src, char *dst,
     total_bytes *= p->ext[pl.g];
   if (nthreads < 1 || total_bytes < LYT__THREAD_MIN_BYTES)
     nthreads = 1;
+  if (nthreads > LYT__MAX_THREADS)
+    nthreads = LYT__MAX_THREADS;
   /* split the inner operation when there are too few outer iterations */
   pl.nchunks = 1;
   if (nouter < 4 * (int64_t)nthreads && nthreads > 1) {

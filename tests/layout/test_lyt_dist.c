@@ -367,6 +367,44 @@ static void test_relabel_permutation(void **state)
   lyt_dist_destroy(B);
 }
 
+/* More processes than the optimal assignment handles: the greedy
+ * relabeling must still find a pure permutation. */
+static void test_relabel_many_ranks(void **state)
+{
+  (void)state;
+  tu_seed(3);
+  enum { NR = 1100 };
+  int64_t dims[1] = {2 * NR};
+  int64_t *offs = malloc(sizeof(int64_t) * NR), *exts = malloc(sizeof(int64_t) * NR);
+  int *own1 = malloc(sizeof(int) * NR), *own2 = malloc(sizeof(int) * NR);
+  for (int i = 0; i < NR; i++) {
+    offs[i] = 2 * i;
+    exts[i] = 2;
+    own1[i] = i;
+    own2[i] = i;
+  }
+  tu_shuffle(own2, NR);
+  lyt_dist *A = NULL, *B = NULL;
+  assert_int_equal(
+      lyt_dist_create_irregular(4, 1, dims, NR, NR, offs, exts, own1, LYT_ROW_MAJOR, &A), LYT_OK);
+  assert_int_equal(
+      lyt_dist_create_irregular(4, 1, dims, NR, NR, offs, exts, own2, LYT_ROW_MAJOR, &B), LYT_OK);
+  lyt_plan *p = NULL;
+  lyt_plan_opts o = {.relabel = 1};
+  assert_int_equal(lyt_plan_create(A, B, &o, &p), LYT_OK);
+  uint64_t rem;
+  lyt_plan_volume(p, &rem, NULL);
+  assert_int_equal(rem, 0);
+  lyt_plan_destroy(p);
+  round_trip(A, B, 4, 1, dims, 1, 0);
+  lyt_dist_destroy(A);
+  lyt_dist_destroy(B);
+  free(offs);
+  free(exts);
+  free(own1);
+  free(own2);
+}
+
 static void test_bad_distributions(void **state)
 {
   (void)state;
@@ -439,8 +477,11 @@ static void test_bad_distributions(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_scalapack_placement), cmocka_unit_test(test_bad_distributions),
-      cmocka_unit_test(test_relabel_permutation), cmocka_unit_test(test_fixed_nm),
+      cmocka_unit_test(test_scalapack_placement),
+      cmocka_unit_test(test_bad_distributions),
+      cmocka_unit_test(test_relabel_permutation),
+      cmocka_unit_test(test_relabel_many_ranks),
+      cmocka_unit_test(test_fixed_nm),
       cmocka_unit_test(test_random_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
