@@ -294,8 +294,8 @@ int main(int argc, char **argv)
     return 1;
   memset(src, 0x5a, big); /* fault every page in before timing */
   memset(dst, 0xa5, big);
-  printf("pool_local: %d repetitions, %d pairs each (1 MiB copy cases: %d); medians\n", reps,
-         pairs, pairs / 4);
+  printf("pool_local: %d repetitions, %d pairs each (1 MiB copy cases: %d); medians\n", reps, pairs,
+         pairs / 4);
   run_pairs("meta_1thread", 1, 0, 0, src, dst);
   run_pairs("meta_2threads", 2, 0, 0, src, dst);
   run_pairs("1MiB_copy_1thread", 1, MIB, 1, src, dst);

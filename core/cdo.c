@@ -77,10 +77,9 @@ mstro_status mstro__cdo_create(const char *name, mstro_cdo *result)
   MSTRO_CHECK_CALL(CDO, st, mstro__attr_dict_create(&c->attrs),
                    "declare of '%.200s': cannot create its attributes", name);
   if (mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_NAME) != NULL)
-    MSTRO_CHECK_CALL(CDO, st,
-                     mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_NAME, &c->name, true,
-                                          false),
-                     "declare of '%.200s': cannot record its name", name);
+    MSTRO_CHECK_CALL(
+        CDO, st, mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_NAME, &c->name, true, false),
+        "declare of '%.200s': cannot record its name", name);
   c->magic = MSTRO__CDO_MAGIC;
   c->state = MSTRO__CDO_DECLARED;
   c->id = atomic_fetch_add(&next_id, 1) + 1;
@@ -270,8 +269,8 @@ mstro_status mstro_cdo_attribute_set_yaml(mstro_cdo cdo, const char *key, const 
   if (key != NULL) {
     const struct mstro__attr_def *def = mstro__schema_lookup(NULL, NULL, key);
     if (def != NULL && def->readonly) {
-      MSTRO_LOG_ERR(ATTR, "mstro_cdo_attribute_set_yaml on '%.200s': '%s' is read-only",
-                    cdo->name, def->key);
+      MSTRO_LOG_ERR(ATTR, "mstro_cdo_attribute_set_yaml on '%.200s': '%s' is read-only", cdo->name,
+                    def->key);
       return MSTRO_INVSTATE;
     }
   }
@@ -312,7 +311,8 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
 {
   mstro_status st = MSTRO_OK;
   const struct mstro__attr_def *missing = NULL;
-  const struct mstro__attr_def *d_ptr = mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_RAW_PTR);
+  const struct mstro__attr_def *d_ptr =
+      mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_RAW_PTR);
   const struct mstro__attr_def *d_size =
       mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE);
   struct mstro__ev_info ev = ev_of(c);
@@ -353,7 +353,8 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
     const void *v = NULL;
     const struct mstro__attr_def *d_elem =
         mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_ELEMENT_SIZE);
-    const struct mstro__attr_def *d_nd = mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS);
+    const struct mstro__attr_def *d_nd =
+        mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS);
     const struct mstro__attr_def *d_dims =
         mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_DIMS_SIZE);
     if (size >= 0 && d_elem && d_nd && d_dims && mstro__attr_dict_is_set(c->attrs, d_elem) &&
@@ -379,8 +380,7 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
     c->data = ptr;
     c->size = size;
     c->has_user_buffer = true;
-  } else if (size > 0 &&
-             (allocate || attr_bool(c->attrs, MSTRO_ATTR_CORE_CDO_ALLOCATE_NOW))) {
+  } else if (size > 0 && (allocate || attr_bool(c->attrs, MSTRO_ATTR_CORE_CDO_ALLOCATE_NOW))) {
     const char *layer = NULL;
     enum mstro_cdo_attr_value_type t;
     const void *v = NULL;
@@ -587,8 +587,7 @@ mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array)
     return MSTRO_INVARG;
   }
   if (cdo->data == NULL || cdo->size <= 0) {
-    MSTRO_LOG_INFO(CDO, "mstro_cdo_access_mamba_array on '%.200s': the CDO has no data",
-                   cdo->name);
+    MSTRO_LOG_INFO(CDO, "mstro_cdo_access_mamba_array on '%.200s': the CDO has no data", cdo->name);
     return MSTRO_NOENT;
   }
   if (cdo->array != NULL) {
@@ -599,7 +598,8 @@ mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array)
   {
     const struct mstro__attr_def *d_elem =
         mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_ELEMENT_SIZE);
-    const struct mstro__attr_def *d_nd = mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS);
+    const struct mstro__attr_def *d_nd =
+        mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS);
     const struct mstro__attr_def *d_dims =
         mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_DIMS_SIZE);
     const struct mstro__attr_def *d_ord =
@@ -633,8 +633,7 @@ mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array)
         order = *(const int64_t *)v;
     }
   }
-  st = mstro__mem_wrap_array(cdo->data, (size_t)elem, (size_t)ndims, dims, (int)order,
-                             &cdo->array);
+  st = mstro__mem_wrap_array(cdo->data, (size_t)elem, (size_t)ndims, dims, (int)order, &cdo->array);
   if (st == MSTRO_OK)
     *array = cdo->array;
   return st;

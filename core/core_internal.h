@@ -15,10 +15,10 @@
 #include "maestro.h"
 #include "mstro_log.h"
 
-#define MSTRO__CDO_MAGIC UINT32_C(0x4d43444f)       /* "MCDO" */
-#define MSTRO__CDO_DEAD_MAGIC UINT32_C(0x44454144)  /* "DEAD": disposed */
-#define MSTRO__GROUP_MAGIC UINT32_C(0x4d475250)     /* "MGRP" */
-#define MSTRO__SUB_MAGIC UINT32_C(0x4d535542)       /* "MSUB" */
+#define MSTRO__CDO_MAGIC      UINT32_C(0x4d43444f) /* "MCDO" */
+#define MSTRO__CDO_DEAD_MAGIC UINT32_C(0x44454144) /* "DEAD": disposed */
+#define MSTRO__GROUP_MAGIC    UINT32_C(0x4d475250) /* "MGRP" */
+#define MSTRO__SUB_MAGIC      UINT32_C(0x4d535542) /* "MSUB" */
 
 /* Application id of this component in events (a local pool has one). */
 #define MSTRO__LOCAL_APPID ((mstro_app_id)1)
@@ -34,10 +34,10 @@ struct mstro_cdo_ {
 
   /* data: valid from seal (producer) or demand (consumer) on */
   void *data;
-  int64_t size;          /* bytes; 0: no data */
-  bool data_owned;       /* Maestro-allocated: freed at dispose */
-  bool has_user_buffer;  /* raw-ptr given by the user */
-  mmbArray *array;       /* created by access_mamba_array */
+  int64_t size;         /* bytes; 0: no data */
+  bool data_owned;      /* Maestro-allocated: freed at dispose */
+  bool has_user_buffer; /* raw-ptr given by the user */
+  mmbArray *array;      /* created by access_mamba_array */
 
   /* producer: the pool record while offered */
   struct mstro__offer *offer;
@@ -84,7 +84,7 @@ extern struct mstro__core mstro__g;
 mstro_status mstro__check_init(const char *func);
 #define MSTRO__REQUIRE_INIT()                                                                      \
   do {                                                                                             \
-    if (!atomic_load_explicit(&mstro__g.initialized, memory_order_acquire))                       \
+    if (!atomic_load_explicit(&mstro__g.initialized, memory_order_acquire))                        \
       return mstro__check_init(__func__);                                                          \
   } while (0)
 
@@ -107,8 +107,8 @@ void mstro__mem_fini(void);
 mstro_status mstro__mem_alloc(size_t size, const char *mem_layer, void **ptr);
 void mstro__mem_free(void *ptr);
 /* Wrap memory as an mmbArray; MSTRO_UNIMPL without libmamba arrays. */
-mstro_status mstro__mem_wrap_array(void *data, size_t elem_size, size_t ndims,
-                                   const int64_t *dims, int order, mmbArray **array);
+mstro_status mstro__mem_wrap_array(void *data, size_t elem_size, size_t ndims, const int64_t *dims,
+                                   int order, mmbArray **array);
 void mstro__mem_array_destroy(mmbArray *array);
 /* Whether Maestro memory comes from libmamba (false: malloc fallback). */
 bool mstro__mem_uses_mamba(void);
@@ -169,8 +169,8 @@ struct mstro__ev_info {
 extern atomic_uint mstro__ev_wanted[2];
 static inline bool mstro__events_wanted(mstro_pool_event_kind kind, mstro__ev_phase phase)
 {
-  return (atomic_load_explicit(&mstro__ev_wanted[phase], memory_order_acquire) &
-          (unsigned)kind) != 0;
+  return (atomic_load_explicit(&mstro__ev_wanted[phase], memory_order_acquire) & (unsigned)kind) !=
+         0;
 }
 /* Deliver an event to the subscriptions of that phase and wait for the acks
  * they require. Never called with a lock of the pool held. */

@@ -155,14 +155,29 @@ static struct ev_node *make_node(mstro_pool_event_kind kind, const struct mstro_
   if (kind & CDO_KINDS) {
     struct mstro_pool_event_cdo_info *ci = &n->pub.payload.declare;
     switch (kind) {
-    case MSTRO_POOL_EVENT_SEAL: ci = &n->pub.payload.seal; break;
-    case MSTRO_POOL_EVENT_OFFER: ci = &n->pub.payload.offer; break;
-    case MSTRO_POOL_EVENT_REQUIRE: ci = &n->pub.payload.require; break;
-    case MSTRO_POOL_EVENT_RETRACT: ci = &n->pub.payload.retract; break;
-    case MSTRO_POOL_EVENT_DEMAND: ci = &n->pub.payload.demand; break;
-    case MSTRO_POOL_EVENT_WITHDRAW: ci = &n->pub.payload.withdraw; break;
-    case MSTRO_POOL_EVENT_DISPOSE: ci = &n->pub.payload.dispose; break;
-    default: break;
+    case MSTRO_POOL_EVENT_SEAL:
+      ci = &n->pub.payload.seal;
+      break;
+    case MSTRO_POOL_EVENT_OFFER:
+      ci = &n->pub.payload.offer;
+      break;
+    case MSTRO_POOL_EVENT_REQUIRE:
+      ci = &n->pub.payload.require;
+      break;
+    case MSTRO_POOL_EVENT_RETRACT:
+      ci = &n->pub.payload.retract;
+      break;
+    case MSTRO_POOL_EVENT_DEMAND:
+      ci = &n->pub.payload.demand;
+      break;
+    case MSTRO_POOL_EVENT_WITHDRAW:
+      ci = &n->pub.payload.withdraw;
+      break;
+    case MSTRO_POOL_EVENT_DISPOSE:
+      ci = &n->pub.payload.dispose;
+      break;
+    default:
+      break;
     }
     ci->appid = MSTRO__LOCAL_APPID;
     ci->cdo_name = n->str1;
@@ -296,27 +311,26 @@ mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind even
               "mstro_subscribe: NULL selector (use a selector created with a NULL query to "
               "match every CDO)");
   MSTRO_CHECK(EVENT, result != NULL, st, MSTRO_INVARG, "mstro_subscribe: NULL result");
-  MSTRO_CHECK(EVENT, ((unsigned)events & ~(unsigned)MSTRO_POOL_EVENT__ALL) == 0 && events != 0,
-              st, MSTRO_INVARG, "mstro_subscribe: event mask 0x%x is empty or has unknown bits",
+  MSTRO_CHECK(EVENT, ((unsigned)events & ~(unsigned)MSTRO_POOL_EVENT__ALL) == 0 && events != 0, st,
+              MSTRO_INVARG, "mstro_subscribe: event mask 0x%x is empty or has unknown bits",
               (unsigned)events);
   MSTRO_CHECK(EVENT, ((unsigned)flags & ~0xfu) == 0, st, MSTRO_INVARG,
               "mstro_subscribe: unknown option bits 0x%x", (unsigned)flags);
-  MSTRO_CHECK(EVENT,
-              (flags & (MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS |
-                        MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS)) !=
-                  (MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS |
-                   MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS),
-              st, MSTRO_INVARG,
-              "mstro_subscribe: NO_LOCAL_EVENTS together with NO_REMOTE_EVENTS selects nothing");
+  MSTRO_CHECK(
+      EVENT,
+      (flags &
+       (MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS | MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS)) !=
+          (MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS | MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS),
+      st, MSTRO_INVARG,
+      "mstro_subscribe: NO_LOCAL_EVENTS together with NO_REMOTE_EVENTS selects nothing");
   s = calloc(1, sizeof *s);
   MSTRO_CHECK(EVENT, s != NULL, st, MSTRO_NOMEM, "mstro_subscribe: out of memory");
   /* A private copy of the selector: the caller may dispose its own at once. */
-  MSTRO_CHECK_CALL(EVENT, st,
-                   mstro__selector_create_ex(mstro__selector_schema(cdos),
-                                             mstro__selector_namespace(cdos),
-                                             mstro__selector_to_string(cdos), &s->sel, NULL, 0,
-                                             NULL),
-                   "mstro_subscribe: cannot copy the selector");
+  MSTRO_CHECK_CALL(
+      EVENT, st,
+      mstro__selector_create_ex(mstro__selector_schema(cdos), mstro__selector_namespace(cdos),
+                                mstro__selector_to_string(cdos), &s->sel, NULL, 0, NULL),
+      "mstro_subscribe: cannot copy the selector");
   s->magic = MSTRO__SUB_MAGIC;
   s->mask = (unsigned)events;
   s->opts = (unsigned)flags;
@@ -482,23 +496,41 @@ mstro_status mstro_pool_event_dispose(mstro_pool_event e)
 const char *mstro_pool_event_description(mstro_pool_event_kind kind)
 {
   switch (kind) {
-  case MSTRO_POOL_EVENT_DECLARE: return "DECLARE";
-  case MSTRO_POOL_EVENT_SEAL: return "SEAL";
-  case MSTRO_POOL_EVENT_OFFER: return "OFFER";
-  case MSTRO_POOL_EVENT_REQUIRE: return "REQUIRE";
-  case MSTRO_POOL_EVENT_RETRACT: return "RETRACT";
-  case MSTRO_POOL_EVENT_DEMAND: return "DEMAND";
-  case MSTRO_POOL_EVENT_WITHDRAW: return "WITHDRAW";
-  case MSTRO_POOL_EVENT_DISPOSE: return "DISPOSE";
-  case MSTRO_POOL_EVENT_TRANSFER_STARTED: return "TRANSFER_STARTED";
-  case MSTRO_POOL_EVENT_TRANSFER_COMPLETED: return "TRANSFER_COMPLETED";
-  case MSTRO_POOL_EVENT_APP_JOIN: return "APP_JOIN";
-  case MSTRO_POOL_EVENT_APP_LEAVE: return "APP_LEAVE";
-  case MSTRO_POOL_EVENT_GROUP_SEAL: return "GROUP_SEAL";
-  case MSTRO_POOL_EVENT_GROUP_OFFER: return "GROUP_OFFER";
-  case MSTRO_POOL_EVENT_GROUP_DEMAND: return "GROUP_DEMAND";
-  case MSTRO_POOL_EVENT_GROUP_WITHDRAW: return "GROUP_WITHDRAW";
-  case MSTRO_POOL_EVENT_POOL_MANAGER_LEAVE: return "POOL_MANAGER_LEAVE";
-  default: return "unknown";
+  case MSTRO_POOL_EVENT_DECLARE:
+    return "DECLARE";
+  case MSTRO_POOL_EVENT_SEAL:
+    return "SEAL";
+  case MSTRO_POOL_EVENT_OFFER:
+    return "OFFER";
+  case MSTRO_POOL_EVENT_REQUIRE:
+    return "REQUIRE";
+  case MSTRO_POOL_EVENT_RETRACT:
+    return "RETRACT";
+  case MSTRO_POOL_EVENT_DEMAND:
+    return "DEMAND";
+  case MSTRO_POOL_EVENT_WITHDRAW:
+    return "WITHDRAW";
+  case MSTRO_POOL_EVENT_DISPOSE:
+    return "DISPOSE";
+  case MSTRO_POOL_EVENT_TRANSFER_STARTED:
+    return "TRANSFER_STARTED";
+  case MSTRO_POOL_EVENT_TRANSFER_COMPLETED:
+    return "TRANSFER_COMPLETED";
+  case MSTRO_POOL_EVENT_APP_JOIN:
+    return "APP_JOIN";
+  case MSTRO_POOL_EVENT_APP_LEAVE:
+    return "APP_LEAVE";
+  case MSTRO_POOL_EVENT_GROUP_SEAL:
+    return "GROUP_SEAL";
+  case MSTRO_POOL_EVENT_GROUP_OFFER:
+    return "GROUP_OFFER";
+  case MSTRO_POOL_EVENT_GROUP_DEMAND:
+    return "GROUP_DEMAND";
+  case MSTRO_POOL_EVENT_GROUP_WITHDRAW:
+    return "GROUP_WITHDRAW";
+  case MSTRO_POOL_EVENT_POOL_MANAGER_LEAVE:
+    return "POOL_MANAGER_LEAVE";
+  default:
+    return "unknown";
   }
 }

@@ -23,8 +23,18 @@ typedef enum {
   G_STATE_MAX
 } gstate;
 
-typedef enum { GOP_ADD = 0, GOP_SEAL, GOP_OFFER, GOP_WITHDRAW, GOP_REQUIRE, GOP_RETRACT,
-               GOP_DEMAND, GOP_NEXT, GOP_DISPOSE, GOP_MAX } gop;
+typedef enum {
+  GOP_ADD = 0,
+  GOP_SEAL,
+  GOP_OFFER,
+  GOP_WITHDRAW,
+  GOP_REQUIRE,
+  GOP_RETRACT,
+  GOP_DEMAND,
+  GOP_NEXT,
+  GOP_DISPOSE,
+  GOP_MAX
+} gop;
 
 /* The group transitions: next state per operation and state (0: refused). */
 static const gstate gnext[GOP_MAX][G_STATE_MAX] = {
@@ -34,21 +44,24 @@ static const gstate gnext[GOP_MAX][G_STATE_MAX] = {
     [GOP_WITHDRAW] = {[G_OFFERED] = G_WITHDRAWN},
     [GOP_REQUIRE] = {[G_DECLARED] = G_REQUIRED, [G_SEALED] = G_REQUIRED},
     [GOP_RETRACT] = {[G_REQUIRED] = G_SEALED},
-    [GOP_DEMAND] = {[G_DECLARED] = G_DEMANDED, [G_SEALED] = G_DEMANDED,
-                    [G_REQUIRED] = G_DEMANDED},
-    [GOP_NEXT] = {[G_DECLARED] = G_DECLARED, [G_SEALED] = G_SEALED, [G_OFFERED] = G_OFFERED,
-                  [G_WITHDRAWN] = G_WITHDRAWN, [G_DEMANDED] = G_DEMANDED},
-    [GOP_DISPOSE] = {[G_DECLARED] = G_DECLARED, [G_SEALED] = G_SEALED,
-                     [G_WITHDRAWN] = G_WITHDRAWN, [G_DEMANDED] = G_DEMANDED},
+    [GOP_DEMAND] = {[G_DECLARED] = G_DEMANDED, [G_SEALED] = G_DEMANDED, [G_REQUIRED] = G_DEMANDED},
+    [GOP_NEXT] = {[G_DECLARED] = G_DECLARED,
+                  [G_SEALED] = G_SEALED,
+                  [G_OFFERED] = G_OFFERED,
+                  [G_WITHDRAWN] = G_WITHDRAWN,
+                  [G_DEMANDED] = G_DEMANDED},
+    [GOP_DISPOSE] = {[G_DECLARED] = G_DECLARED,
+                     [G_SEALED] = G_SEALED,
+                     [G_WITHDRAWN] = G_WITHDRAWN,
+                     [G_DEMANDED] = G_DEMANDED},
 };
-static const char *const gstate_names[G_STATE_MAX] = {"INVALID",  "DECLARED", "SEALED",
-                                                      "OFFERED",  "WITHDRAWN", "REQUIRED",
-                                                      "DEMANDED"};
+static const char *const gstate_names[G_STATE_MAX] = {"INVALID",   "DECLARED", "SEALED",  "OFFERED",
+                                                      "WITHDRAWN", "REQUIRED", "DEMANDED"};
 static const char *const gop_names[GOP_MAX] = {"add",     "seal",   "offer", "withdraw", "require",
                                                "retract", "demand", "next",  "dispose"};
 
 struct member {
-  mstro_cdo cdo;      /* NULL for a by-name member without a local handle */
+  mstro_cdo cdo; /* NULL for a by-name member without a local handle */
   char *name;
   bool owned;         /* created by the group (group demand) */
   bool offered_by_us; /* offered by mstro_group_offer */
@@ -133,8 +146,7 @@ static ssize_t find_member(const struct mstro_group_ *g, const char *name)
   return -1;
 }
 
-static mstro_status push_member(struct mstro_group_ *g, mstro_cdo cdo, const char *name,
-                                bool owned)
+static mstro_status push_member(struct mstro_group_ *g, mstro_cdo cdo, const char *name, bool owned)
 {
   mstro_status st = MSTRO_OK;
   if (g->n == g->cap) {
@@ -184,8 +196,8 @@ mstro_status mstro_group_add_by_name(mstro_group g, const char *cdo_name)
     return MSTRO_INVARG;
   }
   if (find_member(g, cdo_name) >= 0) {
-    MSTRO_LOG_ERR(GROUP, "mstro_group_add_by_name: '%.200s' is already in group '%.200s'",
-                  cdo_name, g->name);
+    MSTRO_LOG_ERR(GROUP, "mstro_group_add_by_name: '%.200s' is already in group '%.200s'", cdo_name,
+                  g->name);
     return MSTRO_INVARG;
   }
   return push_member(g, NULL, cdo_name, false);
@@ -220,8 +232,8 @@ mstro_status mstro_group_offer(mstro_group g)
     if (st == MSTRO_OK)
       g->m[i].offered_by_us = true;
     else
-      MSTRO_LOG_ERR(GROUP, "offer of group '%.200s': member '%.200s' cannot be offered",
-                    g->name, c->name);
+      MSTRO_LOG_ERR(GROUP, "offer of group '%.200s': member '%.200s' cannot be offered", g->name,
+                    c->name);
   }
   if (st == MSTRO_OK)
     st = mstro__pool_group_offer(g, g->name);

@@ -92,8 +92,8 @@ void mstro__mem_free(void *ptr)
 #endif
 }
 
-mstro_status mstro__mem_wrap_array(void *data, size_t elem_size, size_t ndims,
-                                   const int64_t *dims, int order, mmbArray **array)
+mstro_status mstro__mem_wrap_array(void *data, size_t elem_size, size_t ndims, const int64_t *dims,
+                                   int order, mmbArray **array)
 {
 #if defined(MSTRO_USE_MAMBA_MEMORY)
   mstro_status st = MSTRO_OK;

@@ -26,11 +26,11 @@
 #include "pool_dir.h"
 
 struct mstro__offer {
-  mstro_cdo cdo;          /* the producer's handle (sealed, immutable while offered) */
-  int inflight;           /* demands and pins reading it */
-  mstro_cdo borrowers;    /* consumers sharing the producer's buffer */
+  mstro_cdo cdo;       /* the producer's handle (sealed, immutable while offered) */
+  int inflight;        /* demands and pins reading it */
+  mstro_cdo borrowers; /* consumers sharing the producer's buffer */
   bool withdrawing;
-  pthread_cond_t cv;      /* signalled when inflight or borrowers drop */
+  pthread_cond_t cv; /* signalled when inflight or borrowers drop */
 };
 
 struct group_offer {
@@ -165,8 +165,9 @@ static void detach_borrower(mstro_cdo b)
     b->data_owned = true;
     mstro__tm_bytes((uint64_t)b->size, 0, 0);
   } else if (b->size > 0) {
-    MSTRO_LOG_ERR(POOL, "withdraw: no memory for a private copy of '%.200s'; the consumer "
-                        "handle loses its data",
+    MSTRO_LOG_ERR(POOL,
+                  "withdraw: no memory for a private copy of '%.200s'; the consumer "
+                  "handle loses its data",
                   b->name);
     b->data = NULL;
     b->size = 0;
@@ -414,14 +415,14 @@ static mstro_status set_data_attrs(mstro_cdo c)
   mstro_status st = MSTRO_OK;
   bool mps = c->data_owned;
   if (c->data != NULL)
-    MSTRO_CHECK_CALL(POOL, st,
-                     mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_RAW_PTR, &c->data, true,
-                                          false),
-                     "demand of '%.200s': cannot record raw-ptr", c->name);
-  MSTRO_CHECK_CALL(POOL, st,
-                   mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &c->size,
-                                        true, false),
-                   "demand of '%.200s': cannot record scope.local-size", c->name);
+    MSTRO_CHECK_CALL(
+        POOL, st,
+        mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_RAW_PTR, &c->data, true, false),
+        "demand of '%.200s': cannot record raw-ptr", c->name);
+  MSTRO_CHECK_CALL(
+      POOL, st,
+      mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &c->size, true, false),
+      "demand of '%.200s': cannot record scope.local-size", c->name);
   if (mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_MAESTRO_PROVIDED_STORAGE) != NULL)
     MSTRO_CHECK_CALL(POOL, st,
                      mstro__attr_dict_set(c->attrs, MSTRO_ATTR_CORE_CDO_MAESTRO_PROVIDED_STORAGE,
@@ -443,8 +444,7 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
   int64_t c_size = -1;
   void *c_buf = c->data;
   void *alloc = NULL;
-  struct mstro__ev_info ev = {.cdo_name = c->name, .size = (uint64_t)p->size,
-                              .transport = "LOCAL"};
+  struct mstro__ev_info ev = {.cdo_name = c->name, .size = (uint64_t)p->size, .transport = "LOCAL"};
 
   read_layout(p->attrs, &pl);
   read_layout(c->attrs, &cl);
@@ -453,17 +453,17 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
 
   /* Metadata: the producer's (without its pointers), then what only the
    * consumer set, then the consumer's own layout wishes. */
-  MSTRO_CHECK_CALL(POOL, st, mstro__attr_dict_create(&merged),
-                   "demand of '%.200s': out of memory", c->name);
+  MSTRO_CHECK_CALL(POOL, st, mstro__attr_dict_create(&merged), "demand of '%.200s': out of memory",
+                   c->name);
   MSTRO_CHECK_CALL(POOL, st, mstro__attr_dict_merge(merged, p->attrs, true, false),
                    "demand of '%.200s': cannot copy the producer's attributes", c->name);
   MSTRO_CHECK_CALL(POOL, st, mstro__attr_dict_merge(merged, c->attrs, false, true),
                    "demand of '%.200s': cannot merge the consumer's attributes", c->name);
   if (cl.has_order)
-    MSTRO_CHECK_CALL(POOL, st,
-                     mstro__attr_dict_set(merged, MSTRO_ATTR_CORE_CDO_LAYOUT_ORDER, &cl.order,
-                                          true, false),
-                     "demand of '%.200s': cannot keep the consumer's layout order", c->name);
+    MSTRO_CHECK_CALL(
+        POOL, st,
+        mstro__attr_dict_set(merged, MSTRO_ATTR_CORE_CDO_LAYOUT_ORDER, &cl.order, true, false),
+        "demand of '%.200s': cannot keep the consumer's layout order", c->name);
 
   if (p->size > 0 && p->data != NULL) {
     MSTRO_CHECK_CALL(POOL, st, layout_change(c->name, &pl, &cl, p->size, &transform),
@@ -473,8 +473,8 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
     if (c_buf != NULL) {
       /* one copy into the consumer's buffer */
       MSTRO_CHECK(POOL, c_size >= p->size, st, MSTRO_INVARG,
-                  "demand of '%.200s': the consumer's buffer has %lld bytes, %lld are offered", c->name,
-                  (long long)c_size, (long long)p->size);
+                  "demand of '%.200s': the consumer's buffer has %lld bytes, %lld are offered",
+                  c->name, (long long)c_size, (long long)p->size);
       MSTRO_CHECK_CALL(POOL, st, move_bytes(c->name, p, c_buf, &pl, &cl, transform),
                        "demand of '%.200s' failed", c->name);
       c->size = p->size;

@@ -18,8 +18,8 @@ static atomic_uint_fast64_t lat_hist[NBUCKETS];
 static uint64_t t_start;
 
 static const char *const op_names[MSTRO__TM_MAX] = {
-    "declare", "seal",         "offer",         "withdraw", "require",   "retract", "demand",
-    "dispose", "group_offer",  "group_demand",  "event",    "subscribe", "error"};
+    "declare", "seal",        "offer",        "withdraw", "require",   "retract", "demand",
+    "dispose", "group_offer", "group_demand", "event",    "subscribe", "error"};
 
 void mstro__tm_reset(void)
 {
@@ -112,8 +112,8 @@ mstro_status mstro__tm_report(const char *dst)
     char line[1024];
     size_t off = 0;
     for (int i = 0; i < MSTRO__TM_MAX && off < sizeof line; i++)
-      off += (size_t)snprintf(line + off, sizeof line - off, "%s%s=%llu", i ? " " : "",
-                              op_names[i], (unsigned long long)atomic_load(&counts[i]));
+      off += (size_t)snprintf(line + off, sizeof line - off, "%s%s=%llu", i ? " " : "", op_names[i],
+                              (unsigned long long)atomic_load(&counts[i]));
     MSTRO_LOG_INFO(TELEMETRY, "telemetry of '%s' #%lld after %.3f s: %s", mstro__g.component_name,
                    (long long)mstro__g.component_index, secs, line);
     MSTRO_LOG_INFO(TELEMETRY,
@@ -137,8 +137,7 @@ mstro_status mstro__tm_report(const char *dst)
   } else {
     f = fopen(dst, "w");
     if (f == NULL) {
-      MSTRO_LOG_ERR(TELEMETRY, "cannot write the telemetry report to MSTRO_TELEMETRY_DST=%s",
-                    dst);
+      MSTRO_LOG_ERR(TELEMETRY, "cannot write the telemetry report to MSTRO_TELEMETRY_DST=%s", dst);
       return MSTRO_INVOUT;
     }
     close_it = true;

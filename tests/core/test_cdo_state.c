@@ -104,8 +104,8 @@ static void test_illegal_producer(void **state)
   assert_int_equal(mstro_cdo_seal(c), MSTRO_INVSTATE); /* twice */
   assert_int_equal(mstro_cdo_attribute_set(c, "lifetime", &x, true, false), MSTRO_INVSTATE);
   assert_int_equal(mstro_cdo_offer(c), MSTRO_OK);
-  assert_int_equal(mstro_cdo_offer(c), MSTRO_INVSTATE);   /* twice */
-  assert_int_equal(mstro_cdo_demand(c), MSTRO_INVSTATE);  /* own offer */
+  assert_int_equal(mstro_cdo_offer(c), MSTRO_INVSTATE);  /* twice */
+  assert_int_equal(mstro_cdo_demand(c), MSTRO_INVSTATE); /* own offer */
   assert_int_equal(mstro_cdo_require(c), MSTRO_INVSTATE);
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_INVSTATE); /* while offered */
   assert_int_equal(mstro_cdo_withdraw(c), MSTRO_OK);

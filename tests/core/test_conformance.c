@@ -104,8 +104,7 @@ static void test_attributes_readback(void **state)
   /* timestamp */
   assert_int_equal(mstro_cdo_attribute_set(c, ".maestro.core.cdo.creation-time", &ts, true, false),
                    MSTRO_OK);
-  assert_int_equal(mstro_cdo_attribute_get(c, ".maestro.core.cdo.creation-time", &t, &v),
-                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_get(c, ".maestro.core.cdo.creation-time", &t, &v), MSTRO_OK);
   assert_int_equal(t, MSTRO_CDO_ATTR_VALUE_timestamp);
   assert_int_equal(((const mstro_timestamp *)v)->sec, ts.sec);
   assert_int_equal(((const mstro_timestamp *)v)->nsec, ts.nsec);
@@ -140,13 +139,11 @@ static void test_user_schema_values(void **state)
   assert_int_equal(mstro_cdo_attribute_get(c, ".conformance.step", &t, &v), MSTRO_OK);
   assert_int_equal(t, MSTRO_CDO_ATTR_VALUE_int64);
   assert_int_equal(*(const int64_t *)v, -42);
-  assert_int_equal(mstro_cdo_attribute_set(c, ".conformance.count", &count, true, false),
-                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(c, ".conformance.count", &count, true, false), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_get(c, ".conformance.count", &t, &v), MSTRO_OK);
   assert_int_equal(t, MSTRO_CDO_ATTR_VALUE_uint64);
   assert_true(*(const uint64_t *)v == count);
-  assert_int_equal(mstro_cdo_attribute_set(c, ".conformance.label", &label, true, false),
-                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(c, ".conformance.label", &label, true, false), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_get(c, ".conformance.label", &t, &v), MSTRO_OK);
   assert_int_equal(t, MSTRO_CDO_ATTR_VALUE_cstring);
   assert_string_equal(*(const char *const *)v, "user label");
@@ -239,9 +236,9 @@ static void test_subscription_nothing(void **state)
   struct timespec ts;
   mstro_cdo c = NULL;
   (void)state;
-  assert_int_equal(mstro_cdo_selector_create(NULL, NULL, "(has .maestro.core.cdo.layout.ndims)",
-                                             &sel),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro_cdo_selector_create(NULL, NULL, "(has .maestro.core.cdo.layout.ndims)", &sel),
+      MSTRO_OK);
   assert_int_equal(mstro_subscribe(sel, MSTRO_POOL_EVENT_OFFER | MSTRO_POOL_EVENT_DECLARE,
                                    MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &s),
                    MSTRO_OK);
@@ -288,9 +285,9 @@ static void test_subscription_ack(void **state)
   struct offer_arg a = {.name = "acked", .st = MSTRO_FAIL};
   (void)state;
   assert_int_equal(mstro_cdo_selector_create(NULL, NULL, NULL, &sel), MSTRO_OK);
-  assert_int_equal(mstro_subscribe(sel, MSTRO_POOL_EVENT_OFFER,
-                                   MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK, &s),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro_subscribe(sel, MSTRO_POOL_EVENT_OFFER, MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK, &s),
+      MSTRO_OK);
   assert_int_equal(pthread_create(&th, NULL, offer_thread, &a), 0);
   while (e == NULL) {
     assert_int_equal(mstro_subscription_poll(s, &e), MSTRO_OK);
@@ -329,16 +326,11 @@ static void test_no_data_access(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_declare_names),
-      cmocka_unit_test(test_declare_with_data),
-      cmocka_unit_test(test_attributes_readback),
-      cmocka_unit_test(test_user_schema_values),
-      cmocka_unit_test(test_producer_lifecycle),
-      cmocka_unit_test(test_consumer_lifecycle),
-      cmocka_unit_test(test_offer_demand_attributes),
-      cmocka_unit_test(test_subscription_nothing),
-      cmocka_unit_test(test_subscription_ack),
-      cmocka_unit_test(test_no_data_access),
+      cmocka_unit_test(test_declare_names),           cmocka_unit_test(test_declare_with_data),
+      cmocka_unit_test(test_attributes_readback),     cmocka_unit_test(test_user_schema_values),
+      cmocka_unit_test(test_producer_lifecycle),      cmocka_unit_test(test_consumer_lifecycle),
+      cmocka_unit_test(test_offer_demand_attributes), cmocka_unit_test(test_subscription_nothing),
+      cmocka_unit_test(test_subscription_ack),        cmocka_unit_test(test_no_data_access),
   };
   return cmocka_run_group_tests_name("conformance", tests, setup, teardown);
 }

@@ -59,13 +59,22 @@ static void test_every_operation(void **state)
   mstro_pool_event e = NULL;
   int64_t size = 64;
   char buf[64] = "event data";
-  static const mstro_pool_event_kind expect[] = {
-      MSTRO_POOL_EVENT_DECLARE, MSTRO_POOL_EVENT_SEAL,     MSTRO_POOL_EVENT_OFFER,
-      MSTRO_POOL_EVENT_DECLARE, MSTRO_POOL_EVENT_SEAL,     MSTRO_POOL_EVENT_REQUIRE,
-      MSTRO_POOL_EVENT_RETRACT, MSTRO_POOL_EVENT_DECLARE,  MSTRO_POOL_EVENT_SEAL,
-      MSTRO_POOL_EVENT_TRANSFER_STARTED, MSTRO_POOL_EVENT_TRANSFER_COMPLETED,
-      MSTRO_POOL_EVENT_DEMAND, MSTRO_POOL_EVENT_DISPOSE, MSTRO_POOL_EVENT_WITHDRAW,
-      MSTRO_POOL_EVENT_DISPOSE, MSTRO_POOL_EVENT_DISPOSE};
+  static const mstro_pool_event_kind expect[] = {MSTRO_POOL_EVENT_DECLARE,
+                                                 MSTRO_POOL_EVENT_SEAL,
+                                                 MSTRO_POOL_EVENT_OFFER,
+                                                 MSTRO_POOL_EVENT_DECLARE,
+                                                 MSTRO_POOL_EVENT_SEAL,
+                                                 MSTRO_POOL_EVENT_REQUIRE,
+                                                 MSTRO_POOL_EVENT_RETRACT,
+                                                 MSTRO_POOL_EVENT_DECLARE,
+                                                 MSTRO_POOL_EVENT_SEAL,
+                                                 MSTRO_POOL_EVENT_TRANSFER_STARTED,
+                                                 MSTRO_POOL_EVENT_TRANSFER_COMPLETED,
+                                                 MSTRO_POOL_EVENT_DEMAND,
+                                                 MSTRO_POOL_EVENT_DISPOSE,
+                                                 MSTRO_POOL_EVENT_WITHDRAW,
+                                                 MSTRO_POOL_EVENT_DISPOSE,
+                                                 MSTRO_POOL_EVENT_DISPOSE};
   size_t n = 0;
   uint64_t last_serial = 0;
   (void)state;
@@ -110,11 +119,11 @@ static void test_every_operation(void **state)
 static void test_mask_and_selector(void **state)
 {
   mstro_subscription offers = subscribe(NULL, MSTRO_POOL_EVENT_OFFER, 0);
-  mstro_subscription named = subscribe("(name = \"sel-b\")",
-                                       MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_OFFER, 0);
+  mstro_subscription named =
+      subscribe("(name = \"sel-b\")", MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_OFFER, 0);
   mstro_subscription regex = subscribe("(name ~= \"^sel-[ab]$\")", MSTRO_POOL_EVENT_OFFER, 0);
-  mstro_subscription lifetime = subscribe("(and (has lifetime) (lifetime > 10))",
-                                          MSTRO_POOL_EVENT_OFFER, 0);
+  mstro_subscription lifetime =
+      subscribe("(and (has lifetime) (lifetime > 10))", MSTRO_POOL_EVENT_OFFER, 0);
   mstro_cdo a = NULL, b = NULL, c = NULL;
   mstro_pool_event e = NULL;
   int64_t lt = 11;
@@ -341,9 +350,9 @@ static void test_bad_arguments(void **state)
   assert_int_equal(mstro_subscription_dispose(NULL), MSTRO_INVARG);
   assert_int_equal(mstro_pool_event_dispose(NULL), MSTRO_INVARG);
   /* no local events: an in-process pool delivers nothing */
-  assert_int_equal(mstro_subscribe(sel, MSTRO_POOL_EVENT__ALL,
-                                   MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS, &s),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro_subscribe(sel, MSTRO_POOL_EVENT__ALL, MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS, &s),
+      MSTRO_OK);
   {
     mstro_cdo c = NULL;
     assert_int_equal(mstro_cdo_declare("quiet", MSTRO_ATTR_DEFAULT, &c), MSTRO_OK);
@@ -356,15 +365,14 @@ static void test_bad_arguments(void **state)
   assert_int_equal(mstro_cdo_selector_dispose(sel), MSTRO_OK);
   assert_string_equal(mstro_pool_event_description(MSTRO_POOL_EVENT_OFFER), "OFFER");
   assert_string_equal(mstro_pool_event_description(MSTRO_POOL_EVENT_APP_JOIN), "APP_JOIN");
-  assert_string_equal(mstro_pool_event_description((mstro_pool_event_kind)(1 << 30)),
-                      "unknown");
+  assert_string_equal(mstro_pool_event_description((mstro_pool_event_kind)(1 << 30)), "unknown");
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_operation),   cmocka_unit_test(test_mask_and_selector),
-      cmocka_unit_test(test_require_ack_blocks), cmocka_unit_test(test_signal_before),
+      cmocka_unit_test(test_every_operation),      cmocka_unit_test(test_mask_and_selector),
+      cmocka_unit_test(test_require_ack_blocks),   cmocka_unit_test(test_signal_before),
       cmocka_unit_test(test_dispose_releases_ack), cmocka_unit_test(test_wait_and_timedwait),
       cmocka_unit_test(test_bad_arguments),
   };

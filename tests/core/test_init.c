@@ -15,10 +15,16 @@
 
 static void clear_env(void)
 {
-  static const char *const vars[] = {
-      "MSTRO_WORKFLOW_NAME", "MSTRO_COMPONENT_NAME", "MSTRO_POOL_MANAGER_INFO",
-      "MSTRO_TRANSPORT_DEFAULT", "MSTRO_DROP_UNKNOWN_ATTRIBUTES", "MSTRO_PM_TIMEOUT",
-      "MSTRO_TELEMETRY_DST", "MSTRO_LOG_LEVEL", "MSTRO_LOG_MODULES", "MSTRO_LOG_DST"};
+  static const char *const vars[] = {"MSTRO_WORKFLOW_NAME",
+                                     "MSTRO_COMPONENT_NAME",
+                                     "MSTRO_POOL_MANAGER_INFO",
+                                     "MSTRO_TRANSPORT_DEFAULT",
+                                     "MSTRO_DROP_UNKNOWN_ATTRIBUTES",
+                                     "MSTRO_PM_TIMEOUT",
+                                     "MSTRO_TELEMETRY_DST",
+                                     "MSTRO_LOG_LEVEL",
+                                     "MSTRO_LOG_MODULES",
+                                     "MSTRO_LOG_DST"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
     unsetenv(vars[i]);
 }

@@ -42,8 +42,7 @@ static mstro_cdo producer(const char *name, void *buf, int64_t size)
     assert_int_equal(mstro_cdo_attribute_set(p, MSTRO_ATTR_CORE_CDO_RAW_PTR, buf, false, true),
                      MSTRO_OK);
   if (size >= 0)
-    assert_int_equal(mstro_cdo_attribute_set(p, "scope.local-size", &size, true, false),
-                     MSTRO_OK);
+    assert_int_equal(mstro_cdo_attribute_set(p, "scope.local-size", &size, true, false), MSTRO_OK);
   return p;
 }
 
@@ -155,8 +154,7 @@ static void test_maestro_provided_memory(void **state)
   assert_non_null(d);
   assert_int_equal(len, N);
   fill(d, N, 3);
-  assert_int_equal(mstro_cdo_attribute_get(p, MSTRO_ATTR_CORE_CDO_MAESTRO_PROVIDED_STORAGE, &t,
-                                           &v),
+  assert_int_equal(mstro_cdo_attribute_get(p, MSTRO_ATTR_CORE_CDO_MAESTRO_PROVIDED_STORAGE, &t, &v),
                    MSTRO_OK);
   assert_true(*(const bool *)v);
   assert_int_equal(mstro_cdo_offer(p), MSTRO_OK);
@@ -184,8 +182,7 @@ static void test_maestro_provided_memory(void **state)
 static void set_layout(mstro_cdo c, int64_t elem, int64_t rows, int64_t cols, int64_t order)
 {
   int64_t nd = 2, dims[2] = {rows, cols};
-  assert_int_equal(mstro_cdo_attribute_set(c, "layout.element-size", &elem, true, false),
-                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(c, "layout.element-size", &elem, true, false), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_set(c, "layout.ndims", &nd, true, false), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_set(c, "layout.dims-size", dims, true, false), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_set(c, "layout.order", &order, true, false), MSTRO_OK);
@@ -230,8 +227,7 @@ static void test_layout_change(void **state)
   assert_int_equal(mstro_cdo_declare("layout", MSTRO_ATTR_DEFAULT, &cb), MSTRO_OK);
   assert_int_equal(mstro_cdo_attribute_set(cb, MSTRO_ATTR_CORE_CDO_RAW_PTR, buf, false, true),
                    MSTRO_OK);
-  assert_int_equal(mstro_cdo_attribute_set(cb, "scope.local-size", &bytes, true, false),
-                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(cb, "scope.local-size", &bytes, true, false), MSTRO_OK);
   set_layout(cb, 4, R, C, MSTRO_CDO_LAYOUT_ORDER_COLMAJOR);
   assert_int_equal(mstro_cdo_demand(cb), MSTRO_OK);
   for (int i = 0; i < R; i++)
@@ -241,8 +237,7 @@ static void test_layout_change(void **state)
   assert_int_equal(mstro_cdo_declare("layout", MSTRO_ATTR_DEFAULT, &same), MSTRO_OK);
   {
     int64_t order = MSTRO_CDO_LAYOUT_ORDER_ROWMAJOR;
-    assert_int_equal(mstro_cdo_attribute_set(same, "layout.order", &order, true, false),
-                     MSTRO_OK);
+    assert_int_equal(mstro_cdo_attribute_set(same, "layout.order", &order, true, false), MSTRO_OK);
   }
   assert_int_equal(mstro_cdo_demand(same), MSTRO_OK);
   assert_int_equal(mstro_cdo_access_ptr(same, &d, &len), MSTRO_OK);

@@ -32,11 +32,22 @@ static inline long long demo_parse_size(const char *t)
   if (errno)
     return -1;
   switch (toupper((unsigned char)*end)) {
-  case '\0': break;
-  case 'K': shift = 10; end++; break;
-  case 'M': shift = 20; end++; break;
-  case 'G': shift = 30; end++; break;
-  default: return -1;
+  case '\0':
+    break;
+  case 'K':
+    shift = 10;
+    end++;
+    break;
+  case 'M':
+    shift = 20;
+    end++;
+    break;
+  case 'G':
+    shift = 30;
+    end++;
+    break;
+  default:
+    return -1;
   }
   if (shift && toupper((unsigned char)*end) == 'I')
     end++;

@@ -32,18 +32,17 @@ static atomic_int archivers_stop;
 
 static void usage(FILE *f)
 {
-  fprintf(f,
-          "usage: demo_mvp_d3_2 [options]\n"
-          "  -p, --producers N   producer threads (default 2)\n"
-          "  -c, --consumers N   consumer threads (default 2)\n"
-          "  -a, --archivers N   archiver threads, 0 for none (default 1)\n"
-          "  -n, --cdos N        CDOs in total (default 16)\n"
-          "  -s, --size BYTES    bytes per CDO, suffix K/M/G allowed (default 1M)\n"
-          "      --copy          consumers demand into their own buffers (default: zero-copy)\n"
-          "  -q, --quiet         only the summary\n"
-          "  -h, --help          this text\n"
-          "Environment: MSTRO_LOG_LEVEL, MSTRO_TELEMETRY_DST (see docs/environment.md).\n"
-          "Exit status: 0 when every byte of every CDO arrived intact, 1 otherwise.\n");
+  fprintf(f, "usage: demo_mvp_d3_2 [options]\n"
+             "  -p, --producers N   producer threads (default 2)\n"
+             "  -c, --consumers N   consumer threads (default 2)\n"
+             "  -a, --archivers N   archiver threads, 0 for none (default 1)\n"
+             "  -n, --cdos N        CDOs in total (default 16)\n"
+             "  -s, --size BYTES    bytes per CDO, suffix K/M/G allowed (default 1M)\n"
+             "      --copy          consumers demand into their own buffers (default: zero-copy)\n"
+             "  -q, --quiet         only the summary\n"
+             "  -h, --help          this text\n"
+             "Environment: MSTRO_LOG_LEVEL, MSTRO_TELEMETRY_DST (see docs/environment.md).\n"
+             "Exit status: 0 when every byte of every CDO arrived intact, 1 otherwise.\n");
 }
 
 static void cdo_name(long i, char *buf, size_t len)
@@ -311,7 +310,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "demo_mvp_d3_2: mstro_init: %s\n", mstro_status_description(st));
     return 1;
   }
-  printf("demo_mvp_d3_2 (maestro %s): %ld producers, %ld consumers, %ld archivers; "
+  printf("demo_mvp_d3_2 (maestro %s): %ld producer(s), %ld consumer(s), %ld archiver(s); "
          "%ld CDOs of %s (%s)\n",
          mstro_version(), n_producers, n_consumers, n_archivers, n_cdos,
          demo_bytes((double)cdo_size, b1, sizeof b1),
@@ -373,12 +372,11 @@ int main(int argc, char **argv)
     printf("  consumed  %ld CDOs, %s verified byte by byte (%ld zero-copy, %ld copied)\n",
            atomic_load(&consumed), demo_bytes((double)atomic_load(&bytes_consumed), b1, sizeof b1),
            atomic_load(&zero_copy), atomic_load(&consumed) - atomic_load(&zero_copy));
-    printf("  archived  %ld CDOs, %s verified (each by %ld archiver%s)\n",
-           atomic_load(&archived), demo_bytes((double)atomic_load(&bytes_archived), b1, sizeof b1),
-           n_archivers, n_archivers == 1 ? "" : "s");
+    printf("  archived  %ld CDOs, %s verified (each by %ld archiver%s)\n", atomic_load(&archived),
+           demo_bytes((double)atomic_load(&bytes_archived), b1, sizeof b1), n_archivers,
+           n_archivers == 1 ? "" : "s");
     printf("  time      %.3f s; consumers received %s/s; median demand latency %.1f us\n", secs,
-           demo_bytes((double)atomic_load(&bytes_consumed) / (secs > 0 ? secs : 1), b2,
-                      sizeof b2),
+           demo_bytes((double)atomic_load(&bytes_consumed) / (secs > 0 ? secs : 1), b2, sizeof b2),
            med * 1e6);
     printf("  problems  %ld mismatching CDOs, %ld failed operations, finalize: %s\n",
            atomic_load(&mismatches), atomic_load(&failures), mstro_status_description(st));

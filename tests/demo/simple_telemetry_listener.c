@@ -119,8 +119,9 @@ int main(int argc, char **argv)
   mstro_status st;
   int ok = 1;
   static const mstro_pool_event_kind must[] = {
-      MSTRO_POOL_EVENT_DECLARE, MSTRO_POOL_EVENT_SEAL,   MSTRO_POOL_EVENT_OFFER,
-      MSTRO_POOL_EVENT_REQUIRE, MSTRO_POOL_EVENT_DEMAND, MSTRO_POOL_EVENT_WITHDRAW,
+      MSTRO_POOL_EVENT_DECLARE, MSTRO_POOL_EVENT_SEAL,
+      MSTRO_POOL_EVENT_OFFER,   MSTRO_POOL_EVENT_REQUIRE,
+      MSTRO_POOL_EVENT_DEMAND,  MSTRO_POOL_EVENT_WITHDRAW,
       MSTRO_POOL_EVENT_DISPOSE, MSTRO_POOL_EVENT_TRANSFER_COMPLETED};
   if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
     printf("usage: simple_telemetry_listener [CDOS]\n"
