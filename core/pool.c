@@ -23,6 +23,7 @@
 
 #include "core_internal.h"
 #include "lyt.h"
+#include "mamba.h"
 #include "pool_dir.h"
 
 struct mstro__offer {
@@ -159,8 +160,8 @@ cleanup:
 static void detach_borrower(mstro_cdo b)
 {
   void *copy = NULL;
-  if (b->size > 0 && mstro__mem_alloc((size_t)b->size, NULL, &copy) == MSTRO_OK) {
-    memcpy(copy, b->data, (size_t)b->size);
+  if (b->size > 0 && mstro__mem_alloc((size_t)b->size, NULL, &copy) == MSTRO_OK &&
+      mmb_copy(copy, NULL, b->data, NULL, (size_t)b->size) == MMB_OK) {
     b->data = copy;
     b->data_owned = true;
     mstro__tm_bytes((uint64_t)b->size, 0, 0);
@@ -390,17 +391,37 @@ cleanup:
   return st;
 }
 
-/* Copy the producer's bytes into dst, transforming when asked. */
+static bool is_device_memory(const void *p)
+{
+  mmbMemSpace *space = NULL;
+  mmb_space_info info;
+  if (mmb_ptr_info(p, NULL, &space, NULL) != MMB_OK || space == NULL ||
+      mmb_space_get_info(space, &info) != MMB_OK)
+    return false;
+  return info.exec != MMB_EXEC_CPU;
+}
+
+/* Copy the producer's bytes into dst, transforming when asked. Plain copies
+ * go through libmamba (memcpy between host spaces, CUDA copies when device
+ * memory is involved); layout transforms need host memory on both sides. */
 static mstro_status move_bytes(const char *name, const struct mstro_cdo_ *p, void *dst,
                                const struct layout *pl, const struct layout *cl, bool transform)
 {
   mstro_status st = MSTRO_OK;
   if (!transform) {
-    memcpy(dst, p->data, (size_t)p->size);
+    mmb_status ms = mmb_copy(dst, NULL, p->data, NULL, (size_t)p->size);
+    MSTRO_CHECK(POOL, ms == MMB_OK, st, ms == MMB_NO_DEVICE ? MSTRO_UNIMPL : MSTRO_FAIL,
+                "demand of '%.200s': copy of %lld bytes failed: %s", name, (long long)p->size,
+                mmb_status_description(ms));
     mstro__tm_bytes((uint64_t)p->size, 0, 0);
   } else {
-    lyt_status ls = lyt_transform_dense((size_t)pl->elem, (int)pl->ndims, pl->dims,
-                                        to_lyt(pl->order), p->data, to_lyt(cl->order), dst, NULL);
+    lyt_status ls;
+    MSTRO_CHECK(POOL, !is_device_memory(p->data) && !is_device_memory(dst), st, MSTRO_UNIMPL,
+                "demand of '%.200s': a layout change of device memory is not supported; demand "
+                "into host memory (mem-layer DRAM) or keep the producer's layout",
+                name);
+    ls = lyt_transform_dense((size_t)pl->elem, (int)pl->ndims, pl->dims, to_lyt(pl->order), p->data,
+                             to_lyt(cl->order), dst, NULL);
     MSTRO_CHECK(POOL, ls == LYT_OK, st, MSTRO_FAIL,
                 "demand of '%.200s': layout transform failed: %s", name,
                 lyt_status_description(ls));
