@@ -490,6 +490,7 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
     MSTRO_CHECK_CALL(POOL, st, layout_change(c->name, &pl, &cl, p->size, &transform),
                      "demand of '%.200s': layouts do not agree", c->name);
     ev.size = (uint64_t)p->size;
+    ev.attrs = merged; /* selectors see the metadata the consumer will have */
     mstro__event_raise(MSTRO_POOL_EVENT_TRANSFER_STARTED, MSTRO__EV_AFTER, &ev);
     if (c_buf != NULL) {
       /* one copy into the consumer's buffer */
@@ -528,7 +529,6 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
       c->size = p->size;
       mstro__tm_bytes(0, (uint64_t)p->size, 0);
     }
-    ev.attrs = merged;
     mstro__event_raise(MSTRO_POOL_EVENT_TRANSFER_COMPLETED, MSTRO__EV_AFTER, &ev);
   } else {
     c->size = 0; /* metadata only; a consumer buffer stays as it was */

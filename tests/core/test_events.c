@@ -116,6 +116,38 @@ static void test_every_operation(void **state)
   assert_int_equal(mstro_subscription_dispose(s), MSTRO_OK);
 }
 
+static void test_transfer_events_selected(void **state)
+{
+  mstro_subscription s =
+      subscribe("(name = \"xfer\")",
+                MSTRO_POOL_EVENT_TRANSFER_STARTED | MSTRO_POOL_EVENT_TRANSFER_COMPLETED, 0);
+  mstro_cdo p = NULL, c = NULL;
+  mstro_pool_event e = NULL;
+  char buf[32] = "x";
+  int64_t size = sizeof buf;
+  (void)state;
+  assert_int_equal(mstro_cdo_declare("xfer", MSTRO_ATTR_DEFAULT, &p), MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(p, MSTRO_ATTR_CORE_CDO_RAW_PTR, buf, false, true),
+                   MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(p, "scope.local-size", &size, true, false), MSTRO_OK);
+  assert_int_equal(mstro_cdo_offer(p), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("xfer", MSTRO_ATTR_DEFAULT, &c), MSTRO_OK);
+  assert_int_equal(mstro_cdo_demand(c), MSTRO_OK);
+  assert_int_equal(mstro_subscription_poll(s, &e), MSTRO_OK);
+  assert_non_null(e);
+  assert_int_equal(e->kind, MSTRO_POOL_EVENT_TRANSFER_STARTED);
+  assert_string_equal(e->transfer_started.cdo_name, "xfer");
+  assert_non_null(e->next);
+  assert_int_equal(e->next->kind, MSTRO_POOL_EVENT_TRANSFER_COMPLETED);
+  assert_int_equal(e->next->transfer_completed.size, sizeof buf);
+  assert_null(e->next->next);
+  assert_int_equal(mstro_pool_event_dispose(e), MSTRO_OK);
+  assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+  assert_int_equal(mstro_cdo_withdraw(p), MSTRO_OK);
+  assert_int_equal(mstro_cdo_dispose(p), MSTRO_OK);
+  assert_int_equal(mstro_subscription_dispose(s), MSTRO_OK);
+}
+
 static void test_mask_and_selector(void **state)
 {
   mstro_subscription offers = subscribe(NULL, MSTRO_POOL_EVENT_OFFER, 0);
@@ -371,10 +403,10 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_operation),      cmocka_unit_test(test_mask_and_selector),
-      cmocka_unit_test(test_require_ack_blocks),   cmocka_unit_test(test_signal_before),
-      cmocka_unit_test(test_dispose_releases_ack), cmocka_unit_test(test_wait_and_timedwait),
-      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_every_operation),    cmocka_unit_test(test_transfer_events_selected),
+      cmocka_unit_test(test_mask_and_selector),  cmocka_unit_test(test_require_ack_blocks),
+      cmocka_unit_test(test_signal_before),      cmocka_unit_test(test_dispose_releases_ack),
+      cmocka_unit_test(test_wait_and_timedwait), cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests_name("events", tests, setup, teardown);
 }

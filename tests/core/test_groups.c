@@ -177,6 +177,47 @@ static void test_group_errors(void **state)
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
 }
 
+/* A consumer that added its own handle for a member gets the metadata in
+ * that handle; the other members get handles made by the group. */
+static void test_group_consumer_own_handle(void **state)
+{
+  mstro_group g = NULL, cg = NULL;
+  mstro_cdo a = NULL, b = NULL, mine = NULL, it = NULL;
+  enum mstro_cdo_attr_value_type t;
+  const void *v = NULL;
+  int64_t lt = 5;
+  size_t n = 0;
+  int seen = 0;
+  (void)state;
+  assert_int_equal(mstro_cdo_declare("own-a", MSTRO_ATTR_DEFAULT, &a), MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(a, "lifetime", &lt, true, false), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("own-b", MSTRO_ATTR_DEFAULT, &b), MSTRO_OK);
+  assert_int_equal(mstro_group_declare("own", &g), MSTRO_OK);
+  assert_int_equal(mstro_group_add(g, a), MSTRO_OK);
+  assert_int_equal(mstro_group_add(g, b), MSTRO_OK);
+  assert_int_equal(mstro_group_offer(g), MSTRO_OK);
+
+  assert_int_equal(mstro_group_declare("own", &cg), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("own-a", MSTRO_ATTR_DEFAULT, &mine), MSTRO_OK);
+  assert_int_equal(mstro_group_add(cg, mine), MSTRO_OK);
+  assert_int_equal(mstro_group_demand(cg), MSTRO_OK);
+  assert_int_equal(mstro_group_size_get(cg, &n), MSTRO_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(mstro_cdo_attribute_get(mine, "lifetime", &t, &v), MSTRO_OK);
+  assert_int_equal(*(const int64_t *)v, 5);
+  while (mstro_group_next(cg, &it) == MSTRO_OK && it != NULL) {
+    seen++;
+    assert_int_equal(mstro_cdo_demand(it), MSTRO_OK); /* metadata-only members */
+  }
+  assert_int_equal(seen, 2);
+  assert_int_equal(mstro_group_dispose(cg), MSTRO_OK); /* disposes own-b's handle, not ours */
+  assert_int_equal(mstro_cdo_dispose(mine), MSTRO_OK);
+  assert_int_equal(mstro_group_withdraw(g), MSTRO_OK);
+  assert_int_equal(mstro_group_dispose(g), MSTRO_OK);
+  assert_int_equal(mstro_cdo_dispose(a), MSTRO_OK);
+  assert_int_equal(mstro_cdo_dispose(b), MSTRO_OK);
+}
+
 static void test_group_events(void **state)
 {
   mstro_cdo_selector sel = NULL;
@@ -214,6 +255,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_group_offer_demand),
       cmocka_unit_test(test_group_errors),
+      cmocka_unit_test(test_group_consumer_own_handle),
       cmocka_unit_test(test_group_events),
   };
   return cmocka_run_group_tests_name("groups", tests, setup, teardown);

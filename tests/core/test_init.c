@@ -81,6 +81,21 @@ static void test_good_values(void **state)
   clear_env();
 }
 
+static void test_drop_unknown(void **state)
+{
+  mstro_cdo c = NULL;
+  int64_t v = 1;
+  (void)state;
+  clear_env();
+  setenv("MSTRO_DROP_UNKNOWN_ATTRIBUTES", "1", 1);
+  assert_int_equal(mstro_init("w", "c", 0), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("drop", MSTRO_ATTR_DEFAULT, &c), MSTRO_OK);
+  assert_int_equal(mstro_cdo_attribute_set(c, ".nobody.defines.this", &v, true, false), MSTRO_OK);
+  assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+  assert_int_equal(mstro_finalize(), MSTRO_OK);
+  clear_env();
+}
+
 static void test_telemetry_json(void **state)
 {
   char path[] = "/tmp/mstro-telemetry-XXXXXX";
@@ -125,9 +140,8 @@ static void test_telemetry_json(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_names),
-      cmocka_unit_test(test_bad_values),
-      cmocka_unit_test(test_good_values),
+      cmocka_unit_test(test_names),          cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_good_values),    cmocka_unit_test(test_drop_unknown),
       cmocka_unit_test(test_telemetry_json),
   };
   return cmocka_run_group_tests_name("init", tests, NULL, NULL);
