@@ -117,7 +117,7 @@ int main(int argc, char **argv)
   if (mstro__attr_dict_create(&d) != MSTRO_OK ||
       mstro__attr_dict_set_yaml(
           d, NULL,
-          "{name: \"ecmwf/od/t2m/step-6\", scope.local-size: 65536, layout.element-size: 8, "
+          "{scope.local-size: 65536, layout.element-size: 8, "
           "layout.ndims: 2, layout.dims-size: [64, 128], layout.order: 1, "
           "mem-layer: DRAM, .maestro.ecmwf.class: od, .maestro.ecmwf.param: t2m, "
           ".maestro.ecmwf.step: 6, .maestro.ecmwf.levelist: 850, .maestro.ecmwf.levtype: pl, "
@@ -126,6 +126,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "selector_eval: cannot build the dictionary\n");
     return 1;
   }
+  const char *cdo_name = "ecmwf/od/t2m/step-6";
+  if (mstro__attr_dict_set(d, MSTRO_ATTR_CORE_CDO_NAME, &cdo_name, true, false) != MSTRO_OK)
+    return 1;
   static const struct plain plain = {"ecmwf/od/t2m/step-6", 65536, true, 6, "t2m", 850, false, 0};
   plain_ptr = &plain;
   regcomp(&plain_re, "^ecmwf/[a-z]+/[a-z0-9]+/step-[0-9]+$", REG_EXTENDED | REG_NOSUB);

@@ -776,6 +776,10 @@ static mstro_status set_from_node(mstro__attr_dict *d, yaml_document_t *doc,
                                   const struct mstro__attr_def *def, yaml_node_t *n)
 {
   mstro__attr_value v;
+  if (def->readonly) {
+    MSTRO_LOG_ERR(ATTR, "attribute %s is read-only (set by maestro)", def->key);
+    return MSTRO_INVSTATE;
+  }
   mstro_status st = yaml_node_value(doc, n, def, &v);
   if (st != MSTRO_OK)
     return st;

@@ -80,8 +80,11 @@ mstro_status mstro__attr_dict_set_def(mstro__attr_dict *d, const struct mstro__a
  * ("42", "\"text\"", "[1, 2]", "2024-05-01T00:00:00Z") or a one-entry mapping
  * whose key resolves to the same key. With key == NULL the text must be a
  * mapping; each entry is set in order (stops at the first failure).
+ * Keys the schema marks read-only are refused (MSTRO_INVSTATE): this is the
+ * path of user input (mstro_cdo_attribute_set_yaml).
  * @return as mstro__attr_dict_set; MSTRO_INVARG when the text is not valid
- *         YAML or not of the key's type (pointers cannot be set this way). */
+ *         YAML or not of the key's type (pointers cannot be set this way);
+ *         MSTRO_INVSTATE for a read-only key. */
 mstro_status mstro__attr_dict_set_yaml(mstro__attr_dict *d, const char *key, const char *text);
 
 /** Get `key`: *type receives the declared type and *valptr a pointer to the

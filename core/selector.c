@@ -419,7 +419,7 @@ static bool parse_value(struct pctx *c, struct node *n, bool regex)
   /* numeric and bool keys */
   if (str) {
     free(str);
-    perr(c, at, "%s is a %s attribute: expected a number, not a string", n->def->key,
+    perr(c, at, "%s has type %s: expected a number, not a string", n->def->key,
          mstro__attr_type_name(n->def->type));
     return false;
   }

@@ -468,11 +468,16 @@ static mstro__attr_dict *full_dict(void)
           ".maestro.test.u32: 4000000000, .maestro.test.u64: 18446744073709551615, "
           ".maestro.test.f: 0.5, .maestro.test.d: 1e-300, .maestro.test.s: \"quote\\\"d\", "
           ".maestro.test.ts: \"2024-05-01T13:30:00.25+01:30\", .maestro.test.blob: AAECAw==, "
-          ".maestro.test.n: 2, .maestro.test.arr: [7, -8], name: \"some/cdo\", "
+          ".maestro.test.n: 2, .maestro.test.arr: [7, -8], "
           "scope.local-size: 822329, layout.ndims: 0, layout.dims-size: []}"),
       MSTRO_OK);
   void *p = d;
   assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.p", &p, true, false), MSTRO_OK);
+  const char *nm = "some/cdo";
+  assert_int_equal(mstro__attr_dict_set(d, "name", &nm, true, false), MSTRO_OK);
+  /* read-only keys cannot come from YAML (user input) */
+  assert_int_equal(mstro__attr_dict_set_yaml(d, "name", "other"), MSTRO_INVSTATE);
+  assert_int_equal(mstro__attr_dict_set_yaml(d, NULL, "{name: other}"), MSTRO_INVSTATE);
   return d;
 }
 

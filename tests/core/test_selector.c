@@ -53,12 +53,14 @@ static mstro__attr_dict *sample(void)
   assert_int_equal(
       mstro__attr_dict_set_yaml(
           d, NULL,
-          "{name: \"ecmwf/t2m/step-6\", scope.local-size: 822329, layout.ndims: 2, "
+          "{scope.local-size: 822329, layout.ndims: 2, "
           "layout.dims-size: [3, 4], .maestro.ecmwf.step: 6, .maestro.ecmwf.param: t2m, "
           ".maestro.ecmwf.levelist: 18446744073709551615, "
           ".maestro.ecmwf.date: \"2024-05-01T00:00:00Z\", .maestro.test.d: -0.5, "
           ".maestro.test.b: true, .maestro.test.f: 1.5}"),
       MSTRO_OK);
+  const char *nm_ = "ecmwf/t2m/step-6";
+  assert_int_equal(mstro__attr_dict_set(d, "name", &nm_, true, false), MSTRO_OK);
   return d;
 }
 

@@ -104,13 +104,15 @@ static mstro__attr_dict *sample_dict(void)
   assert_int_equal(
       mstro__attr_dict_set_yaml(
           d, NULL,
-          "{name: \"ecmwf/t2m/6\", scope.local-size: 822329, layout.ndims: 2, "
+          "{scope.local-size: 822329, layout.ndims: 2, "
           "layout.dims-size: [3, 4], .maestro.ecmwf.step: 6, .maestro.ecmwf.param: t2m, "
           ".maestro.ecmwf.date: 1714521600, .maestro.test.d: -0.5, .maestro.test.b: true, "
           ".maestro.test.u32: 7, .maestro.test.i32: -7, .maestro.test.f: 0.25, "
           ".maestro.test.blob: AAECAw==, .maestro.test.s: abc, .maestro.test.n: 1, "
           ".maestro.test.arr: [5]}"),
       MSTRO_OK);
+  const char *nm_ = "ecmwf/t2m/6";
+  assert_int_equal(mstro__attr_dict_set(d, "name", &nm_, true, false), MSTRO_OK);
   return d;
 }
 

@@ -13,9 +13,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   fuzz_meta_init();
   if (mstro__attr_dict_create(&dict) != MSTRO_OK ||
       mstro__attr_dict_set_yaml(dict, NULL,
-                                "{name: \"ecmwf/od/t2m\", scope.local-size: 4096, "
+                                "{scope.local-size: 4096, "
                                 "layout.ndims: 1, layout.dims-size: [512], "
                                 ".maestro.ecmwf.step: 6, .maestro.ecmwf.param: t2m}") != MSTRO_OK)
+    abort();
+  const char *name = "ecmwf/od/t2m";
+  if (mstro__attr_dict_set(dict, "name", &name, true, false) != MSTRO_OK)
     abort();
   return 0;
 }
