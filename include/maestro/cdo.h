@@ -43,7 +43,10 @@ MSTRO_API mstro_status mstro_cdo_seal(mstro_cdo cdo);
 MSTRO_API mstro_status mstro_cdo_offer(mstro_cdo cdo);
 
 /** Withdraw an offered CDO; waits until transfers and demands in flight from
- * this offer are served. The data are then unchanged and the producer's again.
+ * this offer are served and consumers sharing its buffer (zero-copy) have
+ * disposed their handles. The data are then unchanged and the producer's
+ * again. (A zero-copy consumer handle demanded by the calling thread itself
+ * first gets a private copy, since waiting for it could never end.)
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if not offered;
  *         MSTRO_NO_PM. */
 MSTRO_API mstro_status mstro_cdo_withdraw(mstro_cdo cdo);

@@ -155,8 +155,10 @@ MSTRO_API mstro_status mstro_subscription_poll(mstro_subscription s, mstro_pool_
 MSTRO_API mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_event *event);
 
 /** As mstro_subscription_wait, until an absolute CLOCK_REALTIME deadline.
- * @return MSTRO_OK; MSTRO_TIMEOUT (and *event NULL) when the deadline passes,
- *         at once for a past deadline; MSTRO_INVARG for NULL arguments. */
+ * Events already pending are returned at once, whatever the deadline.
+ * @return MSTRO_OK; MSTRO_TIMEOUT (and *event NULL) when the deadline passes
+ *         with no event, at once for a past deadline; MSTRO_INVARG for NULL
+ *         arguments or a tv_nsec outside [0, 1e9). */
 MSTRO_API mstro_status mstro_subscription_timedwait(mstro_subscription s,
                                                     const struct timespec *abstime,
                                                     mstro_pool_event *event);
