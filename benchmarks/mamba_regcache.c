@@ -158,8 +158,8 @@ int main(int argc, char **argv)
       pthread_barrier_t bar;
       pthread_barrier_init(&bar, NULL, 2);
       for (int k = 0; k < 2; k++) {
-        a[k] = (struct targ){.c = c, .buf = buf + k * 65536, .len = 65536, .iters = hit_iters,
-                             .bar = &bar};
+        a[k] = (struct targ){
+            .c = c, .buf = buf + k * 65536, .len = 65536, .iters = hit_iters, .bar = &bar};
         pthread_create(&t[k], NULL, hit_thread, &a[k]);
       }
       pthread_join(t[0], NULL);

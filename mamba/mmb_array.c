@@ -19,7 +19,7 @@ struct mmbArray {
   /* tiling of a top-level array */
   bool tiled;
   size_t tile_dims[MMB_MAX_DIMS], tcount[MMB_MAX_DIMS], ntiles;
-  mmbArray **tiles; /* built on demand */
+  mmbArray **tiles;      /* built on demand */
   mmbArray *prev, *next; /* live arrays */
 };
 
@@ -122,8 +122,8 @@ mmb_status mmb_array_create_iface(mmbMemInterface *iface, size_t elem_size, size
   MMB_CHECK(ARRAY, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   MMB_CHECK(ARRAY, iface != NULL && array != NULL, st, MMB_INVALID_ARG, "iface or array is NULL");
   MMB_PROPAGATE(ARRAY, st, check_shape(elem_size, ndims, dims, order, &bytes), "array shape");
-  MMB_PROPAGATE(ARRAY, st, mmb_alloc(iface, bytes, 64, &data), "array of %zu bytes in %s",
-                 bytes, iface->space->info.name);
+  MMB_PROPAGATE(ARRAY, st, mmb_alloc(iface, bytes, 64, &data), "array of %zu bytes in %s", bytes,
+                iface->space->info.name);
   st = make(data, iface->space, iface, true, elem_size, ndims, dims, order, array);
 cleanup:
   if (st != MMB_OK && data)
@@ -326,7 +326,7 @@ static mmb_status strided_copy(mmbArray *dst, const mmbArray *src, bool rows_onl
     const char *s = (const char *)src->data + soff;
     if (rows_only) {
       MMB_PROPAGATE(ARRAY, st, mmb_copy(d, dst->space, s, src->space, dst->dims[k] * elem),
-                     "row copy");
+                    "row copy");
     } else if (runs) {
       memcpy(d, s, dst->dims[k] * elem);
     } else {
@@ -389,8 +389,7 @@ mmb_status mmb_array_clone(const mmbArray *src, mmbMemSpace *space, mmbArray **d
   mmbArray *a = NULL;
   MMB_CHECK(ARRAY, src != NULL && dst != NULL, st, MMB_INVALID_ARG, "src or dst is NULL");
   MMB_PROPAGATE(ARRAY, st,
-                 mmb_array_create(space, src->elem, src->ndims, src->dims, src->order, &a),
-                 "clone");
+                mmb_array_create(space, src->elem, src->ndims, src->dims, src->order, &a), "clone");
   MMB_PROPAGATE(ARRAY, st, mmb_array_copy(a, src), "clone copy");
   *dst = a;
   a = NULL;
@@ -535,8 +534,7 @@ cleanup:
 mmb_status mmb_array_tile_get(mmbArray *a, const size_t *tidx, mmbArray **tile)
 {
   mmb_status st = MMB_OK;
-  MMB_CHECK(ARRAY, a != NULL && tidx != NULL && tile != NULL, st, MMB_INVALID_ARG,
-            "NULL argument");
+  MMB_CHECK(ARRAY, a != NULL && tidx != NULL && tile != NULL, st, MMB_INVALID_ARG, "NULL argument");
   MMB_CHECK(ARRAY, a->tiled, st, MMB_INVALID_ARG, "array is not tiled");
   for (size_t i = 0; i < a->ndims; i++)
     MMB_CHECK(ARRAY, tidx[i] < a->tcount[i], st, MMB_INVALID_ARG,

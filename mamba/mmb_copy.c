@@ -32,7 +32,8 @@ mmb_status mmb_copy(void *dst, mmbMemSpace *dst_space, const void *src, mmbMemSp
   MMB_CHECK(COPY, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   MMB_CHECK(COPY, dst != NULL && src != NULL, st, MMB_INVALID_ARG, "dst or src is NULL");
   MMB_CHECK(COPY,
-            (const char *)dst + n <= (const char *)src || (const char *)src + n <= (const char *)dst,
+            (const char *)dst + n <= (const char *)src ||
+                (const char *)src + n <= (const char *)dst,
             st, MMB_INVALID_ARG, "overlapping copy %p <- %p (%zu bytes)", dst, src, n);
   MMB_CHECK_CALL(COPY, st, side_of(dst, dst_space, &ddev), "copy destination");
   MMB_CHECK_CALL(COPY, st, side_of(src, src_space, &sdev), "copy source");

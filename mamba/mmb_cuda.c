@@ -11,12 +11,12 @@ typedef int CUresult;
 typedef int CUdevice;
 typedef void *CUcontext;
 typedef unsigned long long CUdeviceptr;
-#define CUDA_SUCCESS 0
-#define CU_POINTER_ATTRIBUTE_MEMORY_TYPE 2
+#define CUDA_SUCCESS                        0
+#define CU_POINTER_ATTRIBUTE_MEMORY_TYPE    2
 #define CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL 9
-#define CU_MEMORYTYPE_DEVICE 2
-#define CU_MEMORYTYPE_UNIFIED 4
-#define MMB__CUDA_MAX_DEV 64
+#define CU_MEMORYTYPE_DEVICE                2
+#define CU_MEMORYTYPE_UNIFIED               4
+#define MMB__CUDA_MAX_DEV                   64
 
 static struct {
   void *lib;
@@ -82,10 +82,10 @@ mmb_status mmb__cuda_init(void)
     st = MMB_NO_DEVICE;
     goto cleanup;
   }
-#define LOAD(field, a, b)                                                                        \
-  do {                                                                                         \
-    *(void **)&cu.field = sym(a, b);                                                           \
-    MMB_CHECK(CUDA, cu.field != NULL, st, MMB_NO_DEVICE, "CUDA driver lacks %s", a);           \
+#define LOAD(field, a, b)                                                                          \
+  do {                                                                                             \
+    *(void **)&cu.field = sym(a, b);                                                               \
+    MMB_CHECK(CUDA, cu.field != NULL, st, MMB_NO_DEVICE, "CUDA driver lacks %s", a);               \
   } while (0)
   LOAD(cuInit, "cuInit", NULL);
   LOAD(cuDeviceGetCount, "cuDeviceGetCount", NULL);
@@ -154,8 +154,7 @@ void mmb__cuda_fini(void)
 static mmb_status set_dev(int dev)
 {
   mmb_status st = MMB_OK;
-  MMB_CHECK(CUDA, cu.lib && dev >= 0 && dev < cu.ndev, st, MMB_NO_DEVICE, "no CUDA device %d",
-            dev);
+  MMB_CHECK(CUDA, cu.lib && dev >= 0 && dev < cu.ndev, st, MMB_NO_DEVICE, "no CUDA device %d", dev);
   CUresult r = cu.cuCtxSetCurrent(cu.ctx[dev]);
   MMB_CHECK(CUDA, r == CUDA_SUCCESS, st, MMB_ERROR, "cuCtxSetCurrent(%d): %s", dev, cu_err(r));
 cleanup:

@@ -47,8 +47,8 @@ mmb_status mmb_init(void)
   if (mmb__log_configure(&mmb__log_domain, err, sizeof err) != 0)
     MMB_LOG_WARN(GENERAL, "logging configuration: %s", err);
   memset(&o, 0, sizeof o);
-  MMB_CHECK(GENERAL, mmb__opt_load(opt_defs, sizeof opt_defs / sizeof opt_defs[0], &o, err,
-                                   sizeof err) == 0,
+  MMB_CHECK(GENERAL,
+            mmb__opt_load(opt_defs, sizeof opt_defs / sizeof opt_defs[0], &o, err, sizeof err) == 0,
             st, MMB_INVALID_ARG, "bad environment: %s", err);
   mmb__g.opt.high_water = o.high_water;
   mmb__g.opt.arena_size = mmb__align_up(o.arena_size, MMB__GRANULE);

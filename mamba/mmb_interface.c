@@ -8,9 +8,8 @@
 
 static const char *const strategy_names[] = {"system", "pool", "slots"};
 
-mmb_status mmb__interface_new(mmbMemSpace *space, const mmb_interface_config *cfg,
-                              bool is_default, mmb__region_hook hook, void *hook_ctx,
-                              mmbMemInterface **out)
+mmb_status mmb__interface_new(mmbMemSpace *space, const mmb_interface_config *cfg, bool is_default,
+                              mmb__region_hook hook, void *hook_ctx, mmbMemInterface **out)
 {
   mmb_status st = MMB_OK;
   mmbMemInterface *i = calloc(1, sizeof *i);
@@ -154,9 +153,8 @@ mmb_status mmb__space_default_iface(mmbMemSpace *s, mmbMemInterface **iface)
   uint64_t lim = atomic_load(&s->limit);
   /* pool regions are 4 MiB units: a space limited below 64 MiB would be
    * exhausted by a few of them, so it uses its system allocator */
-  return mmb_space_interface(s, lim && lim < ((uint64_t)64 << 20) ? MMB_STRATEGY_SYSTEM
-                                                                   : MMB_STRATEGY_POOL,
-                             iface);
+  return mmb_space_interface(
+      s, lim && lim < ((uint64_t)64 << 20) ? MMB_STRATEGY_SYSTEM : MMB_STRATEGY_POOL, iface);
 }
 
 mmbMemSpace *mmb_interface_space(const mmbMemInterface *iface)
@@ -177,10 +175,10 @@ static mmb_status sys_alloc(mmbMemInterface *i, size_t size, size_t align, void 
   mmb_status st = MMB_OK;
   struct mmb__sysrec rec = {.iface = i, .size = size};
   void *p = NULL;
-  MMB_PROPAGATE(POOL, st,
-                 mmb__raw_alloc(i->space, size, align, i->raw_kind, &p, &rec.raw_base,
-                                &rec.raw_size),
-                 "interface %s: %zu bytes", i->name, size);
+  MMB_PROPAGATE(
+      POOL, st,
+      mmb__raw_alloc(i->space, size, align, i->raw_kind, &p, &rec.raw_base, &rec.raw_size),
+      "interface %s: %zu bytes", i->name, size);
   st = mmb__sysmap_insert(p, &rec);
   if (st != MMB_OK) {
     mmb__raw_free(i->space, rec.raw_base, rec.raw_size, size, i->raw_kind);
@@ -265,8 +263,8 @@ static mmb_status free_impl(mmbMemInterface *iface, void *ptr)
     MMB_LOG_ERR(POOL, "free of %p through %s refused: it belongs to interface %s of space %s", ptr,
                 iface ? iface->name : "?", rec.iface->name, rec.iface->space->info.name);
   else
-    MMB_LOG_ERR(POOL, "free of %p refused: not allocated by libmamba or already freed (double free)",
-                ptr);
+    MMB_LOG_ERR(
+        POOL, "free of %p refused: not allocated by libmamba or already freed (double free)", ptr);
 cleanup:
   return st;
 }
@@ -285,8 +283,7 @@ mmb_status mmb_free(void *ptr)
   return free_impl(NULL, ptr);
 }
 
-mmb_status mmb_ptr_info(const void *ptr, mmbMemInterface **iface, mmbMemSpace **space,
-                        size_t *size)
+mmb_status mmb_ptr_info(const void *ptr, mmbMemInterface **iface, mmbMemSpace **space, size_t *size)
 {
   mmb_status st = MMB_NOT_FOUND;
   mmbMemInterface *owner = NULL;
@@ -385,8 +382,8 @@ mmb_status mmb_interface_print_stats(const mmbMemInterface *iface, FILE *out)
           "interface %s [%s]: in use %s (hwm %s), reserved %s (hwm %s), live %" PRIu64
           ", allocs %" PRIu64 ", hits %" PRIu64 ", misses %" PRIu64 ", largest free %s"
           ", invalid frees %" PRIu64 ", returned %" PRIu64 " B\n",
-          iface->name, strategy_names[iface->strategy], a, b, c, d, s.live_allocs,
-          s.total_allocs, s.hits, s.misses, e, s.invalid_frees, s.returned_bytes);
+          iface->name, strategy_names[iface->strategy], a, b, c, d, s.live_allocs, s.total_allocs,
+          s.hits, s.misses, e, s.invalid_frees, s.returned_bytes);
 cleanup:
   return st;
 }
@@ -406,12 +403,13 @@ mmb_status mmb_space_print(const mmbMemSpace *space, FILE *out)
     fmt_bytes(lim, sizeof lim, info.limit);
   else
     snprintf(lim, sizeof lim, "none");
-  fprintf(out ? out : stderr,
-          "space %s: layer %s, node %d, device %d, rank %d, capacity %s, limit %s, bandwidth %" PRIu64
-          " MB/s, latency %" PRIu64 " ns%s; in use %s (hwm %s), %" PRIu64 " blocks\n",
-          info.name, mmb_layer_name(info.layer), info.numa_node, info.device, info.rank, cap, lim,
-          info.bandwidth, info.latency, info.perf_from_memattrs ? " (memattrs)" : "", use, hwm,
-          s.live_allocs);
+  fprintf(
+      out ? out : stderr,
+      "space %s: layer %s, node %d, device %d, rank %d, capacity %s, limit %s, bandwidth %" PRIu64
+      " MB/s, latency %" PRIu64 " ns%s; in use %s (hwm %s), %" PRIu64 " blocks\n",
+      info.name, mmb_layer_name(info.layer), info.numa_node, info.device, info.rank, cap, lim,
+      info.bandwidth, info.latency, info.perf_from_memattrs ? " (memattrs)" : "", use, hwm,
+      s.live_allocs);
 cleanup:
   return st;
 }

@@ -13,28 +13,28 @@
 
 /* Propagate a failed call like MMB_CHECK_CALL, but a size limit or an
  * exhausted space (expected when callers fall back) only at debug level. */
-#define MMB_PROPAGATE(mod, st, expr, ...)                                                       \
-  do {                                                                                         \
-    (st) = (expr);                                                                             \
-    if (__builtin_expect((st) != MMB_OK, 0)) {                                                 \
-      if ((st) == MMB_LIMIT || (st) == MMB_OUT_OF_MEMORY)                                      \
-        MMB_LOG_DEBUG(mod, __VA_ARGS__);                                                       \
-      else                                                                                     \
-        MMB_LOG_ERR(mod, __VA_ARGS__);                                                         \
-      goto cleanup;                                                                            \
-    }                                                                                          \
+#define MMB_PROPAGATE(mod, st, expr, ...)                                                          \
+  do {                                                                                             \
+    (st) = (expr);                                                                                 \
+    if (__builtin_expect((st) != MMB_OK, 0)) {                                                     \
+      if ((st) == MMB_LIMIT || (st) == MMB_OUT_OF_MEMORY)                                          \
+        MMB_LOG_DEBUG(mod, __VA_ARGS__);                                                           \
+      else                                                                                         \
+        MMB_LOG_ERR(mod, __VA_ARGS__);                                                             \
+      goto cleanup;                                                                                \
+    }                                                                                              \
   } while (0)
 
 /* ---- sizes ---- */
-#define MMB__GRANULE_SHIFT 22 /* 4 MiB: unit of the region table, alignment of pool regions */
-#define MMB__GRANULE ((size_t)1 << MMB__GRANULE_SHIFT)
-#define MMB__MAX_ALIGN MMB__GRANULE
-#define MMB__QSHIFT 16 /* 64 KiB: quantum of large blocks */
-#define MMB__QUANTUM ((size_t)1 << MMB__QSHIFT)
-#define MMB__SMALL_MAX ((size_t)256 << 10)
-#define MMB__NSMALL 52   /* classes 16..256 KiB */
-#define MMB__NCLASSES 140 /* up to 2^40 bytes */
-#define MMB__MAX_SIZE ((size_t)1 << 40)
+#define MMB__GRANULE_SHIFT   22 /* 4 MiB: unit of the region table, alignment of pool regions */
+#define MMB__GRANULE         ((size_t)1 << MMB__GRANULE_SHIFT)
+#define MMB__MAX_ALIGN       MMB__GRANULE
+#define MMB__QSHIFT          16 /* 64 KiB: quantum of large blocks */
+#define MMB__QUANTUM         ((size_t)1 << MMB__QSHIFT)
+#define MMB__SMALL_MAX       ((size_t)256 << 10)
+#define MMB__NSMALL          52  /* classes 16..256 KiB */
+#define MMB__NCLASSES        140 /* up to 2^40 bytes */
+#define MMB__MAX_SIZE        ((size_t)1 << 40)
 #define MMB__SMALL_ALIGN_MAX 4096
 
 static inline size_t mmb__align_up(size_t v, size_t a)
@@ -74,8 +74,7 @@ static inline void mmb__hwm_update(_Atomic uint64_t *hwm, uint64_t v)
 /* Owner-only counter (single writer, any reader): no locked instruction. */
 static inline void mmb__own_add(_Atomic uint64_t *c, uint64_t v)
 {
-  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-                        memory_order_relaxed);
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
 }
 #define MMB__LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
@@ -89,14 +88,14 @@ struct mmbMemSpace {
   size_t index;
   _Atomic uint64_t limit;
   _Atomic uint64_t raw_bytes, raw_hwm, raw_count, raw_total, raw_fail, raw_returned;
-  pthread_mutex_t lock; /* default interfaces */
+  pthread_mutex_t lock;         /* default interfaces */
   mmbMemInterface *defaults[2]; /* SYSTEM, POOL */
 };
 
 /* Raw memory of a space: returns an aligned pointer; raw_base and raw_size
  * are what raw_free needs. MMB_LIMIT, MMB_OUT_OF_MEMORY, MMB_NO_DEVICE. */
-mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_kind kind,
-                          void **ptr, void **raw_base, size_t *raw_size);
+mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_kind kind, void **ptr,
+                          void **raw_base, size_t *raw_size);
 void mmb__raw_free(mmbMemSpace *s, void *raw_base, size_t raw_size, size_t size,
                    mmb__raw_kind kind);
 bool mmb__space_is_host(const mmbMemSpace *s);
@@ -106,8 +105,7 @@ mmb_status mmb__space_default_iface(mmbMemSpace *s, mmbMemInterface **iface);
 /* ---- discovery ---- */
 mmb_status mmb__topology_discover(void);
 void mmb__topology_release(void);
-mmb_status mmb__space_add(const mmb_space_info *info, const mmb_provider *prov,
-                          mmbMemSpace **out);
+mmb_status mmb__space_add(const mmb_space_info *info, const mmb_provider *prov, mmbMemSpace **out);
 int mmb__current_numa_node(void);
 uint64_t mmb__space_free_bytes(const mmbMemSpace *s);
 
@@ -137,7 +135,7 @@ struct mmb__region {
   size_t size;
   void *raw_base;
   size_t raw_size;
-  void *reg_handle; /* slab pools: the registrar's handle */
+  void *reg_handle;                /* slab pools: the registrar's handle */
   struct mmb__region *prev, *next; /* pool's list */
 };
 mmb_status mmb__region_table_insert(struct mmb__region *r);
@@ -195,9 +193,8 @@ struct mmbMemInterface {
   mmbMemInterface *prev, *next; /* global list */
 };
 
-mmb_status mmb__interface_new(mmbMemSpace *space, const mmb_interface_config *cfg,
-                              bool is_default, mmb__region_hook hook, void *hook_ctx,
-                              mmbMemInterface **out);
+mmb_status mmb__interface_new(mmbMemSpace *space, const mmb_interface_config *cfg, bool is_default,
+                              mmb__region_hook hook, void *hook_ctx, mmbMemInterface **out);
 void mmb__interface_free_all(void);
 
 /* pool strategy */

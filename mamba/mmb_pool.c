@@ -330,20 +330,18 @@ static mmb_status region_acquire(struct mmb__pool *p, struct mmb__region *r, siz
   r->kind = kind;
   r->pool = p;
   r->reg_handle = NULL;
-  MMB_PROPAGATE(POOL, st,
-                 mmb__raw_alloc(p->space, size, MMB__GRANULE, MMB__RAW_MAP, &ptr, &r->raw_base,
-                                &r->raw_size),
-                 "pool %s: no %zu-byte region from space %s", p->iface->name, size,
-                 p->space->info.name);
+  MMB_PROPAGATE(
+      POOL, st,
+      mmb__raw_alloc(p->space, size, MMB__GRANULE, MMB__RAW_MAP, &ptr, &r->raw_base, &r->raw_size),
+      "pool %s: no %zu-byte region from space %s", p->iface->name, size, p->space->info.name);
   r->base = ptr;
   r->size = size;
   if (p->cfg.hook) {
     MMB_PROPAGATE(POOL, st, p->cfg.hook(p->cfg.hook_ctx, r, true), "pool %s: region hook",
-                   p->iface->name);
+                  p->iface->name);
     hooked = true;
   }
-  MMB_PROPAGATE(POOL, st, mmb__region_table_insert(r), "pool %s: region table",
-                 p->iface->name);
+  MMB_PROPAGATE(POOL, st, mmb__region_table_insert(r), "pool %s: region table", p->iface->name);
   pthread_mutex_lock(&p->region_lock);
   r->prev = NULL;
   r->next = p->regions;
@@ -457,7 +455,7 @@ static mmb_status seg_new(struct mmb__pool *p, unsigned c, struct mmb__seg **out
   s->state = calloc(s->nblocks, 1);
   MMB_CHECK(POOL, s->stack && s->state, st, MMB_OUT_OF_MEMORY, "no memory for segment metadata");
   MMB_PROPAGATE(POOL, st, region_acquire(p, &s->r, segsize, MMB__REGION_SEG),
-                 "pool %s: new segment", p->iface->name);
+                "pool %s: new segment", p->iface->name);
   *out = s;
 cleanup:
   if (st != MMB_OK && s)
@@ -635,8 +633,7 @@ static mmb_status large_take(struct mmb__pool *p, unsigned c, size_t align, stru
     }
   }
   if (best == NULL) {
-    MMB_PROPAGATE(POOL, st, arena_new(p, cs, &best), "pool %s: %zu-byte block", p->iface->name,
-                   cs);
+    MMB_PROPAGATE(POOL, st, arena_new(p, cs, &best), "pool %s: %zu-byte block", p->iface->name, cs);
     bestpad = 0;
   }
   if (bestpad) {
@@ -901,9 +898,8 @@ static inline void hand_out(struct mmb__pool *p, unsigned c, const struct tc_ent
 bool mmb__pool_alloc_fast(struct mmb__pool *p, size_t size, void **ptr)
 {
   struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || p->slots || !p->host ||
-                           size > MMB__MAX_SIZE,
-                       0))
+  if (__builtin_expect(
+          t == NULL || t->slot[0].uid != p->uid || p->slots || !p->host || size > MMB__MAX_SIZE, 0))
     return false;
   struct mmb__tcache *tc = t->slot[0].tc;
   unsigned c = mmb__size_class(size);
@@ -1038,8 +1034,7 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
                 expect->name, p->iface->name, p->space->info.name);
     goto cleanup;
   }
-  if (__builtin_expect(!resolve(ptr, r, &c, &cs, &meta, &state) ||
-                           !user_block(p, ptr, state, true),
+  if (__builtin_expect(!resolve(ptr, r, &c, &cs, &meta, &state) || !user_block(p, ptr, state, true),
                        0)) {
     atomic_fetch_add(&p->invalid, 1);
     st = MMB_INVALID_FREE;

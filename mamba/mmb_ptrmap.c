@@ -48,8 +48,7 @@ mmb_status mmb__region_table_insert(struct mmb__region *r)
     MMB_CHECK(POOL, s != NULL, st, MMB_OUT_OF_MEMORY, "no memory for the region table");
   }
   for (size_t i = 0; i < n; i++)
-    atomic_store_explicit(slot_of((a >> MMB__GRANULE_SHIFT) + i, false), r,
-                          memory_order_release);
+    atomic_store_explicit(slot_of((a >> MMB__GRANULE_SHIFT) + i, false), r, memory_order_release);
 cleanup:
   pthread_mutex_unlock(&table_lock);
   return st;

@@ -82,8 +82,8 @@ static void dereg(mmbRegCache *c, mmbRegEntry *e)
   int rc = c->r.dereg(c->r.ctx, e->handle);
   c->st.deregistrations++;
   if (rc != 0)
-    MMB_LOG_WARN(REG, "deregistration of [%p, %p) failed (%d)", (void *)e->start,
-                 (void *)e->end, rc);
+    MMB_LOG_WARN(REG, "deregistration of [%p, %p) failed (%d)", (void *)e->start, (void *)e->end,
+                 rc);
   free(e);
 }
 
@@ -380,9 +380,8 @@ mmb_status mmb_regcache_print_stats(const mmbRegCache *cache, FILE *out)
   MMB_PROPAGATE(REG, st, mmb_regcache_get_stats(cache, &s), "printing");
   fprintf(out ? out : stderr,
           "regcache: %" PRIu64 " entries, %" PRIu64 " bytes, %" PRIu64 " held; hits %" PRIu64
-          ", misses %" PRIu64 ", merges %" PRIu64 ", evictions %" PRIu64
-          ", invalidations %" PRIu64 ", registrations %" PRIu64 ", deregistrations %" PRIu64
-          ", failures %" PRIu64 "\n",
+          ", misses %" PRIu64 ", merges %" PRIu64 ", evictions %" PRIu64 ", invalidations %" PRIu64
+          ", registrations %" PRIu64 ", deregistrations %" PRIu64 ", failures %" PRIu64 "\n",
           s.entries, s.bytes, s.in_use, s.hits, s.misses, s.merges, s.evictions, s.invalidations,
           s.registrations, s.deregistrations, s.failures);
 cleanup:
@@ -448,8 +447,8 @@ static mmb_status slab_hook(void *ctx, struct mmb__region *reg, bool acquire)
   if (rc != 0) {
     atomic_fetch_sub(&p->registered, reg->size);
     st = MMB_ERROR;
-    MMB_LOG_ERR(REG, "slab pool: registration of %p+%zu failed (%d)", (void *)reg->base,
-                reg->size, rc);
+    MMB_LOG_ERR(REG, "slab pool: registration of %p+%zu failed (%d)", (void *)reg->base, reg->size,
+                rc);
   }
 cleanup:
   return st;
@@ -480,7 +479,7 @@ mmb_status mmb_slab_pool_create(mmbMemSpace *space, const mmb_registrar *registr
                              .arena_size = p->cfg.slab_size,
                              .high_water = p->cfg.slab_size * 2};
   MMB_PROPAGATE(REG, st, mmb__interface_new(space, &ic, true, slab_hook, p, &p->iface),
-                 "slab pool interface");
+                "slab pool interface");
   pthread_mutex_lock(&caches_lock);
   p->next = slabs;
   if (slabs)

@@ -33,8 +33,7 @@ bool mmb__space_is_host(const mmbMemSpace *s)
 /* ------------------------------------------------------------------ */
 /* Space list */
 
-mmb_status mmb__space_add(const mmb_space_info *info, const mmb_provider *prov,
-                          mmbMemSpace **out)
+mmb_status mmb__space_add(const mmb_space_info *info, const mmb_provider *prov, mmbMemSpace **out)
 {
   mmb_status st = MMB_OK;
   mmbMemSpace *s = NULL;
@@ -83,8 +82,8 @@ static int layer_score(mmb_layer l)
 /* Host spaces bound to a node, best first; used for rank and fastest(). */
 static int cmp_host(const mmbMemSpace *a, const mmbMemSpace *b, int local_node)
 {
-  bool perf = a->info.perf_from_memattrs && b->info.perf_from_memattrs &&
-              a->info.bandwidth && b->info.bandwidth;
+  bool perf = a->info.perf_from_memattrs && b->info.perf_from_memattrs && a->info.bandwidth &&
+              b->info.bandwidth;
   if (perf && a->info.bandwidth != b->info.bandwidth)
     return a->info.bandwidth > b->info.bandwidth ? -1 : 1;
   if (perf && a->info.latency != b->info.latency && a->info.latency && b->info.latency)
@@ -152,8 +151,8 @@ static void memattrs_of(hwloc_obj_t node, mmb_space_info *info)
   hwloc_uint64_t bw = 0, lat = 0;
   hwloc_obj_t root = hwloc_get_root_obj(topo);
   loc.type = HWLOC_LOCATION_TYPE_CPUSET;
-  loc.location.cpuset = (node->cpuset && !hwloc_bitmap_iszero(node->cpuset)) ? node->cpuset
-                                                                              : root->cpuset;
+  loc.location.cpuset =
+      (node->cpuset && !hwloc_bitmap_iszero(node->cpuset)) ? node->cpuset : root->cpuset;
   if (hwloc_memattr_get_value(topo, HWLOC_MEMATTR_ID_BANDWIDTH, node, &loc, 0, &bw) == 0 &&
       bw > 0) {
     info->bandwidth = bw;
@@ -215,8 +214,8 @@ mmb_status mmb__topology_discover(void)
 
   MMB_CHECK(LAYER, hwloc_topology_init(&topo) == 0, st, MMB_ERROR, "hwloc_topology_init failed");
   topo_loaded = true;
-  MMB_CHECK(LAYER, hwloc_topology_load(topo) == 0, st, MMB_ERROR,
-            "hwloc_topology_load failed: %s", strerror(errno));
+  MMB_CHECK(LAYER, hwloc_topology_load(topo) == 0, st, MMB_ERROR, "hwloc_topology_load failed: %s",
+            strerror(errno));
   nnodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
   for (int i = 0; i < nnodes; i++) {
     hwloc_obj_t o = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, (unsigned)i);
@@ -403,15 +402,16 @@ mmb_status mmb_space_find(const char *mem_layer, mmbMemSpace **space)
     static const char *const kinds[] = {"NUMA", "GPU", "PINNED", "HBM"};
     bool known = false;
     for (size_t k = 0; k < 4; k++)
-      if ((size_t)(colon - buf) == strlen(kinds[k]) && strncasecmp(buf, kinds[k], strlen(kinds[k])) == 0)
+      if ((size_t)(colon - buf) == strlen(kinds[k]) &&
+          strncasecmp(buf, kinds[k], strlen(kinds[k])) == 0)
         known = true;
     if (known) {
       char *end = NULL;
       errno = 0;
       long v = strtol(colon + 1, &end, 10);
-      MMB_CHECK(SPACE, colon[1] != '\0' && end && *end == '\0' && errno == 0 && v >= 0 &&
-                           v < 1 << 20,
-                st, MMB_INVALID_ARG, "malformed mem-layer \"%s\": expected %.*s:<number>", buf,
+      MMB_CHECK(SPACE,
+                colon[1] != '\0' && end && *end == '\0' && errno == 0 && v >= 0 && v < 1 << 20, st,
+                MMB_INVALID_ARG, "malformed mem-layer \"%s\": expected %.*s:<number>", buf,
                 (int)(colon - buf), buf);
       if (strncasecmp(buf, "HBM", 3) == 0) {
         snprintf(buf, sizeof buf, "NUMA:%ld", v);
@@ -473,8 +473,9 @@ mmb_status mmb_space_register(const mmb_space_config *cfg, mmbMemSpace **space)
             "space name empty or longer than %d characters", MMB_NAME_MAX - 1);
   MMB_CHECK(SPACE, (int)cfg->layer >= 0 && cfg->layer < MMB_LAYER_MAX, st, MMB_INVALID_ARG,
             "bad layer %d", (int)cfg->layer);
-  MMB_CHECK(SPACE, cfg->provider != NULL || (cfg->layer != MMB_LAYER_GPU &&
-                                             cfg->layer != MMB_LAYER_PINNED),
+  MMB_CHECK(SPACE,
+            cfg->provider != NULL ||
+                (cfg->layer != MMB_LAYER_GPU && cfg->layer != MMB_LAYER_PINNED),
             st, MMB_INVALID_ARG, "a user %s space needs a provider", mmb_layer_name(cfg->layer));
   MMB_CHECK(SPACE, cfg->provider == NULL || (cfg->provider->alloc && cfg->provider->free), st,
             MMB_INVALID_ARG, "provider of space %s lacks alloc or free", cfg->name);
@@ -556,8 +557,8 @@ static void bind_node(mmbMemSpace *s, void *p, size_t len)
   }
 }
 
-mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_kind kind,
-                          void **ptr, void **raw_base, size_t *raw_size)
+mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_kind kind, void **ptr,
+                          void **raw_base, size_t *raw_size)
 {
   mmb_status st = MMB_OK;
   void *p = NULL, *base = NULL;
@@ -571,8 +572,8 @@ mmb_status mmb__raw_alloc(mmbMemSpace *s, size_t size, size_t align, mmb__raw_ki
     counted = true;
     if (now > lim) {
       st = MMB_LIMIT;
-      MMB_LOG_INFO(SPACE, "space %s: %zu more bytes would pass its limit of %" PRIu64,
-                   s->info.name, size, lim);
+      MMB_LOG_INFO(SPACE, "space %s: %zu more bytes would pass its limit of %" PRIu64, s->info.name,
+                   size, lim);
       goto cleanup;
     }
   }
@@ -618,8 +619,7 @@ cleanup:
   return st;
 }
 
-void mmb__raw_free(mmbMemSpace *s, void *raw_base, size_t raw_size, size_t size,
-                   mmb__raw_kind kind)
+void mmb__raw_free(mmbMemSpace *s, void *raw_base, size_t raw_size, size_t size, mmb__raw_kind kind)
 {
   if (s->has_provider) {
     s->provider.free(s->provider.ctx, raw_base, size);

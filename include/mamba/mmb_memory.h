@@ -150,10 +150,10 @@ typedef struct {
 
 /** Configuration of a user-registered space. */
 typedef struct {
-  const char *name;        /**< unique, <= MMB_NAME_MAX-1 chars, no ':' needed */
-  mmb_layer layer;         /**< what the memory is (DRAM if a plain host space) */
-  int numa_node;           /**< bind to this node (-1: no binding); host layers only */
-  uint64_t limit;          /**< bytes the space may hand out, 0: no limit */
+  const char *name;             /**< unique, <= MMB_NAME_MAX-1 chars, no ':' needed */
+  mmb_layer layer;              /**< what the memory is (DRAM if a plain host space) */
+  int numa_node;                /**< bind to this node (-1: no binding); host layers only */
+  uint64_t limit;               /**< bytes the space may hand out, 0: no limit */
   const mmb_provider *provider; /**< NULL: the layer's system allocator */
 } mmb_space_config;
 
@@ -182,13 +182,13 @@ typedef enum {
 /** Configuration of an interface; zero fields take defaults. */
 typedef struct {
   mmb_strategy strategy;
-  const char *name;       /**< for printing; default "<space>/<strategy>" */
-  size_t slot_size;       /**< SLOTS: bytes per slot (required) */
-  size_t max_slots;       /**< SLOTS: bound on slots, 0 = unbounded */
-  size_t high_water;      /**< POOL/SLOTS: free bytes kept before returning memory
-                               to the space (default 64 MiB; MMB_POOL_HIGH_WATER) */
-  size_t arena_size;      /**< POOL: size of a large-block arena (default 64 MiB) */
-  bool no_thread_cache;   /**< POOL/SLOTS: disable per-thread caches */
+  const char *name;     /**< for printing; default "<space>/<strategy>" */
+  size_t slot_size;     /**< SLOTS: bytes per slot (required) */
+  size_t max_slots;     /**< SLOTS: bound on slots, 0 = unbounded */
+  size_t high_water;    /**< POOL/SLOTS: free bytes kept before returning memory
+                             to the space (default 64 MiB; MMB_POOL_HIGH_WATER) */
+  size_t arena_size;    /**< POOL: size of a large-block arena (default 64 MiB) */
+  bool no_thread_cache; /**< POOL/SLOTS: disable per-thread caches */
 } mmb_interface_config;
 
 /** Create an interface on a space.
@@ -254,20 +254,20 @@ MMB_API mmb_status mmb_ptr_info(const void *ptr, mmbMemInterface **iface, mmbMem
  * from its allocator (by all its interfaces), `live_allocs` the number of raw
  * blocks, `hits` is 0 and `misses` counts raw allocations. */
 typedef struct {
-  uint64_t bytes_in_use;      /**< bytes handed out and not freed (rounded to the size class) */
-  uint64_t bytes_in_use_hwm;  /**< high-water of bytes_in_use (for pools: observed when
-                                   a thread cache exchanges with the pool, so it may count
-                                   blocks cached by threads as in use) */
-  uint64_t bytes_reserved;    /**< bytes taken from the space (pools) or = in use (system) */
-  uint64_t bytes_reserved_hwm;/**< high-water of bytes_reserved */
-  uint64_t live_allocs;       /**< allocations not yet freed */
-  uint64_t total_allocs;      /**< successful allocations since creation */
-  uint64_t largest_free;      /**< largest block the interface could hand out without
-                                   asking the space (0 for system interfaces) */
-  uint64_t hits;              /**< allocations served from cached free memory */
-  uint64_t misses;            /**< allocations that needed new memory from the space */
-  uint64_t invalid_frees;     /**< double/foreign/other-space frees refused */
-  uint64_t returned_bytes;    /**< bytes given back to the space above the high-water mark */
+  uint64_t bytes_in_use;       /**< bytes handed out and not freed (rounded to the size class) */
+  uint64_t bytes_in_use_hwm;   /**< high-water of bytes_in_use (for pools: observed when
+                                    a thread cache exchanges with the pool, so it may count
+                                    blocks cached by threads as in use) */
+  uint64_t bytes_reserved;     /**< bytes taken from the space (pools) or = in use (system) */
+  uint64_t bytes_reserved_hwm; /**< high-water of bytes_reserved */
+  uint64_t live_allocs;        /**< allocations not yet freed */
+  uint64_t total_allocs;       /**< successful allocations since creation */
+  uint64_t largest_free;       /**< largest block the interface could hand out without
+                                    asking the space (0 for system interfaces) */
+  uint64_t hits;               /**< allocations served from cached free memory */
+  uint64_t misses;             /**< allocations that needed new memory from the space */
+  uint64_t invalid_frees;      /**< double/foreign/other-space frees refused */
+  uint64_t returned_bytes;     /**< bytes given back to the space above the high-water mark */
 } mmb_stats;
 
 /** Query the counters of an interface. @return MMB_OK; MMB_INVALID_ARG. */

@@ -62,15 +62,15 @@ typedef struct {
 
 /** Counters of a cache. */
 typedef struct {
-  uint64_t hits, misses;       /**< acquires served from an entry / needing a registration */
-  uint64_t merges;             /**< misses that registered the union with existing entries */
-  uint64_t evictions;          /**< idle entries dropped for the bounds */
-  uint64_t invalidations;      /**< entries dropped because their memory was freed */
-  uint64_t registrations;      /**< calls of reg (successful) */
-  uint64_t deregistrations;    /**< calls of dereg */
-  uint64_t failures;           /**< failed reg calls */
-  uint64_t entries, bytes;     /**< current valid entries and their registered bytes */
-  uint64_t in_use;             /**< entries currently held by someone */
+  uint64_t hits, misses;    /**< acquires served from an entry / needing a registration */
+  uint64_t merges;          /**< misses that registered the union with existing entries */
+  uint64_t evictions;       /**< idle entries dropped for the bounds */
+  uint64_t invalidations;   /**< entries dropped because their memory was freed */
+  uint64_t registrations;   /**< calls of reg (successful) */
+  uint64_t deregistrations; /**< calls of dereg */
+  uint64_t failures;        /**< failed reg calls */
+  uint64_t entries, bytes;  /**< current valid entries and their registered bytes */
+  uint64_t in_use;          /**< entries currently held by someone */
 } mmb_regcache_stats;
 
 /** Create a cache. @return MMB_OK; MMB_INVALID_ARG (NULL, missing reg/dereg);
@@ -120,8 +120,8 @@ MMB_API mmb_status mmb_regentry_range(const mmbRegEntry *entry, void **addr, siz
 typedef struct mmbSlabPool mmbSlabPool;
 
 typedef struct {
-  size_t slab_size;  /**< bytes per registered region (default 16 MiB, rounded to 4 MiB) */
-  size_t max_bytes;  /**< bound on registered bytes, 0: none */
+  size_t slab_size; /**< bytes per registered region (default 16 MiB, rounded to 4 MiB) */
+  size_t max_bytes; /**< bound on registered bytes, 0: none */
 } mmb_slab_config;
 
 /** Create a slab pool in `space` (NULL: DRAM). @return MMB_OK; MMB_INVALID_ARG;
@@ -142,8 +142,8 @@ typedef struct {
   void *handle;
   void *desc;
   uint64_t key;
-  void *region;          /**< start of the registered region */
-  size_t offset;         /**< ptr - region */
+  void *region;  /**< start of the registered region */
+  size_t offset; /**< ptr - region */
 } mmb_slab_buffer;
 
 MMB_API mmb_status mmb_slab_alloc(mmbSlabPool *pool, size_t size, mmb_slab_buffer *buf);

@@ -27,8 +27,8 @@ static mmbArray *place(size_t rows, size_t cols)
   size_t dims[2] = {rows, cols};
   mmbArray *a = NULL;
   mmbMemSpace *s = pick_space(rows * cols * sizeof(double));
-  mmb_status st = s ? mmb_array_create(s, sizeof(double), 2, dims, MMB_LAYOUT_ROW_MAJOR, &a)
-                    : MMB_NOT_FOUND;
+  mmb_status st =
+      s ? mmb_array_create(s, sizeof(double), 2, dims, MMB_LAYOUT_ROW_MAJOR, &a) : MMB_NOT_FOUND;
   if (st != MMB_OK) {
     fprintf(stderr, "fastest space %s refused (%s), falling back to DRAM\n", mmb_space_name(s),
             mmb_status_description(st));
@@ -58,15 +58,14 @@ int main(int argc, char **argv)
     d[i] = (double)i;
 
   /* A small space with a limit: the placement must fall back. */
-  mmb_space_config cfg = {.name = "scratch", .layer = MMB_LAYER_DRAM, .numa_node = -1,
-                          .limit = 1 << 20};
+  mmb_space_config cfg = {
+      .name = "scratch", .layer = MMB_LAYER_DRAM, .numa_node = -1, .limit = 1 << 20};
   mmbMemSpace *scratch = NULL;
   mmbArray *b = NULL;
   size_t dims[2] = {rows, cols};
   if (mmb_space_register(&cfg, &scratch) == MMB_OK &&
       mmb_array_create(scratch, sizeof(double), 2, dims, MMB_LAYOUT_ROW_MAJOR, &b) != MMB_OK) {
-    printf("scratch space too small, as expected: using %s\n",
-           mmb_space_name(mmb_array_space(a)));
+    printf("scratch space too small, as expected: using %s\n", mmb_space_name(mmb_array_space(a)));
   }
 
   /* Work on tiles of the array. */

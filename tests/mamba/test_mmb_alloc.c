@@ -99,8 +99,7 @@ static void run_model(mmbMemInterface *iface, size_t max_size, bool random_align
       void *p = NULL;
       mmb_status s = mmb_alloc(iface, l.size, l.align, &p);
       if (s != MMB_OK)
-        fail_msg("alloc of %zu (align %zu) failed: %s", l.size, l.align,
-                 mmb_status_description(s));
+        fail_msg("alloc of %zu (align %zu) failed: %s", l.size, l.align, mmb_status_description(s));
       l.p = p;
       assert_int_equal((uintptr_t)p % (l.align ? l.align : 16), 0);
       for (size_t i = 0; i < n; i++)
@@ -172,8 +171,10 @@ static void test_model_pool(void **state)
   mmbMemInterface *i = NULL;
   assert_int_equal(mmb_space_interface(space_of("DRAM"), MMB_STRATEGY_POOL, &i), MMB_OK);
   run_model(i, 8 << 20, true, 6000);
-  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL, .no_thread_cache = true,
-                              .high_water = 1 << 20, .arena_size = 8 << 20};
+  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL,
+                              .no_thread_cache = true,
+                              .high_water = 1 << 20,
+                              .arena_size = 8 << 20};
   assert_int_equal(mmb_interface_create(space_of("NUMA:0"), &cfg, &i), MMB_OK);
   run_model(i, 8 << 20, true, 6000);
   mmb_stats st;
@@ -208,7 +209,9 @@ static void test_model_slots(void **state)
   assert_ptr_equal(p, ptrs[3]);
   /* destroying with live slots is reported */
   assert_int_equal(mmb_interface_destroy(i), MMB_BUSY);
-  assert_int_equal(mmb_interface_create(space_of("DRAM"), &(mmb_interface_config){.strategy = MMB_STRATEGY_SLOTS}, &i),
+  assert_int_equal(mmb_interface_create(space_of("DRAM"),
+                                        &(mmb_interface_config){.strategy = MMB_STRATEGY_SLOTS},
+                                        &i),
                    MMB_INVALID_ARG);
 }
 
@@ -276,8 +279,10 @@ static void test_coalesce_and_return(void **state)
   (void)state;
   mmbMemInterface *i = NULL;
   mmb_stats st, st2;
-  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL, .no_thread_cache = true,
-                              .arena_size = 16 << 20, .high_water = 4 << 20};
+  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL,
+                              .no_thread_cache = true,
+                              .arena_size = 16 << 20,
+                              .high_water = 4 << 20};
   assert_int_equal(mmb_interface_create(space_of("DRAM"), &cfg, &i), MMB_OK);
   /* three 4 MiB blocks fill most of one arena */
   void *a, *b, *c, *big;
@@ -372,8 +377,8 @@ static void test_space_stats_and_copy(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_model_system),     cmocka_unit_test(test_model_pool),
-      cmocka_unit_test(test_model_slots),      cmocka_unit_test(test_invalid_frees),
+      cmocka_unit_test(test_model_system),        cmocka_unit_test(test_model_pool),
+      cmocka_unit_test(test_model_slots),         cmocka_unit_test(test_invalid_frees),
       cmocka_unit_test(test_coalesce_and_return), cmocka_unit_test(test_space_stats_and_copy),
   };
   return cmocka_run_group_tests_name("mamba allocation", tests, setup, teardown);

@@ -190,16 +190,17 @@ static void test_tiles(void **state)
     for (int o = 0; o < 2; o++) {
       size_t nd = shapes[s].nd;
       mmbArray *a = NULL, *dense = NULL;
-      assert_int_equal(mmb_array_create(NULL, shapes[s].elem, nd, shapes[s].dims,
-                                        (mmb_layout_order)o, &a),
-                       MMB_OK);
+      assert_int_equal(
+          mmb_array_create(NULL, shapes[s].elem, nd, shapes[s].dims, (mmb_layout_order)o, &a),
+          MMB_OK);
       fill(a);
       assert_int_equal(mmb_array_tile_count(a, NULL, NULL), MMB_INVALID_ARG);
       assert_int_equal(mmb_array_tile(a, shapes[s].tile), MMB_OK);
       size_t counts[4], total = 0, expect = 1;
       assert_int_equal(mmb_array_tile_count(a, counts, &total), MMB_OK);
       for (size_t i = 0; i < nd; i++) {
-        assert_int_equal(counts[i], (shapes[s].dims[i] + shapes[s].tile[i] - 1) / shapes[s].tile[i]);
+        assert_int_equal(counts[i],
+                         (shapes[s].dims[i] + shapes[s].tile[i] - 1) / shapes[s].tile[i]);
         expect *= counts[i];
       }
       assert_int_equal(total, expect);
@@ -242,9 +243,9 @@ static void test_tiles(void **state)
           seen[k] = 1;
         } while (next_idx(idx, td, nd));
         /* a tile copied into a dense array of either order */
-        assert_int_equal(mmb_array_create(NULL, shapes[s].elem, nd, td, (mmb_layout_order)(1 - o),
-                                          &dense),
-                         MMB_OK);
+        assert_int_equal(
+            mmb_array_create(NULL, shapes[s].elem, nd, td, (mmb_layout_order)(1 - o), &dense),
+            MMB_OK);
         assert_int_equal(mmb_array_copy(dense, t), MMB_OK);
         check(dense, origin);
         mmb_array_destroy(dense);
@@ -282,8 +283,8 @@ static void test_migrate_and_clone(void **state)
   (void)state;
   mmbMemSpace *numa = NULL, *lim = NULL;
   assert_int_equal(mmb_space_find("NUMA:0", &numa), MMB_OK);
-  mmb_space_config cfg = {.name = "small", .layer = MMB_LAYER_DRAM, .numa_node = -1,
-                          .limit = 64 << 10};
+  mmb_space_config cfg = {
+      .name = "small", .layer = MMB_LAYER_DRAM, .numa_node = -1, .limit = 64 << 10};
   assert_int_equal(mmb_space_register(&cfg, &lim), MMB_OK);
   size_t dims[3] = {20, 20, 21}; /* 67200 bytes: more than the 64 KiB space */
   mmbArray *a = NULL, *c = NULL;
@@ -338,8 +339,10 @@ static void test_migrate_and_clone(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_create_and_accessors), cmocka_unit_test(test_wrap_and_transpose),
-      cmocka_unit_test(test_tiles), cmocka_unit_test(test_migrate_and_clone),
+      cmocka_unit_test(test_create_and_accessors),
+      cmocka_unit_test(test_wrap_and_transpose),
+      cmocka_unit_test(test_tiles),
+      cmocka_unit_test(test_migrate_and_clone),
   };
   return cmocka_run_group_tests_name("mamba arrays", tests, setup, teardown);
 }

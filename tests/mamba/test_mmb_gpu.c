@@ -57,9 +57,9 @@ static void test_gpu_alloc_copy(void **state)
     assert_int_equal(mmb_alloc(gi, n, 0, &d), MMB_OK);
     assert_int_equal(mmb_alloc(gi, n, 0, &d2), MMB_OK);
     assert_int_equal(mmb_alloc_in("PINNED:0", n, &p), MMB_OK);
-    assert_int_equal(mmb_copy(d, g, h, dram, n), MMB_OK);       /* host -> device */
-    assert_int_equal(mmb_copy(d2, NULL, d, NULL, n), MMB_OK);   /* device -> device */
-    assert_int_equal(mmb_copy(p, pinned, d2, g, n), MMB_OK);    /* device -> pinned */
+    assert_int_equal(mmb_copy(d, g, h, dram, n), MMB_OK);     /* host -> device */
+    assert_int_equal(mmb_copy(d2, NULL, d, NULL, n), MMB_OK); /* device -> device */
+    assert_int_equal(mmb_copy(p, pinned, d2, g, n), MMB_OK);  /* device -> pinned */
     assert_memory_equal(p, h, n);
     memset(back, 0, n);
     assert_int_equal(mmb_copy(back, NULL, d2, NULL, n), MMB_OK); /* device -> host */

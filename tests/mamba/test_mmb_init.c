@@ -154,8 +154,8 @@ static void test_register(void **state)
   mmbMemSpace *s = NULL, *f = NULL;
   mmbMemInterface *sys = NULL, *pool = NULL;
   void *p = NULL, *q = NULL;
-  mmb_space_config cfg = {.name = "limited", .layer = MMB_LAYER_DRAM, .numa_node = -1,
-                          .limit = 8 << 20};
+  mmb_space_config cfg = {
+      .name = "limited", .layer = MMB_LAYER_DRAM, .numa_node = -1, .limit = 8 << 20};
   assert_int_equal(mmb_space_register(&cfg, &s), MMB_OK);
   assert_int_equal(mmb_space_register(&cfg, &f), MMB_INVALID_ARG); /* duplicate */
   assert_int_equal(mmb_space_find("LIMITED", &f), MMB_OK);
@@ -181,8 +181,8 @@ static void test_register(void **state)
 
   /* a provider-backed space */
   mmb_provider prov = {.alloc = prov_alloc, .free = prov_free};
-  mmb_space_config pc = {.name = "mine", .layer = MMB_LAYER_USER, .numa_node = -1,
-                         .provider = &prov};
+  mmb_space_config pc = {
+      .name = "mine", .layer = MMB_LAYER_USER, .numa_node = -1, .provider = &prov};
   assert_int_equal(mmb_space_register(&pc, &s), MMB_OK);
   assert_int_equal(mmb_space_interface(s, MMB_STRATEGY_SYSTEM, &sys), MMB_OK);
   assert_int_equal(mmb_alloc(sys, 1000, 64, &p), MMB_OK);
@@ -227,8 +227,8 @@ int main(void)
       cmocka_unit_test(test_bad_env),
   };
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_discovery), cmocka_unit_test(test_find),
-      cmocka_unit_test(test_fastest),   cmocka_unit_test(test_register),
+      cmocka_unit_test(test_discovery),         cmocka_unit_test(test_find),
+      cmocka_unit_test(test_fastest),           cmocka_unit_test(test_register),
       cmocka_unit_test(test_memattrs_fallback),
   };
   int rc = cmocka_run_group_tests_name("mamba life cycle", alone, NULL, NULL);

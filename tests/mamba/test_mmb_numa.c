@@ -124,8 +124,8 @@ static void test_user_numa_space(void **state)
     skip();
   }
   mmbMemSpace *s = NULL;
-  mmb_space_config cfg = {.name = "node0-limited", .layer = MMB_LAYER_DRAM, .numa_node = 0,
-                          .limit = 32 << 20};
+  mmb_space_config cfg = {
+      .name = "node0-limited", .layer = MMB_LAYER_DRAM, .numa_node = 0, .limit = 32 << 20};
   assert_int_equal(mmb_space_register(&cfg, &s), MMB_OK);
   mmbMemInterface *i = NULL;
   void *p = NULL;

@@ -68,8 +68,8 @@ static uint64_t fake_key(void *ctx, void *handle)
 }
 
 static struct fake F;
-static mmb_registrar R = {.ctx = &F, .reg = fake_reg, .dereg = fake_dereg, .desc = fake_desc,
-                          .key = fake_key};
+static mmb_registrar R = {
+    .ctx = &F, .reg = fake_reg, .dereg = fake_dereg, .desc = fake_desc, .key = fake_key};
 
 static int setup(void **state)
 {
@@ -248,8 +248,10 @@ static void test_invalidation(void **state)
   assert_int_equal(s.entries, 0);
   /* a pool keeps its memory (the registration stays valid) until it returns
    * the region to the space */
-  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL, .high_water = 1,
-                              .no_thread_cache = true, .arena_size = 4 << 20};
+  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL,
+                              .high_water = 1,
+                              .no_thread_cache = true,
+                              .arena_size = 4 << 20};
   assert_int_equal(mmb_interface_create(dram, &cfg, &pool), MMB_OK);
   void *q = NULL, *f = NULL, *z = NULL;
   assert_int_equal(mmb_alloc(pool, 1 << 20, 0, &q), MMB_OK); /* arena A */

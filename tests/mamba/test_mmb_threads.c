@@ -14,8 +14,8 @@
 #include "mamba.h"
 
 #define NTHREADS 4
-#define OPS 20000
-#define RING 256
+#define OPS      20000
+#define RING     256
 
 struct shared {
   mmbMemInterface *iface;
@@ -166,8 +166,8 @@ static void test_pool_small_high_water(void **state)
   (void)state;
   /* memory returned to the space while other threads allocate */
   mmbMemInterface *i = NULL;
-  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL, .high_water = 1,
-                              .arena_size = 4 << 20};
+  mmb_interface_config cfg = {
+      .strategy = MMB_STRATEGY_POOL, .high_water = 1, .arena_size = 4 << 20};
   assert_int_equal(mmb_interface_create(dram(), &cfg, &i), MMB_OK);
   run(i, 4 << 20);
   assert_int_equal(mmb_interface_destroy(i), MMB_OK);
