@@ -3,10 +3,10 @@
  * (mstro__proto_info_parse). Whatever decodes must validate, re-encode to a
  * frame that decodes again, and free cleanly.
  *
- * Built only with clang and -DMSTRO_FUZZ=ON (tests/pm/CMakeLists.txt):
- *   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DMSTRO_FUZZ=ON
+ * Built only with clang and -DMSTRO_FUZZ=ON (tests/fuzz/fuzz-protocol.cmake):
+ *   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DMSTRO_FUZZ=ON -DMSTRO_SANITIZE=address
  *   cmake --build build-fuzz --target protocol_fuzz
- *   build-fuzz/tests/pm/protocol_fuzz -max_total_time=60 [corpus dir]
+ *   build-fuzz/tests/fuzz/protocol_fuzz -max_total_time=60 [corpus dir]
  * ctest runs it for a few seconds (test_protocol_fuzz_smoke). */
 #include <stdint.h>
 #include <stdlib.h>
