@@ -24,6 +24,8 @@ struct entry {
 struct mstro__attr_dict {
   struct entry **e; /* sorted by def->id; entries never move (stable pointers) */
   size_t n, cap;
+  struct entry **byid; /* direct index by def->id (O(1) lookup for selectors) */
+  uint32_t nbyid;
 };
 
 static bool is_scalar(enum mstro_cdo_attr_value_type t)
@@ -109,21 +111,36 @@ static ptrdiff_t find_pos(const mstro__attr_dict *d, uint32_t id, bool *found)
 
 static const struct entry *find(const mstro__attr_dict *d, const struct mstro__attr_def *def)
 {
-  if (!d || !def)
+  if (!d || !def || def->id >= d->nbyid)
     return NULL;
-  bool found;
-  ptrdiff_t pos = find_pos(d, def->id, &found);
-  return found ? d->e[pos] : NULL;
+  return d->byid[def->id];
 }
 
 /* Insert or replace; takes ownership of e (freed on failure). */
 static mstro_status put(mstro__attr_dict *d, struct entry *e)
 {
   bool found;
-  ptrdiff_t pos = find_pos(d, e->def->id, &found);
+  uint32_t id = e->def->id;
+  if (id >= d->nbyid) {
+    uint32_t nn = d->nbyid ? d->nbyid : 16;
+    while (nn <= id)
+      nn *= 2;
+    if (nn < mstro__schema_attr_count())
+      nn = mstro__schema_attr_count();
+    struct entry **nb = realloc(d->byid, nn * sizeof *nb);
+    if (!nb) {
+      entry_free(e);
+      return MSTRO_NOMEM;
+    }
+    memset(nb + d->nbyid, 0, (nn - d->nbyid) * sizeof *nb);
+    d->byid = nb;
+    d->nbyid = nn;
+  }
+  ptrdiff_t pos = find_pos(d, id, &found);
   if (found) {
     entry_free(d->e[pos]);
     d->e[pos] = e;
+    d->byid[id] = e;
     return MSTRO_OK;
   }
   if (d->n == d->cap) {
@@ -139,6 +156,7 @@ static mstro_status put(mstro__attr_dict *d, struct entry *e)
   memmove(d->e + pos + 1, d->e + pos, (d->n - (size_t)pos) * sizeof *d->e);
   d->e[pos] = e;
   d->n++;
+  d->byid[id] = e;
   return MSTRO_OK;
 }
 
@@ -167,6 +185,7 @@ void mstro__attr_dict_destroy(mstro__attr_dict *d)
   for (size_t i = 0; i < d->n; i++)
     entry_free(d->e[i]);
   free(d->e);
+  free(d->byid);
   free(d);
 }
 
@@ -484,6 +503,7 @@ mstro_status mstro__attr_dict_unset(mstro__attr_dict *d, const char *key)
     entry_free(d->e[pos]);
     memmove(d->e + pos, d->e + pos + 1, (d->n - (size_t)pos - 1) * sizeof *d->e);
     d->n--;
+    d->byid[def->id] = NULL;
   }
   return MSTRO_OK;
 }
