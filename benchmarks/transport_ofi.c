@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +110,8 @@ static void raw_wait(struct raw *r, void *ctx)
       for (ssize_t i = 0; i < n; i++)
         if (e[i].op_context == ctx)
           return;
+    } else if (n == -FI_EAGAIN) {
+      sched_yield(); /* as the transport's waits do: fair on a shared core */
     } else if (n == -FI_EAVAIL) {
       struct fi_cq_err_entry err = {0};
       fi_cq_readerr(r->cq, &err, 0);
@@ -130,6 +133,8 @@ static void raw_wait2(struct raw *r, void *a, void *b)
         ga |= e[i].op_context == a;
         gb |= e[i].op_context == b;
       }
+    } else if (n == -FI_EAGAIN) {
+      sched_yield();
     } else if (n == -FI_EAVAIL) {
       struct fi_cq_err_entry err = {0};
       fi_cq_readerr(r->cq, &err, 0);
@@ -255,6 +260,7 @@ static void child(const char *prov, size_t maxsize, int rfd, int wfd)
     /* idle: serve reads of both paths */
     mtr_ep_progress(ep);
     raw_progress(&r);
+    sched_yield();
   }
   mtr_region_release(region);
   raw_close(&r);

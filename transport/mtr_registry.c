@@ -259,6 +259,16 @@ mtr_status mtr_region_release(mtr_region *region)
   return region->ops->unexpose(region);
 }
 
+mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len)
+{
+  MTR__NEED(ep, invalidate);
+  if (addr == NULL || len == 0) {
+    MTR_LOG_ERR(GENERAL, "NULL address or zero length");
+    return MTR_INVALID_ARG;
+  }
+  return ep->ops->invalidate(ep, addr, len);
+}
+
 mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
                        uint64_t offset, void *dst, size_t len, int timeout_ms)
 {

@@ -139,6 +139,9 @@ struct mtr_ops {
   mtr_status (*get)(mtr_store *store, const char *key, void *buf, size_t cap, size_t *len);
   mtr_status (*stat)(mtr_store *store, const char *key, size_t *len);
   mtr_status (*remove)(mtr_store *store, const char *key);
+
+  /* endpoint transports, continued */
+  mtr_status (*invalidate)(mtr_ep *ep, const void *addr, size_t len);
 };
 
 /* ---- registry ---------------------------------------------------------- */
@@ -227,8 +230,16 @@ MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len,
 /** Serializes the region's descriptor ({addr, len, key} plus a header) into
  * `desc`, which must hold MTR_REGION_DESC_SIZE bytes. */
 MTR_API mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen);
-/** Withdraws a region; NULL is #MTR_OK. */
+/** Withdraws a region; NULL is #MTR_OK. The registration may stay cached
+ * for the next transfer from the same memory: memory that is then freed
+ * outside libmamba (free(), munmap()) must be reported with
+ * mtr_ep_invalidate() before it is freed. */
 MTR_API mtr_status mtr_region_release(mtr_region *region);
+/** Drops cached registrations overlapping [addr, addr+len): call it before
+ * freeing memory that was exposed or read into and was not allocated through
+ * libmamba (whose frees invalidate by themselves). Registrations still in use
+ * by a region or a transfer are dropped when that ends. */
+MTR_API mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len);
 /** Reads `len` bytes at `offset` of a peer's region (its descriptor `desc`)
  * into `dst`, in pipelined chunks, and returns when all have arrived.
  * #MTR_INVALID_ARG for a malformed descriptor or a range outside the region,

@@ -35,6 +35,7 @@ static void pair_require_provider(int argc, char **argv)
 {
   if (argc > 1)
     pair_provider = argv[1];
+  signal(SIGPIPE, SIG_IGN); /* a dead peer must be an error status, not a signal */
   const struct mtr_ops *ops = NULL;
   char why[512];
   if (mtr_transport_find("OFI", &ops) != MTR_OK) {

@@ -35,6 +35,7 @@ static int producer(struct pair *p, bool sleep_only)
       return 7;
   }
   mtr_region_release(r);
+  mtr_ep_invalidate(p->ep, buf, N);
   free(buf);
   return 0;
 }
@@ -81,6 +82,7 @@ static void test_peer_killed(void **state)
   char b[8];
   assert_int_equal(mtr_ep_recv(p.ep, NULL, NULL, b, sizeof b, &len, 50), MTR_TIMEOUT);
   assert_int_equal(mtr_ep_peer_remove(p.ep, p.peer), MTR_OK);
+  assert_int_equal(mtr_ep_invalidate(p.ep, dst, N), MTR_OK);
   pair_close(&p); /* also frees reads abandoned in flight */
   free(dst);
 }
@@ -127,6 +129,8 @@ static void test_progress_thread(void **state)
   }
   assert_int_equal(write(p.wfd, "x", 1), 1);
   assert_int_equal(pair_wait_child(&p, 20), 0);
+  assert_int_equal(mtr_ep_invalidate(p.ep, dst, N), MTR_OK);
+  assert_int_equal(mtr_ep_invalidate(p.ep, NULL, N), MTR_INVALID_ARG);
   pair_close(&p);
   free(dst);
 }

@@ -53,6 +53,8 @@ static int serve(struct pair *p)
   }
   if (mtr_region_release(rb) != MTR_OK || mtr_region_release(rs) != MTR_OK)
     return 8;
+  if (mtr_ep_invalidate(p->ep, big, BIG) != MTR_OK || mtr_ep_invalidate(p->ep, small, SMALL) != MTR_OK)
+    return 9;
   free(big);
   free(small);
   return 0;
@@ -97,6 +99,7 @@ static int teardown(void **state)
 {
   mtr_ep_send(P.ep, P.peer, TAG_STOP, NULL, 0, 5000);
   int rc = pair_wait_child(&P, 30);
+  mtr_ep_invalidate(P.ep, dst, BIG);
   pair_close(&P);
   free(dst);
   dst = NULL;

@@ -51,6 +51,8 @@ static void test_tables(void **state)
       assert_null(o->ep_open);
     } else {
       assert_non_null(o->ep_open);
+      assert_non_null(o->read);
+      assert_non_null(o->invalidate);
       assert_null(o->store_open);
     }
   }

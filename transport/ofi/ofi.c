@@ -1154,6 +1154,21 @@ cleanup:
   return st;
 }
 
+static mtr_status ofi_invalidate(mtr_ep *ep, const void *addr, size_t len)
+{
+#ifdef MTR_HAVE_MMB_REGCACHE
+  struct ofi_ep *e = (struct ofi_ep *)ep;
+  pthread_mutex_lock(&e->lock);
+  mmb_status ms = mmb_regcache_invalidate(e->cache, addr, len);
+  pthread_mutex_unlock(&e->lock);
+  if (ms != MMB_OK) {
+    MTR_LOG_ERR(OFI, "invalidating %zu bytes at %p: %s", len, addr, mmb_status_description(ms));
+    return MTR_ERROR;
+  }
+#endif
+  return MTR_OK; /* without the cache nothing outlives its region or transfer */
+}
+
 const struct mtr_ops mtr__ofi_ops = {
     .size = sizeof(struct mtr_ops),
     .version = MTR_OPS_VERSION,
@@ -1174,4 +1189,5 @@ const struct mtr_ops mtr__ofi_ops = {
     .region_desc = ofi_region_desc,
     .unexpose = ofi_unexpose,
     .read = ofi_read,
+    .invalidate = ofi_invalidate,
 };
