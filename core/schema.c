@@ -114,13 +114,24 @@ static bool type_is_real(enum mstro_cdo_attr_value_type t)
 
 /* ---------------------------------------------------------- value parsing */
 
+/* Integer base of a literal: 16 after an optional sign and "0x", else 10
+ * ("010" is ten, as in YAML 1.2, not octal). */
+static int int_base(const char *p)
+{
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p == '-' || *p == '+')
+    p++;
+  return (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? 16 : 10;
+}
+
 static bool parse_i64(const char *text, int64_t *out)
 {
   if (!text || !*text || isspace((unsigned char)*text))
     return false;
   char *end;
   errno = 0;
-  long long v = strtoll(text, &end, 0);
+  long long v = strtoll(text, &end, int_base(text));
   if (errno || end == text)
     return false;
   while (isspace((unsigned char)*end))
@@ -142,7 +153,7 @@ static bool parse_u64(const char *text, uint64_t *out)
     return false; /* strtoull accepts "-1" */
   char *end;
   errno = 0;
-  unsigned long long v = strtoull(p, &end, 0);
+  unsigned long long v = strtoull(p, &end, int_base(p));
   if (errno || end == p)
     return false;
   while (isspace((unsigned char)*end))
@@ -353,7 +364,7 @@ static mstro_status parse_i64_array(const char *text, mstro__attr_value *out)
     }
     char *end;
     errno = 0;
-    long long x = strtoll(p, &end, 0);
+    long long x = strtoll(p, &end, int_base(p));
     if (end == p || errno)
       goto bad;
     if (n == cap) {

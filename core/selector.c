@@ -263,7 +263,7 @@ static bool parse_number(const char *w, size_t l, struct node *n)
   bool real = !hex && strpbrk(buf, ".eEnNiI") != NULL;
   if (!real) {
     errno = 0;
-    long long v = strtoll(buf, &end, 0);
+    long long v = strtoll(buf, &end, hex ? 16 : 10);
     if (!*end && end != buf && errno == 0) {
       n->lc = C_I;
       n->lit.i = v;
@@ -271,7 +271,7 @@ static bool parse_number(const char *w, size_t l, struct node *n)
     }
     if (!*end && end != buf && errno == ERANGE && buf[0] != '-') {
       errno = 0;
-      unsigned long long u = strtoull(buf, &end, 0);
+      unsigned long long u = strtoull(buf, &end, hex ? 16 : 10);
       if (!*end && errno == 0) {
         n->lc = C_U;
         n->lit.u = u;

@@ -232,6 +232,10 @@ static void test_value_parse(void **state)
   assert_int_equal(v.i64, -42);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, "0x10", &v), MSTRO_OK);
   assert_int_equal(v.i64, 16);
+  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, "010", &v), MSTRO_OK);
+  assert_int_equal(v.i64, 10); /* decimal, not octal */
+  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, "-0x10", &v), MSTRO_OK);
+  assert_int_equal(v.i64, -16);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, "12abc", &v), MSTRO_INVARG);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, "99999999999999999999", &v),
                    MSTRO_INVARG);

@@ -95,6 +95,8 @@ static void test_evaluate(void **state)
   assert_true(sel_match(NULL, "(scope.local-size > 822328.5)", d));
   assert_true(sel_match(NULL, "(scope.local-size = 822329.0)", d));
   assert_true(sel_match(NULL, "(scope.local-size==0xc8c39)", d));
+  assert_true(sel_match(NULL, "(layout.ndims = 02)", d)); /* decimal, not octal */
+  assert_true(sel_match(NULL, "(scope.local-size = 0822329)", d));
   /* relative keys in another namespace, and absolute keys anywhere */
   assert_true(sel_match(".maestro.ecmwf.", "(and (step = 6) (param = \"t2m\"))", d));
   assert_true(sel_match(".maestro.ecmwf", "(step <= 6)", d)); /* trailing dot added */
