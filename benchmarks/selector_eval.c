@@ -121,8 +121,7 @@ int main(int argc, char **argv)
           "layout.ndims: 2, layout.dims-size: [64, 128], layout.order: 1, "
           "mem-layer: DRAM, .maestro.ecmwf.class: od, .maestro.ecmwf.param: t2m, "
           ".maestro.ecmwf.step: 6, .maestro.ecmwf.levelist: 850, .maestro.ecmwf.levtype: pl, "
-          ".maestro.ecmwf.date: \"2024-05-01T00:00:00Z\", .maestro.ecmwf.number: 3}") !=
-          MSTRO_OK) {
+          ".maestro.ecmwf.date: \"2024-05-01T00:00:00Z\", .maestro.ecmwf.number: 3}") != MSTRO_OK) {
     fprintf(stderr, "selector_eval: cannot build the dictionary\n");
     return 1;
   }
@@ -172,8 +171,8 @@ int main(int argc, char **argv)
       b[r] = rate_plain(cases[c].plain, biters * 4);
     }
     double vm = bench_median(v, reps), bm = bench_median(b, reps);
-    printf("# %-10s %-70s %.3g evals/s (%.1f ns), hand-written C %.3g/s (%.1f ns)\n",
-           cases[c].name, cases[c].query, vm, 1e9 / vm, bm, 1e9 / bm);
+    printf("# %-10s %-70s %.3g evals/s (%.1f ns), hand-written C %.3g/s (%.1f ns)\n", cases[c].name,
+           cases[c].query, vm, 1e9 / vm, bm, 1e9 / bm);
     bench_report("selector_eval", cases[c].name, vm, "evals/s", bm, BENCH_HIGHER_IS_BETTER);
     mstro_cdo_selector_dispose(s);
   }

@@ -294,9 +294,10 @@ static mstro_status validate(const mstro__attr_dict *d, const struct mstro__attr
       const struct entry *e = d->e[i];
       if (e->def->type == MSTRO_CDO_ATTR_VALUE_int64_array && e->def->count_def == def &&
           (newcount < 0 || (uint64_t)newcount != e->v.arr.n)) {
-        MSTRO_LOG_ERR(ATTR, "attribute %s: value %" PRId64 " disagrees with %s, which has %zu "
-                      "entries (unset it or set it again after this)", def->key, newcount,
-                      e->def->key, e->v.arr.n);
+        MSTRO_LOG_ERR(ATTR,
+                      "attribute %s: value %" PRId64 " disagrees with %s, which has %zu "
+                      "entries (unset it or set it again after this)",
+                      def->key, newcount, e->def->key, e->v.arr.n);
         return MSTRO_INVARG;
       }
     }
@@ -310,11 +311,14 @@ static const struct mstro__attr_def *resolve(const char *key, bool *dropped)
   *dropped = false;
   if (!def) {
     if (mstro__schemas_drop_unknown()) {
-      MSTRO_LOG_WARN(ATTR, "attribute key %s is not defined by any loaded schema; dropped "
-                     "(MSTRO_DROP_UNKNOWN_ATTRIBUTES)", key);
+      MSTRO_LOG_WARN(ATTR,
+                     "attribute key %s is not defined by any loaded schema; dropped "
+                     "(MSTRO_DROP_UNKNOWN_ATTRIBUTES)",
+                     key);
       *dropped = true;
     } else {
-      MSTRO_LOG_ERR(ATTR, "attribute key %s is not defined by any loaded schema (load its "
+      MSTRO_LOG_ERR(ATTR,
+                    "attribute key %s is not defined by any loaded schema (load its "
                     "schema with MSTRO_SCHEMA_LIST, or set MSTRO_DROP_UNKNOWN_ATTRIBUTES=1)",
                     key);
     }
@@ -349,8 +353,10 @@ mstro_status mstro__attr_dict_set_def(mstro__attr_dict *d, const struct mstro__a
   } else if (t == MSTRO_CDO_ATTR_VALUE_cstring) {
     cand.s = *(const char *const *)val;
     if (!cand.s) {
-      MSTRO_LOG_ERR(ATTR, "attribute %s: NULL string (val must be a const char ** pointing "
-                    "at the string)", def->key);
+      MSTRO_LOG_ERR(ATTR,
+                    "attribute %s: NULL string (val must be a const char ** pointing "
+                    "at the string)",
+                    def->key);
       return MSTRO_INVARG;
     }
   } else if (t == MSTRO_CDO_ATTR_VALUE_pointer) {
@@ -361,8 +367,7 @@ mstro_status mstro__attr_dict_set_def(mstro__attr_dict *d, const struct mstro__a
     cand.arr.v = (int64_t *)val;
     cand.arr.n = arr_n;
   } else {
-    MSTRO_LOG_ERR(ATTR, "attribute %s: type %s cannot be set", def->key,
-                  mstro__attr_type_name(t));
+    MSTRO_LOG_ERR(ATTR, "attribute %s: type %s cannot be set", def->key, mstro__attr_type_name(t));
     return MSTRO_INVARG;
   }
   mstro_status st = validate(d, def, &cand);
@@ -452,8 +457,7 @@ static const void *value_ptr(const struct mstro__attr_def *def, const struct ent
   }
 }
 
-mstro_status mstro__attr_dict_get_def(const mstro__attr_dict *d,
-                                      const struct mstro__attr_def *def,
+mstro_status mstro__attr_dict_get_def(const mstro__attr_dict *d, const struct mstro__attr_def *def,
                                       enum mstro_cdo_attr_value_type *type, const void **valptr)
 {
   if (!d || !def || !type || !valptr) {
@@ -514,8 +518,7 @@ size_t mstro__attr_dict_count(const mstro__attr_dict *d)
 }
 
 /* A new entry owning a deep copy of value v of def. */
-static struct entry *entry_from_value(const struct mstro__attr_def *def,
-                                      const mstro__attr_value *v)
+static struct entry *entry_from_value(const struct mstro__attr_def *def, const mstro__attr_value *v)
 {
   struct entry *e = calloc(1, sizeof *e);
   if (!e)
@@ -597,8 +600,7 @@ mstro_status mstro__attr_dict_copy(const mstro__attr_dict *src, mstro__attr_dict
   return MSTRO_OK;
 }
 
-mstro_status mstro__attr_dict_foreach(const mstro__attr_dict *d, mstro__attr_visit_fn fn,
-                                      void *ctx)
+mstro_status mstro__attr_dict_foreach(const mstro__attr_dict *d, mstro__attr_visit_fn fn, void *ctx)
 {
   if (!d || !fn)
     return MSTRO_INVARG;
@@ -634,7 +636,7 @@ mstro_status mstro__attr_dict_check_required(const mstro__attr_dict *d,
 
 #define APPEND(...)                                                                                \
   do {                                                                                             \
-    int w_ = snprintf(buf + (pos < buflen ? pos : buflen), pos < buflen ? buflen - pos : 0,       \
+    int w_ = snprintf(buf + (pos < buflen ? pos : buflen), pos < buflen ? buflen - pos : 0,        \
                       __VA_ARGS__);                                                                \
     if (w_ > 0)                                                                                    \
       pos += (size_t)w_;                                                                           \
@@ -730,8 +732,7 @@ mstro_status mstro__attr_dict_print(const mstro__attr_dict *d, const char *title
     mstro__attr_dict_value_load(d, d->e[i]->def, &v, &count);
     size_t need = mstro__attr_value_format(d->e[i]->def, &v, count, buf, sizeof buf);
     MSTRO_LOG_INFO(ATTR, "  %s (%s) = %s%s", d->e[i]->def->key,
-                   mstro__attr_type_name(d->e[i]->def->type), buf,
-                   need >= sizeof buf ? "..." : "");
+                   mstro__attr_type_name(d->e[i]->def->type), buf, need >= sizeof buf ? "..." : "");
   }
   return MSTRO_OK;
 }
@@ -898,8 +899,8 @@ mstro_status mstro__attr_dict_set_yaml(mstro__attr_dict *d, const char *key, con
  * payload: bool u8; int32/uint32/float 4 bytes; int64/uint64/double 8;
  * timestamp i64 sec, i32 nsec, i32 offset; cstring u32 len + bytes;
  * blob u64 len + bytes; int64_array u32 n + n x i64. */
-#define SER_MAGIC "MSTA"
-#define SER_VERSION 1
+#define SER_MAGIC       "MSTA"
+#define SER_VERSION     1
 #define SER_MAX_ENTRIES 65536u
 
 struct wbuf {
@@ -1046,8 +1047,7 @@ static bool r_bytes(struct rbuf *r, size_t len, const unsigned char **out)
   return true;
 }
 
-mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len,
-                                          mstro__attr_dict **result)
+mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len, mstro__attr_dict **result)
 {
   if (!buf || !result) {
     MSTRO_LOG_ERR(ATTR, "NULL argument");
@@ -1189,14 +1189,16 @@ mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len,
     }
     const struct mstro__attr_def *def = mstro__schema_lookup_n(NULL, NULL, (const char *)kb, kl);
     if (!def) {
-      MSTRO_LOG_WARN(ATTR, "received attribute %.*s is not defined by any loaded schema; "
-                     "dropped", (int)kl, (const char *)kb);
+      MSTRO_LOG_WARN(ATTR,
+                     "received attribute %.*s is not defined by any loaded schema; "
+                     "dropped",
+                     (int)kl, (const char *)kb);
       mstro__attr_value_free(t, &v);
       continue;
     }
     if (def->type != t) {
-      MSTRO_LOG_ERR(ATTR, "received attribute %s has type %s, the local schema says %s",
-                    def->key, mstro__attr_type_name(t), mstro__attr_type_name(def->type));
+      MSTRO_LOG_ERR(ATTR, "received attribute %s has type %s, the local schema says %s", def->key,
+                    mstro__attr_type_name(t), mstro__attr_type_name(def->type));
       mstro__attr_value_free(t, &v);
       why = "type disagrees with the local schema";
       goto bad;
@@ -1236,8 +1238,8 @@ mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len,
     size_t n;
     if (e->def->type == MSTRO_CDO_ATTR_VALUE_int64_array &&
         (!count_value(d, e->def->count_def, &n) || n != e->v.arr.n)) {
-      MSTRO_LOG_ERR(ATTR, "received attribute %s has %zu entries, disagreeing with %s",
-                    e->def->key, e->v.arr.n, e->def->count_def->key);
+      MSTRO_LOG_ERR(ATTR, "received attribute %s has %zu entries, disagreeing with %s", e->def->key,
+                    e->v.arr.n, e->def->count_def->key);
       why = "array length disagrees with its count key";
       goto bad;
     }

@@ -96,8 +96,7 @@ mstro_status mstro__attr_dict_get(const mstro__attr_dict *d, const char *key,
                                   enum mstro_cdo_attr_value_type *type, const void **valptr);
 
 /** Same with a resolved definition. */
-mstro_status mstro__attr_dict_get_def(const mstro__attr_dict *d,
-                                      const struct mstro__attr_def *def,
+mstro_status mstro__attr_dict_get_def(const mstro__attr_dict *d, const struct mstro__attr_def *def,
                                       enum mstro_cdo_attr_value_type *type, const void **valptr);
 
 /** Raw access for the evaluator: load the value of `def` (set or default)
@@ -165,8 +164,7 @@ mstro_status mstro__attr_dict_serialize(const mstro__attr_dict *d, void **buf, s
  * Keys the local schemas do not define are dropped with a warning.
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVMSG for a malformed
  *         buffer (logged with the offset); MSTRO_NOMEM. */
-mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len,
-                                          mstro__attr_dict **result);
+mstro_status mstro__attr_dict_deserialize(const void *buf, size_t len, mstro__attr_dict **result);
 
 #ifdef __cplusplus
 }

@@ -67,13 +67,20 @@ static void schema_error(const char *file, size_t line, const char *fmt, ...)
 /* ---------------------------------------------------------------- types */
 
 static const char *const type_names[MSTRO_CDO_ATTR_VALUE__MAX] = {
-    [MSTRO_CDO_ATTR_VALUE_INVALID] = "invalid",   [MSTRO_CDO_ATTR_VALUE_bool] = "bool",
-    [MSTRO_CDO_ATTR_VALUE_int32] = "int32",       [MSTRO_CDO_ATTR_VALUE_int64] = "int64",
-    [MSTRO_CDO_ATTR_VALUE_uint32] = "uint32",     [MSTRO_CDO_ATTR_VALUE_uint64] = "uint64",
-    [MSTRO_CDO_ATTR_VALUE_float] = "float",       [MSTRO_CDO_ATTR_VALUE_double] = "double",
-    [MSTRO_CDO_ATTR_VALUE_cstring] = "cstring",   [MSTRO_CDO_ATTR_VALUE_timestamp] = "timestamp",
-    [MSTRO_CDO_ATTR_VALUE_pointer] = "pointer",   [MSTRO_CDO_ATTR_VALUE_blob] = "blob",
-    [MSTRO_CDO_ATTR_VALUE_int64_array] = "int64_array", [MSTRO_CDO_ATTR_VALUE_NA] = "NA",
+    [MSTRO_CDO_ATTR_VALUE_INVALID] = "invalid",
+    [MSTRO_CDO_ATTR_VALUE_bool] = "bool",
+    [MSTRO_CDO_ATTR_VALUE_int32] = "int32",
+    [MSTRO_CDO_ATTR_VALUE_int64] = "int64",
+    [MSTRO_CDO_ATTR_VALUE_uint32] = "uint32",
+    [MSTRO_CDO_ATTR_VALUE_uint64] = "uint64",
+    [MSTRO_CDO_ATTR_VALUE_float] = "float",
+    [MSTRO_CDO_ATTR_VALUE_double] = "double",
+    [MSTRO_CDO_ATTR_VALUE_cstring] = "cstring",
+    [MSTRO_CDO_ATTR_VALUE_timestamp] = "timestamp",
+    [MSTRO_CDO_ATTR_VALUE_pointer] = "pointer",
+    [MSTRO_CDO_ATTR_VALUE_blob] = "blob",
+    [MSTRO_CDO_ATTR_VALUE_int64_array] = "int64_array",
+    [MSTRO_CDO_ATTR_VALUE_NA] = "NA",
 };
 
 const char *mstro__attr_type_name(enum mstro_cdo_attr_value_type t)
@@ -88,13 +95,20 @@ static const struct {
   const char *name;
   enum mstro_cdo_attr_value_type type;
 } schema_types[] = {
-    {"int", MSTRO_CDO_ATTR_VALUE_int64},        {"int64", MSTRO_CDO_ATTR_VALUE_int64},
-    {"int32", MSTRO_CDO_ATTR_VALUE_int32},      {"uint", MSTRO_CDO_ATTR_VALUE_uint64},
-    {"uint64", MSTRO_CDO_ATTR_VALUE_uint64},    {"uint32", MSTRO_CDO_ATTR_VALUE_uint32},
-    {"str", MSTRO_CDO_ATTR_VALUE_cstring},      {"string", MSTRO_CDO_ATTR_VALUE_cstring},
-    {"bool", MSTRO_CDO_ATTR_VALUE_bool},        {"double", MSTRO_CDO_ATTR_VALUE_double},
-    {"float", MSTRO_CDO_ATTR_VALUE_float},      {"timestamp", MSTRO_CDO_ATTR_VALUE_timestamp},
-    {"pointer", MSTRO_CDO_ATTR_VALUE_pointer},  {"blob", MSTRO_CDO_ATTR_VALUE_blob},
+    {"int", MSTRO_CDO_ATTR_VALUE_int64},
+    {"int64", MSTRO_CDO_ATTR_VALUE_int64},
+    {"int32", MSTRO_CDO_ATTR_VALUE_int32},
+    {"uint", MSTRO_CDO_ATTR_VALUE_uint64},
+    {"uint64", MSTRO_CDO_ATTR_VALUE_uint64},
+    {"uint32", MSTRO_CDO_ATTR_VALUE_uint32},
+    {"str", MSTRO_CDO_ATTR_VALUE_cstring},
+    {"string", MSTRO_CDO_ATTR_VALUE_cstring},
+    {"bool", MSTRO_CDO_ATTR_VALUE_bool},
+    {"double", MSTRO_CDO_ATTR_VALUE_double},
+    {"float", MSTRO_CDO_ATTR_VALUE_float},
+    {"timestamp", MSTRO_CDO_ATTR_VALUE_timestamp},
+    {"pointer", MSTRO_CDO_ATTR_VALUE_pointer},
+    {"blob", MSTRO_CDO_ATTR_VALUE_blob},
     {"int64_array", MSTRO_CDO_ATTR_VALUE_int64_array},
 };
 
@@ -483,8 +497,7 @@ static bool check_i(const struct mstro__attr_def *def, int64_t x)
   return !((def->has_min && x < def->imin) || (def->has_max && x > def->imax));
 }
 
-mstro_status mstro__attr_value_check(const struct mstro__attr_def *def,
-                                     const mstro__attr_value *v)
+mstro_status mstro__attr_value_check(const struct mstro__attr_def *def, const mstro__attr_value *v)
 {
   if (!def || !v)
     return MSTRO_INVARG;
@@ -535,8 +548,8 @@ mstro_status mstro__attr_value_check(const struct mstro__attr_def *def,
       snprintf(why, sizeof why, "blob of %zu bytes with NULL data", v->blob.len);
     } else if (def->max_len && v->blob.len > def->max_len) {
       ok = false;
-      snprintf(why, sizeof why, "blob of %zu bytes, longer than the schema's max=%zu",
-               v->blob.len, def->max_len);
+      snprintf(why, sizeof why, "blob of %zu bytes, longer than the schema's max=%zu", v->blob.len,
+               def->max_len);
     } else if (v->blob.len < def->min_len) {
       ok = false;
       snprintf(why, sizeof why, "blob of %zu bytes, shorter than min=%zu", v->blob.len,
@@ -800,9 +813,11 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
     if (strlen(schema_types[i].name) == nl && !strncmp(schema_types[i].name, nb, nl))
       d->type = schema_types[i].type;
   if (d->type == MSTRO_CDO_ATTR_VALUE_INVALID) {
-    schema_error(c->file, line, "attribute %s: unknown type '%s' (int() uint() str() bool() "
+    schema_error(c->file, line,
+                 "attribute %s: unknown type '%s' (int() uint() str() bool() "
                  "double() float() int32() uint32() timestamp() pointer() blob() "
-                 "int64_array(count=KEY))", d->rel_key, text);
+                 "int64_array(count=KEY))",
+                 d->rel_key, text);
     return MSTRO_INVARG;
   }
   while (isspace((unsigned char)*p))
@@ -857,8 +872,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
       free(*count_key);
       *count_key = strdup(val);
       ok = *count_key != NULL;
-    } else if ((is_min || is_max) && (d->type == MSTRO_CDO_ATTR_VALUE_cstring ||
-                                      d->type == MSTRO_CDO_ATTR_VALUE_blob)) {
+    } else if ((is_min || is_max) &&
+               (d->type == MSTRO_CDO_ATTR_VALUE_cstring || d->type == MSTRO_CDO_ATTR_VALUE_blob)) {
       uint64_t u;
       ok = parse_u64(val, &u) && u <= SIZE_MAX;
       if (ok) {
@@ -991,7 +1006,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
   yaml_node_t *type_node = NULL, *default_node = NULL;
   size_t line = node_line(node);
   if (node->type != YAML_MAPPING_NODE) {
-    schema_error(c->file, line, "each entry of maestro-attributes must be a mapping with key: "
+    schema_error(c->file, line,
+                 "each entry of maestro-attributes must be a mapping with key: "
                  "and type:");
     return MSTRO_INVARG;
   }
@@ -1058,8 +1074,10 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
         goto cleanup;
       }
     } else {
-      schema_error(c->file, node_line(k), "unknown attribute field '%s' (key, type, required, "
-                   "default, documentation, read-only)", ks);
+      schema_error(c->file, node_line(k),
+                   "unknown attribute field '%s' (key, type, required, "
+                   "default, documentation, read-only)",
+                   ks);
       st = MSTRO_INVARG;
       goto cleanup;
     }
@@ -1117,9 +1135,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
     }
     st = node_value(c->doc, default_node, d->type, &d->def_value);
     if (st != MSTRO_OK) {
-      schema_error(c->file, node_line(default_node),
-                   "attribute %s: default value '%s' is not a %s", d->rel_key,
-                   scalar(default_node) ? scalar(default_node) : "(non-scalar)",
+      schema_error(c->file, node_line(default_node), "attribute %s: default value '%s' is not a %s",
+                   d->rel_key, scalar(default_node) ? scalar(default_node) : "(non-scalar)",
                    mstro__attr_type_name(d->type));
       st = MSTRO_INVARG;
       goto cleanup;
@@ -1178,7 +1195,8 @@ static mstro_status parse_doc(struct parse_ctx *c)
     return MSTRO_INVARG;
   }
   if (root->type != YAML_MAPPING_NODE) {
-    schema_error(c->file, node_line(root), "a schema must be a mapping with schema-name, "
+    schema_error(c->file, node_line(root),
+                 "a schema must be a mapping with schema-name, "
                  "schema-version, schema-namespace and maestro-attributes");
     return MSTRO_INVARG;
   }
@@ -1519,9 +1537,10 @@ static mstro_status load_user_schemas(void)
               find_in_path(MSTRO_SCHEMA_SOURCE_DIR, tok, full, sizeof full);
     }
     if (!found) {
-      schema_error(tok, 0, "schema file named in MSTRO_SCHEMA_LIST not found in "
-                   "MSTRO_SCHEMA_PATH='%s', '.', or %s", path ? path : "",
-                   MSTRO_SCHEMA_INSTALL_DIR);
+      schema_error(tok, 0,
+                   "schema file named in MSTRO_SCHEMA_LIST not found in "
+                   "MSTRO_SCHEMA_PATH='%s', '.', or %s",
+                   path ? path : "", MSTRO_SCHEMA_INSTALL_DIR);
       st = MSTRO_INVARG;
       break;
     }

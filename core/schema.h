@@ -70,15 +70,15 @@ struct mstro__attr_def {
   bool readonly;                       /* schema "read-only: True": set only by maestro itself */
   /* constraints; which apply depends on the type */
   bool has_min, has_max;
-  int64_t imin, imax;  /* signed integer types and int64_array elements */
-  uint64_t umin, umax; /* unsigned integer types */
-  double dmin, dmax;   /* float, double */
-  size_t max_len;      /* cstring: max strlen; blob: max bytes; 0: unlimited */
-  size_t min_len;      /* cstring/blob minimum length */
+  int64_t imin, imax;                      /* signed integer types and int64_array elements */
+  uint64_t umin, umax;                     /* unsigned integer types */
+  double dmin, dmax;                       /* float, double */
+  size_t max_len;                          /* cstring: max strlen; blob: max bytes; 0: unlimited */
+  size_t min_len;                          /* cstring/blob minimum length */
   const struct mstro__attr_def *count_def; /* int64_array: key giving the element count */
   bool has_default;
-  mstro__attr_value def_value; /* default (owned by the registry) */
-  const char *doc;             /* documentation text or "" */
+  mstro__attr_value def_value;        /* default (owned by the registry) */
+  const char *doc;                    /* documentation text or "" */
   const struct mstro_schema_ *schema; /* the schema defining it */
 };
 
@@ -156,8 +156,7 @@ void mstro__attr_value_free(enum mstro_cdo_attr_value_type type, mstro__attr_val
 /** Check a value against the constraints of `def` (range, length). The
  * array element count is checked by the dictionary. On violation logs why
  * (naming the key) and returns MSTRO_INVARG. */
-mstro_status mstro__attr_value_check(const struct mstro__attr_def *def,
-                                     const mstro__attr_value *v);
+mstro_status mstro__attr_value_check(const struct mstro__attr_def *def, const mstro__attr_value *v);
 
 /** Parse an RFC 3339 timestamp. @return MSTRO_OK or MSTRO_INVARG. */
 mstro_status mstro__timestamp_parse(const char *text, mstro_timestamp *ts);

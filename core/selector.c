@@ -108,8 +108,7 @@ static void skip_ws(struct pctx *c)
 
 static bool is_delim(char ch)
 {
-  return isspace((unsigned char)ch) || ch == '(' || ch == ')' || ch == '"' || ch == '\'' ||
-         ch == 0;
+  return isspace((unsigned char)ch) || ch == '(' || ch == ')' || ch == '"' || ch == '\'' || ch == 0;
 }
 
 static bool is_opchar(char ch)
@@ -154,8 +153,7 @@ static const struct mstro__attr_def *parse_key(struct pctx *c)
     perr(c, at, "expected a key");
     return NULL;
   }
-  const struct mstro__attr_def *def =
-      mstro__schema_lookup_n(c->schema, c->nspace, c->q + at, l);
+  const struct mstro__attr_def *def = mstro__schema_lookup_n(c->schema, c->nspace, c->q + at, l);
   if (!def && c->q[at] != '.' && strcmp(c->nspace, MSTRO_ATTR_CORE_CDO_NAMESPACE) != 0)
     def = mstro__schema_lookup_n(c->schema, MSTRO_ATTR_CORE_CDO_NAMESPACE, c->q + at, l);
   if (!def) {
@@ -244,7 +242,7 @@ static enum sel_class def_class(const struct mstro__attr_def *def)
   case MSTRO_CDO_ATTR_VALUE_timestamp:
     return C_TS;
   default:
-    return (enum sel_class)-1;
+    return (enum sel_class) - 1;
   }
 }
 
@@ -431,8 +429,8 @@ static bool parse_value(struct pctx *c, struct node *n, bool regex)
     return true;
   }
   if (!parse_number(w, wl, n)) {
-    perr(c, at, "expected a number%s", n->def->type == MSTRO_CDO_ATTR_VALUE_bool ?
-                                           " or true/false" : "");
+    perr(c, at, "expected a number%s",
+         n->def->type == MSTRO_CDO_ATTR_VALUE_bool ? " or true/false" : "");
     return false;
   }
   return is_numeric(n->lc);
@@ -652,8 +650,13 @@ mstro_status mstro__selector_create_ex(mstro_schema schema, const char *nspace, 
     return MSTRO_OK;
   }
   size_t ql = strlen(query);
-  struct pctx c = {.q = query, .len = ql, .schema = schema, .nspace = s->nspace,
-                   .errbuf = errbuf, .errlen = errlen, .st = MSTRO_OK};
+  struct pctx c = {.q = query,
+                   .len = ql,
+                   .schema = schema,
+                   .nspace = s->nspace,
+                   .errbuf = errbuf,
+                   .errlen = errlen,
+                   .st = MSTRO_OK};
   if (ql > SEL_MAX_QUERY) {
     perr(&c, 0, "query longer than %u bytes", SEL_MAX_QUERY);
     goto fail;
@@ -834,7 +837,7 @@ static bool eval(const struct node *n, const mstro__attr_dict *d)
     r = (r > 0) - (r < 0);
   } else if (n->lc == C_TS) {
     r = v.ts.sec != n->lit.ts.sec ? (v.ts.sec < n->lit.ts.sec ? -1 : 1)
-                                   : (v.ts.nsec > n->lit.ts.nsec) - (v.ts.nsec < n->lit.ts.nsec);
+                                  : (v.ts.nsec > n->lit.ts.nsec) - (v.ts.nsec < n->lit.ts.nsec);
   } else {
     struct num a, b;
     switch (n->def->type) {

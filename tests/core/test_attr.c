@@ -39,8 +39,7 @@ static mstro__attr_dict *new_dict(void)
   return d;
 }
 
-static const void *get_ok(mstro__attr_dict *d, const char *key,
-                          enum mstro_cdo_attr_value_type want)
+static const void *get_ok(mstro__attr_dict *d, const char *key, enum mstro_cdo_attr_value_type want)
 {
   enum mstro_cdo_attr_value_type t = MSTRO_CDO_ATTR_VALUE_INVALID;
   const void *v = NULL;
@@ -105,13 +104,11 @@ static void test_every_type(void **state)
   /* a string reads back as a pointer to the stored const char * */
   assert_string_equal(
       *(const char *const *)get_ok(d, ".maestro.test.s", MSTRO_CDO_ATTR_VALUE_cstring), "hello");
-  const mstro_timestamp *gts =
-      get_ok(d, ".maestro.test.ts", MSTRO_CDO_ATTR_VALUE_timestamp);
+  const mstro_timestamp *gts = get_ok(d, ".maestro.test.ts", MSTRO_CDO_ATTR_VALUE_timestamp);
   assert_int_equal(gts->sec, 1714564800);
   assert_int_equal(gts->nsec, 123456789);
   assert_int_equal(gts->offset, 60);
-  assert_ptr_equal(*(void *const *)get_ok(d, ".maestro.test.p", MSTRO_CDO_ATTR_VALUE_pointer),
-                   &ts);
+  assert_ptr_equal(*(void *const *)get_ok(d, ".maestro.test.p", MSTRO_CDO_ATTR_VALUE_pointer), &ts);
   const mstro_blob *gb = get_ok(d, ".maestro.test.blob", MSTRO_CDO_ATTR_VALUE_blob);
   assert_int_equal(gb->len, 4);
   assert_memory_equal(gb->data, "\x00\x01\x02\x03", 4);
@@ -128,8 +125,7 @@ static void test_every_type(void **state)
       *(const int64_t *)get_ok(d, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, MSTRO_CDO_ATTR_VALUE_int64),
       822329);
   const char *name = "a CDO";
-  assert_int_equal(mstro__attr_dict_set(d, MSTRO_ATTR_CORE_CDO_NAME, &name, true, false),
-                   MSTRO_OK);
+  assert_int_equal(mstro__attr_dict_set(d, MSTRO_ATTR_CORE_CDO_NAME, &name, true, false), MSTRO_OK);
   assert_string_equal(*(const char *const *)get_ok(d, "name", MSTRO_CDO_ATTR_VALUE_cstring),
                       "a CDO");
   /* setting again replaces (and frees the old copy) */
@@ -147,12 +143,11 @@ static void test_defaults_and_noent(void **state)
   (void)state;
   mstro__attr_dict *d = new_dict();
   /* schema defaults for unset keys */
-  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64),
-                   -1);
+  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64), -1);
   assert_string_equal(*(const char *const *)get_ok(d, "mem-layer", MSTRO_CDO_ATTR_VALUE_cstring),
                       "DRAM");
-  assert_true(*(const double *)get_ok(d, ".maestro.test.with-default",
-                                      MSTRO_CDO_ATTR_VALUE_double) == 2.5);
+  assert_true(
+      *(const double *)get_ok(d, ".maestro.test.with-default", MSTRO_CDO_ATTR_VALUE_double) == 2.5);
   assert_int_equal(*(const int64_t *)get_ok(d, ".maestro.ecmwf.step", MSTRO_CDO_ATTR_VALUE_int64),
                    0);
   /* known key without value and without default */
@@ -215,8 +210,8 @@ static void test_ownership(void **state)
   unsigned char bb = 2;
   assert_int_equal(mstro__attr_dict_set(d, "allocate-now", &bb, false, true), MSTRO_OK);
   mstro__attr_value val;
-  assert_true(mstro__attr_dict_value_load(
-      d, mstro__schema_lookup(NULL, NULL, "allocate-now"), &val, NULL));
+  assert_true(
+      mstro__attr_dict_value_load(d, mstro__schema_lookup(NULL, NULL, "allocate-now"), &val, NULL));
   assert_true(val.b);
 
   /* strings: maestro takes the string itself (freed at destroy) */
@@ -328,8 +323,7 @@ static void test_forbidden_values(void **state)
   assert_int_equal(mstro__attr_dict_set_yaml(d, "layout.dims-size", "[1, 2, 3]"), MSTRO_OK);
   /* negative dims */
   int64_t negdims[3] = {1, -2, 3};
-  assert_int_equal(mstro__attr_dict_set(d, "layout.dims-size", negdims, true, false),
-                   MSTRO_INVARG);
+  assert_int_equal(mstro__attr_dict_set(d, "layout.dims-size", negdims, true, false), MSTRO_INVARG);
   const int64_t *g = get_ok(d, "layout.dims-size", MSTRO_CDO_ATTR_VALUE_int64_array);
   assert_int_equal(g[1], 2);
   /* after unsetting dims, ndims may change */
@@ -342,8 +336,7 @@ static void test_forbidden_values(void **state)
   const char *ok = "NUMA:1";
   const char *toolong = "0123456789abcdefX"; /* test-types s: max=16 */
   assert_int_equal(mstro__attr_dict_set(d, "mem-layer", &ok, true, false), MSTRO_OK);
-  assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.s", &toolong, true, false),
-                   MSTRO_INVARG);
+  assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.s", &toolong, true, false), MSTRO_INVARG);
   const char *just = "0123456789abcdef";
   assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.s", &just, true, false), MSTRO_OK);
   /* ranges of other types */
@@ -379,15 +372,13 @@ static void test_yaml(void **state)
                    822329);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", "scope.local-size: 12"),
                    MSTRO_OK);
-  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64),
-                   12);
+  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64), 12);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", "lifetime: 12"), MSTRO_INVARG);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", "\"12\""), MSTRO_INVARG);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", "-2"), MSTRO_INVARG);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", "[1"), MSTRO_INVARG);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "scope.local-size", ""), MSTRO_INVARG);
-  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64),
-                   12);
+  assert_int_equal(*(const int64_t *)get_ok(d, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64), 12);
   assert_int_equal(mstro__attr_dict_set_yaml(d, "mem-layer", "\"NUMA:0\""), MSTRO_OK);
   assert_string_equal(*(const char *const *)get_ok(d, "mem-layer", MSTRO_CDO_ATTR_VALUE_cstring),
                       "NUMA:0");
@@ -398,10 +389,10 @@ static void test_yaml(void **state)
                    MSTRO_OK);
   const mstro_timestamp *ts = get_ok(d, ".maestro.ecmwf.date", MSTRO_CDO_ATTR_VALUE_timestamp);
   assert_int_equal(ts->sec, 1714521600);
-  assert_int_equal(
-      mstro__attr_dict_set_yaml(d, NULL, "{layout.ndims: 2, layout.dims-size: [3, 4], "
-                                         ".maestro.ecmwf.param: t2m, .maestro.ecmwf.step: 6}"),
-      MSTRO_OK);
+  assert_int_equal(mstro__attr_dict_set_yaml(d, NULL,
+                                             "{layout.ndims: 2, layout.dims-size: [3, 4], "
+                                             ".maestro.ecmwf.param: t2m, .maestro.ecmwf.step: 6}"),
+                   MSTRO_OK);
   const int64_t *dims = get_ok(d, "layout.dims-size", MSTRO_CDO_ATTR_VALUE_int64_array);
   assert_int_equal(dims[0], 3);
   assert_int_equal(dims[1], 4);
@@ -500,9 +491,8 @@ static void test_serialize(void **state)
   const mstro_timestamp *ts = get_ok(r, ".maestro.test.ts", MSTRO_CDO_ATTR_VALUE_timestamp);
   assert_int_equal(ts->nsec, 250000000);
   assert_int_equal(ts->offset, 90);
-  assert_string_equal(*(const char *const *)get_ok(r, ".maestro.test.s",
-                                                   MSTRO_CDO_ATTR_VALUE_cstring),
-                      "quote\"d");
+  assert_string_equal(
+      *(const char *const *)get_ok(r, ".maestro.test.s", MSTRO_CDO_ATTR_VALUE_cstring), "quote\"d");
   const int64_t *arr = get_ok(r, ".maestro.test.arr", MSTRO_CDO_ATTR_VALUE_int64_array);
   assert_int_equal(arr[1], -8);
   enum mstro_cdo_attr_value_type t;
@@ -537,10 +527,10 @@ static void test_serialize(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_type),     cmocka_unit_test(test_defaults_and_noent),
-      cmocka_unit_test(test_ownership),      cmocka_unit_test(test_unknown_keys),
+      cmocka_unit_test(test_every_type),       cmocka_unit_test(test_defaults_and_noent),
+      cmocka_unit_test(test_ownership),        cmocka_unit_test(test_unknown_keys),
       cmocka_unit_test(test_forbidden_values), cmocka_unit_test(test_yaml),
-      cmocka_unit_test(test_merge_foreach),  cmocka_unit_test(test_serialize),
+      cmocka_unit_test(test_merge_foreach),    cmocka_unit_test(test_serialize),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

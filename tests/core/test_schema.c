@@ -245,27 +245,28 @@ static void test_value_parse(void **state)
   assert_true(v.u64 == UINT64_MAX);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int32, "2147483648", &v),
                    MSTRO_INVARG);
-  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_uint32, "4294967295", &v), MSTRO_OK);
+  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_uint32, "4294967295", &v),
+                   MSTRO_OK);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_bool, "True", &v), MSTRO_OK);
   assert_true(v.b);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_bool, "maybe", &v), MSTRO_INVARG);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_double, "1.5e3", &v), MSTRO_OK);
   assert_true(v.d == 1500.0);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_float, "1e39", &v), MSTRO_INVARG);
-  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-05-01T12:00:00Z",
-                                           &v),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-05-01T12:00:00Z", &v),
+      MSTRO_OK);
   assert_int_equal(v.ts.sec, 1714564800);
   assert_int_equal(v.ts.nsec, 0);
-  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp,
-                                           "2024-05-01T13:30:00.25+01:30", &v),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-05-01T13:30:00.25+01:30", &v),
+      MSTRO_OK);
   assert_int_equal(v.ts.sec, 1714564800);
   assert_int_equal(v.ts.nsec, 250000000);
   assert_int_equal(v.ts.offset, 90);
-  assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-13-01T00:00:00Z",
-                                           &v),
-                   MSTRO_INVARG);
+  assert_int_equal(
+      mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-13-01T00:00:00Z", &v),
+      MSTRO_INVARG);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "2024-05-01", &v),
                    MSTRO_INVARG);
   assert_int_equal(mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_timestamp, "1700000000", &v),
@@ -295,8 +296,8 @@ static void test_value_parse(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_core_schema),     cmocka_unit_test(test_user_schema_env),
-      cmocka_unit_test(test_core_override),   cmocka_unit_test(test_malformed_files),
+      cmocka_unit_test(test_core_schema),   cmocka_unit_test(test_user_schema_env),
+      cmocka_unit_test(test_core_override), cmocka_unit_test(test_malformed_files),
       cmocka_unit_test(test_value_parse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

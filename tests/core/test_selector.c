@@ -244,7 +244,8 @@ static void test_serialize(void **state)
 {
   (void)state;
   mstro__attr_dict *d = sample();
-  const char *queries[] = {"(and (step = 6) (param ~= \"^t\"))", NULL, "(has .maestro.core.cdo.name)"};
+  const char *queries[] = {"(and (step = 6) (param ~= \"^t\"))", NULL,
+                           "(has .maestro.core.cdo.name)"};
   for (size_t i = 0; i < 3; i++) {
     mstro_cdo_selector s, r;
     assert_int_equal(mstro_cdo_selector_create(NULL, ".maestro.ecmwf.", queries[i], &s), MSTRO_OK);
@@ -539,8 +540,8 @@ static void test_random_reference(void **state)
       bool want = gen(query, sizeof query, 0, vals, relative);
       mstro_cdo_selector s = NULL;
       char err[512];
-      mstro_status st = mstro__selector_create_ex(NULL, relative ? ".maestro.test." : NULL,
-                                                  query, &s, err, sizeof err, NULL);
+      mstro_status st = mstro__selector_create_ex(NULL, relative ? ".maestro.test." : NULL, query,
+                                                  &s, err, sizeof err, NULL);
       if (st != MSTRO_OK)
         fail_msg("generated query does not compile: %s\n%s", query, err);
       bool got = !want;

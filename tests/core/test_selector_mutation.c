@@ -49,8 +49,8 @@ static size_t mutate(unsigned char *buf, size_t len, size_t cap, bool text)
       break;
     case 1: /* replace a byte */
       if (len)
-        buf[rndn(len)] = text ? (unsigned char)alphabet[rndn(sizeof alphabet - 1)]
-                              : (unsigned char)rnd();
+        buf[rndn(len)] =
+            text ? (unsigned char)alphabet[rndn(sizeof alphabet - 1)] : (unsigned char)rnd();
       break;
     case 2: /* insert a byte */
       if (len < cap) {
