@@ -31,7 +31,7 @@ struct pair {
 static const char *pair_provider = "tcp;ofi_rxm";
 
 /* Exits 77 when the provider is not available on this machine. */
-static void pair_require_provider(int argc, char **argv)
+static inline void pair_require_provider(int argc, char **argv)
 {
   if (argc > 1)
     pair_provider = argv[1];
@@ -50,14 +50,14 @@ static void pair_require_provider(int argc, char **argv)
   }
 }
 
-static double pair_now(void)
+static inline double pair_now(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int pair_write_all(int fd, const void *buf, size_t n)
+static inline int pair_write_all(int fd, const void *buf, size_t n)
 {
   const char *p = buf;
   while (n > 0) {
@@ -72,7 +72,7 @@ static int pair_write_all(int fd, const void *buf, size_t n)
   return 0;
 }
 
-static int pair_read_all(int fd, void *buf, size_t n)
+static inline int pair_read_all(int fd, void *buf, size_t n)
 {
   char *p = buf;
   while (n > 0) {
@@ -88,13 +88,13 @@ static int pair_read_all(int fd, void *buf, size_t n)
 }
 
 /* Sends a length-prefixed string over the pipe. */
-static int pair_send_str(struct pair *p, const char *s)
+static inline int pair_send_str(struct pair *p, const char *s)
 {
   uint32_t n = (uint32_t)strlen(s);
   return pair_write_all(p->wfd, &n, 4) || pair_write_all(p->wfd, s, n) ? -1 : 0;
 }
 
-static int pair_recv_str(struct pair *p, char *s, size_t cap)
+static inline int pair_recv_str(struct pair *p, char *s, size_t cap)
 {
   uint32_t n = 0;
   if (pair_read_all(p->rfd, &n, 4) || n >= cap || pair_read_all(p->rfd, s, n))
@@ -105,7 +105,7 @@ static int pair_recv_str(struct pair *p, char *s, size_t cap)
 
 /* Forks; both sides open an endpoint with cfg and insert each other.
  * Returns 0 in both processes (p->child tells which one), -1 on failure. */
-static int pair_start(struct pair *p, const struct mtr_ep_config *cfg)
+static inline int pair_start(struct pair *p, const struct mtr_ep_config *cfg)
 {
   int p2c[2], c2p[2];
   memset(p, 0, sizeof *p);
@@ -145,7 +145,7 @@ static int pair_start(struct pair *p, const struct mtr_ep_config *cfg)
 
 /* Parent: waits for the child (at most timeout_s) and returns its exit code,
  * or -1 if it had to be killed or died of a signal. */
-static int pair_wait_child(struct pair *p, double timeout_s)
+static inline int pair_wait_child(struct pair *p, double timeout_s)
 {
   int status = 0;
   double t0 = pair_now();
@@ -163,7 +163,7 @@ static int pair_wait_child(struct pair *p, double timeout_s)
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void pair_close(struct pair *p)
+static inline void pair_close(struct pair *p)
 {
   mtr_ep_close(p->ep);
   p->ep = NULL;
