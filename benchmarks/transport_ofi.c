@@ -83,8 +83,8 @@ static void raw_open(struct raw *r, const char *prov)
   RAW_CHECK(fi_ep_bind(r->ep, &r->av->fid, 0));
   RAW_CHECK(fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV));
   RAW_CHECK(fi_enable(r->ep));
-  RAW_CHECK(fi_mr_reg(r->domain, r->ping, sizeof r->ping, FI_SEND | FI_RECV, 0, 2, 0, &r->mr_ping,
-                      NULL));
+  RAW_CHECK(
+      fi_mr_reg(r->domain, r->ping, sizeof r->ping, FI_SEND | FI_RECV, 0, 2, 0, &r->mr_ping, NULL));
 }
 
 static void raw_close(struct raw *r)
@@ -275,7 +275,8 @@ static void run_provider(const char *prov, bool quick)
   char why[256];
   size_t maxsize = quick ? (64u << 20) : (256u << 20);
   setenv("MSTRO_OFI_PROVIDER", prov, 1);
-  if (mtr_transport_find("OFI", &ops) != MTR_OK || mtr_transport_probe(ops, why, sizeof why) != MTR_OK) {
+  if (mtr_transport_find("OFI", &ops) != MTR_OK ||
+      mtr_transport_probe(ops, why, sizeof why) != MTR_OK) {
     printf("# provider %s unavailable here: %s (skipped)\n", prov, why);
     return;
   }

@@ -76,7 +76,8 @@ static void bench_gfs(bool quick, const size_t *sizes, int nsizes, char *a, char
       double tv[32], tb[32];
       for (int k = -1; k < reps; k++) {
         double t0 = bench_now();
-        if (mtr_store_put(s, "bench", a, n) != MTR_OK || mtr_store_get(s, "bench", b, n, &got) != MTR_OK)
+        if (mtr_store_put(s, "bench", a, n) != MTR_OK ||
+            mtr_store_get(s, "bench", b, n, &got) != MTR_OK)
           exit(4);
         double t1 = bench_now();
         plain_write_read(plain, a, b, n);
@@ -90,9 +91,8 @@ static void bench_gfs(bool quick, const size_t *sizes, int nsizes, char *a, char
         exit(5);
       char cname[64];
       case_name(cname, sizeof cname, fsync_on ? "gfs" : "gfs_nofsync", n);
-      bench_report("transport_store", cname, 2.0 * (double)n / bench_median(tv, reps) / 1e9,
-                   "GB/s", 2.0 * (double)n / bench_median(tb, reps) / 1e9,
-                   BENCH_HIGHER_IS_BETTER);
+      bench_report("transport_store", cname, 2.0 * (double)n / bench_median(tv, reps) / 1e9, "GB/s",
+                   2.0 * (double)n / bench_median(tb, reps) / 1e9, BENCH_HIGHER_IS_BETTER);
     }
     mtr_store_remove(s, "bench");
     mtr_store_close(s);
@@ -110,8 +110,9 @@ static void bench_mio(const size_t *sizes, int nsizes, char *a, char *b)
   const char *conf = getenv("MSTRO_MIO_CONF");
   const char *pool = getenv("MSTRO_MIO_POOL") ? getenv("MSTRO_MIO_POOL") : "maestro";
   if (conf == NULL || *conf == '\0') {
-    printf("# MIO skipped: MSTRO_MIO_CONF is not set (start a cluster with scripts/ceph-start.sh DIR "
-           "and export MSTRO_MIO_CONF=DIR/ceph.conf)\n");
+    printf(
+        "# MIO skipped: MSTRO_MIO_CONF is not set (start a cluster with scripts/ceph-start.sh DIR "
+        "and export MSTRO_MIO_CONF=DIR/ceph.conf)\n");
     return;
   }
   const struct mtr_ops *ops;
@@ -134,7 +135,8 @@ static void bench_mio(const size_t *sizes, int nsizes, char *a, char *b)
     double tv[32], tb[32];
     for (int k = -1; k < reps; k++) {
       double t0 = bench_now();
-      if (mtr_store_put(s, "bench", a, n) != MTR_OK || mtr_store_get(s, "bench", b, n, &got) != MTR_OK)
+      if (mtr_store_put(s, "bench", a, n) != MTR_OK ||
+          mtr_store_get(s, "bench", b, n, &got) != MTR_OK)
         exit(4);
       double t1 = bench_now();
       if (rados_write_full(io, "bench-raw", a, n) < 0 ||

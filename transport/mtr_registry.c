@@ -269,8 +269,8 @@ mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len)
   return ep->ops->invalidate(ep, addr, len);
 }
 
-mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
-                       uint64_t offset, void *dst, size_t len, int timeout_ms)
+mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen, uint64_t offset,
+                       void *dst, size_t len, int timeout_ms)
 {
   MTR__NEED(ep, read);
   return ep->ops->read(ep, peer, desc, desclen, offset, dst, len, timeout_ms);

@@ -73,22 +73,22 @@ typedef uint64_t mtr_peer;             /**< a peer inserted into an endpoint */
 #define MTR_REGION_DESC_SIZE 40
 /** Default and largest bound on one control message's payload. */
 #define MTR_MSG_DEFAULT_MAX (64u * 1024u)
-#define MTR_MSG_LIMIT (4u * 1024u * 1024u)
+#define MTR_MSG_LIMIT       (4u * 1024u * 1024u)
 
 /** Options of mtr_ep_open(); zero-initialize and set what you need. */
 struct mtr_ep_config {
-  size_t size;          /**< sizeof(struct mtr_ep_config); 0 is taken as the current size */
-  const char *provider; /**< OFI provider ("tcp;ofi_rxm", "sockets", "shm", ...); NULL:
-                             MSTRO_OFI_PROVIDER, then FI_PROVIDER, then automatic */
-  size_t msg_max;       /**< bound on a control message payload; 0: MTR_MSG_DEFAULT_MAX */
-  unsigned rx_depth;    /**< receive buffers posted; 0: 64 */
-  size_t chunk_size;    /**< RMA chunk; 0: min(provider max_msg_size, 8 MiB, or
-                             MSTRO_OFI_CHUNK_SIZE) */
+  size_t size;           /**< sizeof(struct mtr_ep_config); 0 is taken as the current size */
+  const char *provider;  /**< OFI provider ("tcp;ofi_rxm", "sockets", "shm", ...); NULL:
+                              MSTRO_OFI_PROVIDER, then FI_PROVIDER, then automatic */
+  size_t msg_max;        /**< bound on a control message payload; 0: MTR_MSG_DEFAULT_MAX */
+  unsigned rx_depth;     /**< receive buffers posted; 0: 64 */
+  size_t chunk_size;     /**< RMA chunk; 0: min(provider max_msg_size, 8 MiB, or
+                              MSTRO_OFI_CHUNK_SIZE) */
   unsigned max_inflight; /**< RMA chunks in flight; 0: min(provider tx_size, 16, or
                               MSTRO_OFI_INFLIGHT) */
-  bool progress_thread; /**< run a background thread that drives progress, so that
-                             exposed regions are served while the owner does not call
-                             into the endpoint (needed by manual-progress providers) */
+  bool progress_thread;  /**< run a background thread that drives progress, so that
+                              exposed regions are served while the owner does not call
+                              into the endpoint (needed by manual-progress providers) */
 };
 
 /** Options of mtr_store_open(); zero-initialize and set what you need. */
@@ -123,14 +123,14 @@ struct mtr_ops {
   mtr_status (*peer_remove)(mtr_ep *ep, mtr_peer peer);
   mtr_status (*send)(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
                      int timeout_ms);
-  mtr_status (*recv)(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
-                     size_t *len, int timeout_ms);
+  mtr_status (*recv)(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap, size_t *len,
+                     int timeout_ms);
   mtr_status (*progress)(mtr_ep *ep);
   mtr_status (*expose)(mtr_ep *ep, const void *buf, size_t len, mtr_region **region);
   mtr_status (*region_desc)(mtr_region *region, void *desc, size_t desclen);
   mtr_status (*unexpose)(mtr_region *region);
-  mtr_status (*read)(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
-                     uint64_t offset, void *dst, size_t len, int timeout_ms);
+  mtr_status (*read)(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen, uint64_t offset,
+                     void *dst, size_t len, int timeout_ms);
 
   /* store transports */
   mtr_status (*store_open)(const struct mtr_store_config *cfg, mtr_store **store);
@@ -209,8 +209,8 @@ MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
  * with a user tag; returns when the message has left (the buffer may be
  * reused). #MTR_TRUNCATED if len exceeds the endpoint's msg_max, #MTR_PEER if
  * the peer is gone, #MTR_TIMEOUT. */
-MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf,
-                               size_t len, int timeout_ms);
+MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
+                               int timeout_ms);
 /** Receives the next control message from any peer into `buf` (capacity
  * `cap`): sets `*len`, `*tag` and `*from` (#MTR_PEER_UNKNOWN when the sender
  * has not been inserted here or the provider does not tell; `from`/`tag` may
@@ -225,8 +225,7 @@ MTR_API mtr_status mtr_ep_progress(mtr_ep *ep);
 /** Exposes `len` bytes at `buf` for remote reads (registered through the
  * registration cache). The memory must stay valid and unchanged until
  * mtr_region_release(). */
-MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len,
-                                     mtr_region **region);
+MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len, mtr_region **region);
 /** Serializes the region's descriptor ({addr, len, key} plus a header) into
  * `desc`, which must hold MTR_REGION_DESC_SIZE bytes. */
 MTR_API mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen);

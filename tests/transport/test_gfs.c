@@ -129,8 +129,9 @@ static void test_bad_keys(void **state)
   assert_int_equal(mtr_store_remove(s, NULL), MTR_INVALID_ARG);
 
   /* Path traversal: these are plain keys inside the directory. */
-  const char *evil[] = {"..", ".", "../escape", "/tmp/mtr-escape-abs", "a/b/c", "..%2F", ".hidden",
-                        "sp ace\n\t", "\xff\xfe"};
+  const char *evil[] = {"..",      ".",     "../escape", "/tmp/mtr-escape-abs",
+                        "a/b/c",   "..%2F", ".hidden",   "sp ace\n\t",
+                        "\xff\xfe"};
   char parent[300], *slash;
   snprintf(parent, sizeof parent, "%s", g_dir);
   slash = strrchr(parent, '/');

@@ -86,12 +86,19 @@ static void round_trip(mtr_store *s, const char *key, size_t n, unsigned seed)
 static void test_small_chunks(void **state)
 {
   mtr_store *s = open_store(SMALL_CHUNK);
-  const size_t sizes[] = {0, 1, 4095, SMALL_CHUNK - 32, SMALL_CHUNK - 31, SMALL_CHUNK,
-                          3 * SMALL_CHUNK + 5, (1u << 20) + 3};
+  const size_t sizes[] = {0,
+                          1,
+                          4095,
+                          SMALL_CHUNK - 32,
+                          SMALL_CHUNK - 31,
+                          SMALL_CHUNK,
+                          3 * SMALL_CHUNK + 5,
+                          (1u << 20) + 3};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
     round_trip(s, "sc-key", sizes[i], (unsigned)i);
   /* the last put was chunked; the previous generations' chunks are gone */
-  assert_int_equal(count_objects("sc-key"), 1 + (int)(((1u << 20) + 3 + SMALL_CHUNK - 1) / SMALL_CHUNK));
+  assert_int_equal(count_objects("sc-key"),
+                   1 + (int)(((1u << 20) + 3 + SMALL_CHUNK - 1) / SMALL_CHUNK));
   round_trip(s, "sc-key", 10, 99); /* back to inline: no chunk left */
   assert_int_equal(count_objects("sc-key"), 1);
   assert_int_equal(mtr_store_remove(s, "sc-key"), MTR_OK);
@@ -239,8 +246,8 @@ int main(void)
     return 77;
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_small_chunks), cmocka_unit_test(test_cluster_limits),
-      cmocka_unit_test(test_keys),         cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_small_chunks),   cmocka_unit_test(test_cluster_limits),
+      cmocka_unit_test(test_keys),           cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_atomic_replace),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,7 +150,8 @@ static void test_bad_addresses(void **state)
   assert_null(strchr(addr, ' '));
   assert_int_equal(mtr_ep_addr(ep, bad, 8), MTR_TRUNCATED);
   assert_int_equal(mtr_ep_addr(ep, NULL, 8), MTR_INVALID_ARG);
-  const char *cases[] = {"", "ofi:", "ofi:x", "tcp:abc", "ofi:nope:0011", "ofi:tcp+ofi_rxm:",
+  const char *cases[] = {"",         "ofi:",          "ofi:x",
+                         "tcp:abc",  "ofi:nope:0011", "ofi:tcp+ofi_rxm:",
                          "ofi:shm:", "ofi:sockets:zz"};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     peer = 0;
@@ -208,8 +209,8 @@ int main(int argc, char **argv)
 {
   pair_require_provider(argc, argv);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_bad_addresses),
-      cmocka_unit_test(test_progress_thread),  cmocka_unit_test(test_peer_exited_before),
+      cmocka_unit_test(test_bad_config),      cmocka_unit_test(test_bad_addresses),
+      cmocka_unit_test(test_progress_thread), cmocka_unit_test(test_peer_exited_before),
       cmocka_unit_test(test_peer_killed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

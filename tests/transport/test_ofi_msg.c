@@ -10,7 +10,7 @@
 #include "ofi_pair.h"
 
 #define TAG_STOP 0xdeadull
-#define MSG_MAX 8192
+#define MSG_MAX  8192
 
 /* The child echoes every message back with tag + 1 until TAG_STOP. */
 static int echo_server(struct pair *p)

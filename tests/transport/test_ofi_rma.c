@@ -13,8 +13,8 @@
 
 #include "ofi_pair.h"
 
-#define BIG (64u << 20)
-#define SMALL 5000u
+#define BIG      (64u << 20)
+#define SMALL    5000u
 #define TAG_DESC 1u
 #define TAG_STOP 2u
 
@@ -53,7 +53,8 @@ static int serve(struct pair *p)
   }
   if (mtr_region_release(rb) != MTR_OK || mtr_region_release(rs) != MTR_OK)
     return 8;
-  if (mtr_ep_invalidate(p->ep, big, BIG) != MTR_OK || mtr_ep_invalidate(p->ep, small, SMALL) != MTR_OK)
+  if (mtr_ep_invalidate(p->ep, big, BIG) != MTR_OK ||
+      mtr_ep_invalidate(p->ep, small, SMALL) != MTR_OK)
     return 9;
   free(big);
   free(small);
@@ -130,9 +131,19 @@ static void test_sizes(void **state)
   char info[512];
   mtr_ep_info(P.ep, info, sizeof info);
   print_message("%s\n", info);
-  const size_t sizes[] = {1,         2,         4095,          4096,          4097,
-                          65537,     1u << 20,  (4u << 20) - 1, (4u << 20) + 1, (12u << 20) - 7,
-                          16u << 20, 33333333u, BIG};
+  const size_t sizes[] = {1,
+                          2,
+                          4095,
+                          4096,
+                          4097,
+                          65537,
+                          1u << 20,
+                          (4u << 20) - 1,
+                          (4u << 20) + 1,
+                          (12u << 20) - 7,
+                          16u << 20,
+                          33333333u,
+                          BIG};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
     check_read(0, sizes[i]);
   check_read(3, 1000);
@@ -151,15 +162,14 @@ static void test_bad_reads(void **state)
 {
   unsigned char bad[MTR_REGION_DESC_SIZE];
   /* out of range */
-  assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, 0, dst, SMALL + 1,
-                               1000),
+  assert_int_equal(
+      mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, 0, dst, SMALL + 1, 1000),
+      MTR_INVALID_ARG);
+  assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, SMALL, dst, 1, 1000),
                    MTR_INVALID_ARG);
-  assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, SMALL, dst, 1,
-                               1000),
-                   MTR_INVALID_ARG);
-  assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, UINT64_MAX, dst,
-                               2, 1000),
-                   MTR_INVALID_ARG);
+  assert_int_equal(
+      mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, UINT64_MAX, dst, 2, 1000),
+      MTR_INVALID_ARG);
   /* zero length: nothing to do */
   assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, MTR_REGION_DESC_SIZE, 0, NULL, 0, 1000),
                    MTR_OK);
@@ -167,8 +177,7 @@ static void test_bad_reads(void **state)
   for (size_t i = 0; i < MTR_REGION_DESC_SIZE; i += 3) {
     memcpy(bad, desc_small, sizeof bad);
     bad[i] ^= 0x40;
-    assert_int_equal(mtr_ep_read(P.ep, P.peer, bad, sizeof bad, 0, dst, 10, 1000),
-                     MTR_INVALID_ARG);
+    assert_int_equal(mtr_ep_read(P.ep, P.peer, bad, sizeof bad, 0, dst, 10, 1000), MTR_INVALID_ARG);
   }
   assert_int_equal(mtr_ep_read(P.ep, P.peer, desc_small, 10, 0, dst, 10, 1000), MTR_INVALID_ARG);
   assert_int_equal(mtr_ep_read(P.ep, P.peer, NULL, 40, 0, dst, 10, 1000), MTR_INVALID_ARG);

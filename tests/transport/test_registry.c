@@ -109,9 +109,9 @@ static void test_env(void **state)
 {
   char why[256];
   assert_int_equal(mtr_env_check(why, sizeof why), MTR_OK);
-  const char *bad[][2] = {{"MSTRO_TRANSPORT_TIMEOUT", "0"},    {"MSTRO_TRANSPORT_TIMEOUT", "x"},
-                          {"MSTRO_OFI_CHUNK_SIZE", "12"},      {"MSTRO_OFI_INFLIGHT", "1000"},
-                          {"MSTRO_GFS_FSYNC", "maybe"},        {"MSTRO_MIO_TIMEOUT", "-1"},
+  const char *bad[][2] = {{"MSTRO_TRANSPORT_TIMEOUT", "0"},   {"MSTRO_TRANSPORT_TIMEOUT", "x"},
+                          {"MSTRO_OFI_CHUNK_SIZE", "12"},     {"MSTRO_OFI_INFLIGHT", "1000"},
+                          {"MSTRO_GFS_FSYNC", "maybe"},       {"MSTRO_MIO_TIMEOUT", "-1"},
                           {"MSTRO_TRANSPORT_DEFAULT", "TCP"}, {"MSTRO_MIO_POOL", ""}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     setenv(bad[i][0], bad[i][1], 1);
@@ -166,9 +166,12 @@ static void test_null_handles(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_find),           cmocka_unit_test(test_tables),
-      cmocka_unit_test(test_list_and_probe), cmocka_unit_test(test_default),
-      cmocka_unit_test(test_env),            cmocka_unit_test(test_null_handles),
+      cmocka_unit_test(test_find),
+      cmocka_unit_test(test_tables),
+      cmocka_unit_test(test_list_and_probe),
+      cmocka_unit_test(test_default),
+      cmocka_unit_test(test_env),
+      cmocka_unit_test(test_null_handles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

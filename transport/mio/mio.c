@@ -26,10 +26,10 @@
 
 #include "mtr_internal.h"
 
-#define MIO_MAGIC 0x4f52544du /* "MTRO" */
+#define MIO_MAGIC   0x4f52544du /* "MTRO" */
 #define MIO_VERSION 1u
-#define MIO_INLINE 1u
-#define MIO_HDR 32u
+#define MIO_INLINE  1u
+#define MIO_HDR     32u
 #define MIO_OID_MAX (MTR_KEY_MAX + 64)
 
 struct mio_store {
@@ -204,7 +204,8 @@ static mtr_status mio_open(const struct mtr_store_config *cfg, mtr_store **store
   mtr_status st = MTR_OK;
   struct mio_store *m = calloc(1, sizeof *m);
   char why[512];
-  const char *conf = cfg != NULL && cfg->location != NULL ? cfg->location : getenv("MSTRO_MIO_CONF");
+  const char *conf =
+      cfg != NULL && cfg->location != NULL ? cfg->location : getenv("MSTRO_MIO_CONF");
   const char *pool = mio_pool_name(cfg);
   MTR_CHECK(MIO, m != NULL, st, MTR_NOMEM, "out of memory");
   m->base.ops = &mtr__mio_ops;
@@ -312,7 +313,8 @@ static mtr_status mio_put(mtr_store *store, const char *key, const void *buf, si
   char oid[MIO_OID_MAX];
   unsigned char hb[MIO_HDR];
   struct mio_hdr old, h = {.total = len, .chunk = m->chunk, .gen = 0};
-  bool had_chunks = mio_read_head(m, key, &old, NULL, 0, NULL) == MTR_OK && !(old.flags & MIO_INLINE);
+  bool had_chunks =
+      mio_read_head(m, key, &old, NULL, 0, NULL) == MTR_OK && !(old.flags & MIO_INLINE);
   int rc;
   if (len <= m->chunk - MIO_HDR) {
     h.flags = MIO_INLINE;

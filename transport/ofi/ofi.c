@@ -54,14 +54,14 @@
 
 #include "mtr_internal.h"
 
-#define OFI_API_VERSION FI_VERSION(1, 9)
-#define OFI_HDR_MAGIC 0x3152544du  /* "MTR1" */
-#define OFI_DESC_MAGIC 0x5252544du /* "MTRR" */
+#define OFI_API_VERSION  FI_VERSION(1, 9)
+#define OFI_HDR_MAGIC    0x3152544du /* "MTR1" */
+#define OFI_DESC_MAGIC   0x5252544du /* "MTRR" */
 #define OFI_DESC_VERSION 1u
-#define OFI_DESC_VIRT 1u
-#define OFI_TX_SLOTS 16u
-#define OFI_CQ_BATCH 16
-#define OFI_MAX_ADDRLEN 256
+#define OFI_DESC_VIRT    1u
+#define OFI_TX_SLOTS     16u
+#define OFI_CQ_BATCH     16
+#define OFI_MAX_ADDRLEN  256
 
 struct ofi_hdr {
   uint32_t magic;
@@ -203,8 +203,8 @@ static int ofi_reg_cb(void *ctx, void *addr, size_t len, void **handle)
   struct ofi_ep *e = ctx;
   struct fid_mr *mr = NULL;
   uint64_t access = FI_SEND | FI_RECV | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
-  int rc = fi_mr_reg(e->domain, addr, len, access, 0, atomic_fetch_add(&e->next_key, 1), 0, &mr,
-                     NULL);
+  int rc =
+      fi_mr_reg(e->domain, addr, len, access, 0, atomic_fetch_add(&e->next_key, 1), 0, &mr, NULL);
   if (rc != 0) {
     MTR_LOG_ERR(OFI, "fi_mr_reg(%p, %zu): %s", addr, len, fi_strerror(-rc));
     return rc;
@@ -524,17 +524,13 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
             "msg_max %zu exceeds the provider's max_msg_size %zu", e->msg_max,
             fi->ep_attr->max_msg_size);
   e->rx_depth = cfg != NULL && cfg->rx_depth != 0 ? cfg->rx_depth : 64;
-  MTR_CHECK(OFI, e->rx_depth <= 4096, st, MTR_INVALID_ARG, "rx_depth %u exceeds 4096",
-            e->rx_depth);
+  MTR_CHECK(OFI, e->rx_depth <= 4096, st, MTR_INVALID_ARG, "rx_depth %u exceeds 4096", e->rx_depth);
   if (fi->rx_attr->size != 0 && e->rx_depth > fi->rx_attr->size)
     e->rx_depth = (unsigned)fi->rx_attr->size;
-  size_t chunk = cfg != NULL && cfg->chunk_size != 0
-                     ? cfg->chunk_size
-                     : (size_t)env.ofi_chunk;
+  size_t chunk = cfg != NULL && cfg->chunk_size != 0 ? cfg->chunk_size : (size_t)env.ofi_chunk;
   e->chunk = chunk < fi->ep_attr->max_msg_size ? chunk : fi->ep_attr->max_msg_size;
-  unsigned infl = cfg != NULL && cfg->max_inflight != 0
-                      ? cfg->max_inflight
-                      : (unsigned)env.ofi_inflight;
+  unsigned infl =
+      cfg != NULL && cfg->max_inflight != 0 ? cfg->max_inflight : (unsigned)env.ofi_inflight;
   if (fi->tx_attr->size != 0 && infl + OFI_TX_SLOTS > fi->tx_attr->size)
     infl = fi->tx_attr->size > OFI_TX_SLOTS ? (unsigned)(fi->tx_attr->size - OFI_TX_SLOTS) : 1;
   e->inflight = infl;
@@ -566,11 +562,8 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   mmb_status ms = mmb_init();
   MTR_CHECK(OFI, ms == MMB_OK, st, MTR_ERROR, "mmb_init: %s", mmb_status_description(ms));
   e->mmb_inited = true;
-  mmb_registrar registrar = {.ctx = e,
-                             .reg = ofi_reg_cb,
-                             .dereg = ofi_dereg_cb,
-                             .desc = ofi_desc_cb,
-                             .key = ofi_key_cb};
+  mmb_registrar registrar = {
+      .ctx = e, .reg = ofi_reg_cb, .dereg = ofi_dereg_cb, .desc = ofi_desc_cb, .key = ofi_key_cb};
   ms = mmb_regcache_create(&registrar, NULL, &e->cache);
   MTR_CHECK(OFI, ms == MMB_OK, st, MTR_ERROR, "mmb_regcache_create: %s",
             mmb_status_description(ms));
@@ -614,7 +607,8 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
     MTR_CHECK(OFI, rc == 0, st, MTR_ERROR, "pthread_create: %s", strerror(rc));
     e->thread_running = true;
   }
-  MTR_LOG_INFO(OFI, "endpoint open: provider %s, fabric %s, domain %s, chunk %zu, inflight %u, "
+  MTR_LOG_INFO(OFI,
+               "endpoint open: provider %s, fabric %s, domain %s, chunk %zu, inflight %u, "
                "mr_mode 0x%llx, FI_SOURCE %s",
                fi->fabric_attr->prov_name, fi->fabric_attr->name, fi->domain_attr->name, e->chunk,
                e->inflight, (unsigned long long)e->mr_mode, e->have_source ? "yes" : "no");
@@ -636,8 +630,8 @@ static mtr_status ofi_close(mtr_ep *ep)
   pthread_mutex_lock(&e->lock);
   while (e->regions != NULL) {
     struct ofi_region *r = e->regions;
-    MTR_LOG_WARN(OFI, "closing an endpoint with a region still exposed (%p, %llu bytes)",
-                 (void *)r, (unsigned long long)r->len);
+    MTR_LOG_WARN(OFI, "closing an endpoint with a region still exposed (%p, %llu bytes)", (void *)r,
+                 (unsigned long long)r->len);
     e->regions = r->next;
     ofi_mr_put(e, &r->mr);
     r->ep = NULL;
@@ -743,8 +737,9 @@ static mtr_status ofi_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer)
             "address '%.64s' does not start with 'ofi:'", addr);
   const char *p = addr + 4, *colon = strchr(p, ':');
   MTR_CHECK(OFI, colon != NULL, st, MTR_INVALID_ARG, "address '%.64s' has no provider part", addr);
-  MTR_CHECK(OFI, (size_t)(colon - p) == strlen(e->prov) && strncmp(p, e->prov, strlen(e->prov)) == 0,
-            st, MTR_INVALID_ARG, "address of provider '%.*s' given to an endpoint of provider '%s'",
+  MTR_CHECK(OFI,
+            (size_t)(colon - p) == strlen(e->prov) && strncmp(p, e->prov, strlen(e->prov)) == 0, st,
+            MTR_INVALID_ARG, "address of provider '%.*s' given to an endpoint of provider '%s'",
             (int)(colon - p) > 64 ? 64 : (int)(colon - p), p, e->prov);
   const char *h = colon + 1;
   size_t hl = strnlen(h, 2 * OFI_MAX_ADDRLEN + 1);
@@ -757,13 +752,15 @@ static mtr_status ofi_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer)
   }
   switch (e->info->addr_format) {
   case FI_SOCKADDR_IN:
-    MTR_CHECK(OFI, rawlen == sizeof(struct sockaddr_in) &&
-                       ((struct sockaddr_in *)(void *)raw)->sin_family == AF_INET,
+    MTR_CHECK(OFI,
+              rawlen == sizeof(struct sockaddr_in) &&
+                  ((struct sockaddr_in *)(void *)raw)->sin_family == AF_INET,
               st, MTR_INVALID_ARG, "address '%.80s' is not an IPv4 socket address", addr);
     break;
   case FI_SOCKADDR_IN6:
-    MTR_CHECK(OFI, rawlen == sizeof(struct sockaddr_in6) &&
-                       ((struct sockaddr_in6 *)(void *)raw)->sin6_family == AF_INET6,
+    MTR_CHECK(OFI,
+              rawlen == sizeof(struct sockaddr_in6) &&
+                  ((struct sockaddr_in6 *)(void *)raw)->sin6_family == AF_INET6,
               st, MTR_INVALID_ARG, "address '%.80s' is not an IPv6 socket address", addr);
     break;
   case FI_ADDR_STR:
@@ -837,7 +834,8 @@ static mtr_status ofi_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *
   s->state = TX_BUSY;
   s->done = false;
   s->err = 0;
-  struct ofi_hdr hdr = {.magic = htole32(OFI_HDR_MAGIC), .len = htole32((uint32_t)len), .tag = htole64(tag)};
+  struct ofi_hdr hdr = {
+      .magic = htole32(OFI_HDR_MAGIC), .len = htole32((uint32_t)len), .tag = htole64(tag)};
   memcpy(s->buf, &hdr, sizeof hdr);
   if (len > 0)
     memcpy(s->buf + sizeof hdr, buf, len);
@@ -911,8 +909,10 @@ static mtr_status ofi_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf,
     bool ok = false;
     if (s->err == FI_ETRUNC) {
       *len = s->len + s->olen > sizeof hdr ? s->len + s->olen - sizeof hdr : 0;
-      MTR_LOG_ERR(OFI, "dropped a message of about %zu bytes: larger than this endpoint's bound "
-                  "of %zu", *len, e->msg_max);
+      MTR_LOG_ERR(OFI,
+                  "dropped a message of about %zu bytes: larger than this endpoint's bound "
+                  "of %zu",
+                  *len, e->msg_max);
       st = MTR_TRUNCATED;
     } else if (s->err != 0) {
       MTR_LOG_ERR(OFI, "receive failed: %s", fi_strerror(s->err));
@@ -1069,8 +1069,9 @@ static mtr_status ofi_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t d
   memcpy(&rlen, d + 16, 8);
   memcpy(&key, d + 24, 8);
   memcpy(&chk, d + 32, 8);
-  MTR_CHECK(OFI, le32toh(magic) == OFI_DESC_MAGIC && le16toh(ver) == OFI_DESC_VERSION &&
-                     le64toh(chk) == desc_check(d),
+  MTR_CHECK(OFI,
+            le32toh(magic) == OFI_DESC_MAGIC && le16toh(ver) == OFI_DESC_VERSION &&
+                le64toh(chk) == desc_check(d),
             st, MTR_INVALID_ARG, "malformed region descriptor");
   raddr = le64toh(raddr);
   rlen = le64toh(rlen);
