@@ -580,6 +580,24 @@ mstro_status mstro__attr_dict_merge(mstro__attr_dict *dst, const mstro__attr_dic
     if (st != MSTRO_OK)
       return st;
   }
+  /* An array and its count key travel as a unit: when the merge left an
+   * array whose length disagrees with its count key (one side kept, the
+   * other taken), the array is dropped rather than left inconsistent. */
+  for (size_t i = 0; i < dst->n;) {
+    const struct entry *e = dst->e[i];
+    size_t n;
+    if (e->def->type == MSTRO_CDO_ATTR_VALUE_int64_array &&
+        (!count_value(dst, e->def->count_def, &n) || n != e->v.arr.n)) {
+      MSTRO_LOG_WARN(ATTR, "merged attributes: %s has %zu entries but %s disagrees; %s dropped",
+                     e->def->key, e->v.arr.n, e->def->count_def->key, e->def->key);
+      dst->byid[e->def->id] = NULL;
+      entry_free(dst->e[i]);
+      memmove(dst->e + i, dst->e + i + 1, (dst->n - i - 1) * sizeof *dst->e);
+      dst->n--;
+      continue;
+    }
+    i++;
+  }
   return MSTRO_OK;
 }
 

@@ -122,7 +122,10 @@ mstro_status mstro__attr_dict_copy(const mstro__attr_dict *src, mstro__attr_dict
 
 /** Copy every set value of src into dst (deep). Keys already set in dst are
  * kept unless overwrite; pointer-typed values are skipped unless
- * with_pointers (a producer's raw-ptr means nothing to a consumer).
+ * with_pointers (a producer's raw-ptr means nothing to a consumer). An
+ * int64 array left disagreeing with its count key (e.g. dst keeps its
+ * layout.ndims, src brings a layout.dims-size of another length) is dropped
+ * with a warning, so the result is always consistent.
  * @return MSTRO_OK; MSTRO_INVARG; MSTRO_NOMEM (dst may be partly updated). */
 mstro_status mstro__attr_dict_merge(mstro__attr_dict *dst, const mstro__attr_dict *src,
                                     bool overwrite, bool with_pointers);

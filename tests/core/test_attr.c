@@ -436,6 +436,20 @@ static void test_merge_foreach(void **state)
   assert_int_equal(mstro__attr_dict_merge(cons, prod, true, true), MSTRO_OK);
   assert_int_equal(*(const int64_t *)get_ok(cons, "lifetime", MSTRO_CDO_ATTR_VALUE_int64), 9);
   assert_ptr_equal(*(void *const *)get_ok(cons, "raw-ptr", MSTRO_CDO_ATTR_VALUE_pointer), buf);
+  /* an array and its count key stay consistent across a merge */
+  mstro__attr_dict *a = new_dict(), *b = new_dict();
+  assert_int_equal(mstro__attr_dict_set_yaml(a, NULL, "{layout.ndims: 2}"), MSTRO_OK);
+  assert_int_equal(
+      mstro__attr_dict_set_yaml(b, NULL, "{layout.ndims: 3, layout.dims-size: [1, 2, 3]}"),
+      MSTRO_OK);
+  assert_int_equal(mstro__attr_dict_merge(a, b, false, false), MSTRO_OK);
+  assert_int_equal(*(const int64_t *)get_ok(a, "layout.ndims", MSTRO_CDO_ATTR_VALUE_int64), 2);
+  assert_false(mstro__attr_dict_is_set(a, mstro__schema_lookup(NULL, NULL, "layout.dims-size")));
+  assert_int_equal(mstro__attr_dict_merge(a, b, true, false), MSTRO_OK);
+  assert_int_equal(*(const int64_t *)get_ok(a, "layout.ndims", MSTRO_CDO_ATTR_VALUE_int64), 3);
+  assert_true(mstro__attr_dict_is_set(a, mstro__schema_lookup(NULL, NULL, "layout.dims-size")));
+  mstro__attr_dict_destroy(a);
+  mstro__attr_dict_destroy(b);
   int n = 0;
   assert_int_equal(mstro__attr_dict_foreach(cons, count_visit, &n), MSTRO_OK);
   assert_int_equal(n, 3);
