@@ -636,9 +636,16 @@ mstro_status mstro__attr_dict_check_required(const mstro__attr_dict *d,
   if (!d)
     return MSTRO_INVARG;
   uint32_t n = mstro__schema_attr_count();
+  mstro_schema core = mstro__schema_find("maestro-core");
   for (uint32_t id = 0; id < n; id++) {
     const struct mstro__attr_def *def = mstro__schema_attr_by_id(id);
-    if (def->required && !def->has_default && !find(d, def)) {
+    if (!def->required || def->has_default || find(d, def))
+      continue;
+    /* a user schema applies to a CDO once one of its keys is set */
+    bool applies = def->schema == core;
+    for (size_t i = 0; i < d->n && !applies; i++)
+      applies = d->e[i]->def->schema == def->schema;
+    if (applies) {
       if (missing)
         *missing = def;
       MSTRO_LOG_ERR(ATTR, "required attribute %s has no value", def->key);

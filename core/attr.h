@@ -150,8 +150,10 @@ size_t mstro__attr_value_format(const struct mstro__attr_def *def, const mstro__
 mstro_status mstro__attr_dict_print(const mstro__attr_dict *d, const char *title);
 
 /** Check that every key the schemas mark `required` has a value (set or
- * default). @return MSTRO_OK, or MSTRO_INVARG with *missing (if non-NULL)
- * set to the first missing definition. */
+ * default): the core schema's always, a user schema's when the dictionary
+ * has at least one key of that schema set (a schema applies to the CDOs that
+ * use it). @return MSTRO_OK, or MSTRO_INVARG with *missing (if non-NULL) set
+ * to the first missing definition. */
 mstro_status mstro__attr_dict_check_required(const mstro__attr_dict *d,
                                              const struct mstro__attr_def **missing);
 

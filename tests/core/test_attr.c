@@ -174,8 +174,15 @@ static void test_defaults_and_noent(void **state)
   const struct mstro__attr_def *missing = NULL;
   assert_int_equal(mstro__attr_dict_check_required(d, &missing), MSTRO_INVARG);
   assert_non_null(missing);
+  assert_string_equal(missing->key, MSTRO_ATTR_CORE_CDO_NAME);
   const char *nm = "x";
   assert_int_equal(mstro__attr_dict_set(d, "name", &nm, true, false), MSTRO_OK);
+  /* test-types has a required key, but no key of it is set: it does not apply */
+  assert_int_equal(mstro__attr_dict_check_required(d, &missing), MSTRO_OK);
+  int64_t one = 1;
+  assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.i64", &one, true, false), MSTRO_OK);
+  assert_int_equal(mstro__attr_dict_check_required(d, &missing), MSTRO_INVARG);
+  assert_string_equal(missing->key, ".maestro.test.needed");
   assert_int_equal(mstro__attr_dict_set(d, ".maestro.test.needed", &nm, true, false), MSTRO_OK);
   assert_int_equal(mstro__attr_dict_check_required(d, &missing), MSTRO_OK);
   assert_null(missing);
@@ -183,7 +190,7 @@ static void test_defaults_and_noent(void **state)
   assert_int_equal(mstro__attr_dict_unset(d, ".maestro.test.needed"), MSTRO_OK);
   assert_int_equal(mstro__attr_dict_unset(d, ".maestro.test.needed"), MSTRO_OK);
   assert_int_equal(mstro__attr_dict_unset(d, "bogus"), MSTRO_INVARG);
-  assert_int_equal(mstro__attr_dict_count(d), 1);
+  assert_int_equal(mstro__attr_dict_count(d), 2);
   mstro__attr_dict_destroy(d);
   mstro__attr_dict_destroy(NULL);
 }
