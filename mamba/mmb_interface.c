@@ -193,7 +193,8 @@ cleanup:
   return st;
 }
 
-mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void **ptr)
+__attribute__((noinline)) mmb_status mmb__alloc_slow(mmbMemInterface *iface, size_t size,
+                                                     size_t alignment, void **ptr)
 {
   mmb_status st = MMB_OK;
   if (ptr)
@@ -201,9 +202,6 @@ mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void
   MMB_CHECK(POOL, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   MMB_CHECK(POOL, iface != NULL && ptr != NULL, st, MMB_INVALID_ARG, "iface or ptr is NULL");
   MMB_CHECK(POOL, size > 0, st, MMB_INVALID_ARG, "allocation of 0 bytes");
-  if (alignment <= MMB_DEFAULT_ALIGNMENT && iface->pool &&
-      __builtin_expect(mmb__pool_alloc_fast(iface->pool, size, ptr), 1))
-    goto cleanup;
   if (alignment == 0)
     alignment = MMB_DEFAULT_ALIGNMENT;
   MMB_CHECK(POOL, mmb__is_pow2(alignment) && alignment <= MMB__MAX_ALIGN, st, MMB_INVALID_ARG,
@@ -214,6 +212,17 @@ mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void
     st = sys_alloc(iface, size, alignment, ptr);
 cleanup:
   return st;
+}
+
+mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void **ptr)
+{
+  /* the thread-cache hit first (both calls are tail calls) */
+  if (__builtin_expect(iface != NULL && ptr != NULL && size != 0 &&
+                           alignment <= MMB_DEFAULT_ALIGNMENT && iface->pool != NULL &&
+                           mmb__ready(),
+                       1))
+    return mmb__pool_alloc_fast(iface, size, alignment, ptr);
+  return mmb__alloc_slow(iface, size, alignment, ptr);
 }
 
 mmb_status mmb_alloc_in(const char *mem_layer, size_t size, void **ptr)
@@ -234,7 +243,7 @@ cleanup:
   return st;
 }
 
-static mmb_status free_impl(mmbMemInterface *iface, void *ptr)
+__attribute__((noinline)) mmb_status mmb__free_slow(mmbMemInterface *iface, void *ptr)
 {
   mmb_status st = MMB_OK;
   struct mmb__region *r;
@@ -244,8 +253,7 @@ static mmb_status free_impl(mmbMemInterface *iface, void *ptr)
   MMB_CHECK(POOL, mmb__ready(), st, MMB_UNINIT, "libmamba is not initialized");
   r = mmb__region_lookup(ptr);
   if (r != NULL) {
-    if (!__builtin_expect(mmb__pool_free_fast(ptr, r, iface), 1))
-      st = mmb__pool_free(r->pool, ptr, r, iface);
+    st = mmb__pool_free(r->pool, ptr, r, iface);
     goto cleanup;
   }
   if (mmb__sysmap_remove_if(ptr, iface, &rec)) {
@@ -272,15 +280,21 @@ cleanup:
 mmb_status mmb_free_in(mmbMemInterface *iface, void *ptr)
 {
   mmb_status st = MMB_OK;
+  struct mmb__region *r = mmb__region_lookup(ptr);
+  if (__builtin_expect(r != NULL && iface != NULL && mmb__ready(), 1))
+    return mmb__pool_free_fast(ptr, r, iface); /* tail call */
   MMB_CHECK(POOL, iface != NULL, st, MMB_INVALID_ARG, "iface is NULL");
-  st = free_impl(iface, ptr);
+  st = mmb__free_slow(iface, ptr);
 cleanup:
   return st;
 }
 
 mmb_status mmb_free(void *ptr)
 {
-  return free_impl(NULL, ptr);
+  struct mmb__region *r = mmb__region_lookup(ptr);
+  if (__builtin_expect(r != NULL && mmb__ready(), 1))
+    return mmb__pool_free_fast(ptr, r, NULL);
+  return mmb__free_slow(NULL, ptr);
 }
 
 mmb_status mmb_ptr_info(const void *ptr, mmbMemInterface **iface, mmbMemSpace **space, size_t *size)

@@ -210,12 +210,14 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
 /* Returns the number of allocations still live at destruction. */
 uint64_t mmb__pool_destroy(struct mmb__pool *p);
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr);
-/* The thread-cache hit of a default-aligned allocation in a host pool;
- * false: take mmb__pool_alloc(). */
-bool mmb__pool_alloc_fast(struct mmb__pool *p, size_t size, void **ptr);
-/* The thread-cache push of a valid free in a host pool; false: take
- * mmb__pool_free() (which also reports every invalid free). */
-bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect);
+/* Fast paths of mmb_alloc() and mmb_free*(): the thread-cache hit of a
+ * default-aligned allocation, the thread-cache push of a valid free, in a
+ * host pool. Anything else (and every error) goes on to the slow paths,
+ * which check everything again and report. iface->pool must be set. */
+mmb_status mmb__pool_alloc_fast(mmbMemInterface *iface, size_t size, size_t align, void **ptr);
+mmb_status mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect);
+mmb_status mmb__alloc_slow(mmbMemInterface *iface, size_t size, size_t align, void **ptr);
+mmb_status mmb__free_slow(mmbMemInterface *iface, void *ptr);
 /* expect: the interface the caller named (NULL: any) */
 mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
                           mmbMemInterface *expect);

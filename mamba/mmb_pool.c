@@ -74,13 +74,14 @@ struct tc_ent {
 struct tc_bin {
   uint32_t n, cap;
   struct tc_ent *e;
+  size_t size;                    /* block size of the bin */
+  _Atomic uint64_t nalloc, nfree; /* written by the owner thread only */
 };
 struct mmb__tcache {
   uint64_t uid;
   struct mmb__pool *pool; /* NULL once the pool is gone (under reg_lock) */
   struct mmb__tcache *lprev, *lnext;
   size_t large_bytes;
-  _Atomic uint64_t allocs, frees, bytes_out, bytes_in;
   unsigned nbins;
   struct tc_bin bins[];
 };
@@ -91,6 +92,7 @@ struct mmb__pool {
   mmbMemSpace *space;
   struct mmb__pool_config cfg;
   bool slots, use_tcache, host;
+  bool fast; /* host && !slots && use_tcache: the fast paths apply */
   uintptr_t cookie;
   unsigned nbins;
   size_t slot_bsize, slot_segsize;
@@ -165,6 +167,19 @@ static size_t bin_size(const struct mmb__pool *p, unsigned b)
   return p->slots ? p->slot_bsize : mmb__class_size(b);
 }
 
+static void tc_sums(struct mmb__tcache *tc, uint64_t *allocs, uint64_t *frees, uint64_t *bout,
+                    uint64_t *bin)
+{
+  *allocs = *frees = *bout = *bin = 0;
+  for (unsigned b = 0; b < tc->nbins; b++) {
+    uint64_t a = MMB__LD(tc->bins[b].nalloc), f = MMB__LD(tc->bins[b].nfree);
+    *allocs += a;
+    *frees += f;
+    *bout += a * tc->bins[b].size;
+    *bin += f * tc->bins[b].size;
+  }
+}
+
 /* Called with reg_lock held: give a thread cache's blocks back, unlink it. */
 static void tc_detach_locked(struct mmb__tcache *tc)
 {
@@ -183,10 +198,12 @@ static void tc_detach_locked(struct mmb__tcache *tc)
       p->tcs = tc->lnext;
     if (tc->lnext)
       tc->lnext->lprev = tc->lprev;
-    atomic_fetch_add(&p->c_allocs, MMB__LD(tc->allocs));
-    atomic_fetch_add(&p->c_frees, MMB__LD(tc->frees));
-    atomic_fetch_add(&p->c_bytes_out, MMB__LD(tc->bytes_out));
-    atomic_fetch_add(&p->c_bytes_in, MMB__LD(tc->bytes_in));
+    uint64_t a, f, bo, bi;
+    tc_sums(tc, &a, &f, &bo, &bi);
+    atomic_fetch_add(&p->c_allocs, a);
+    atomic_fetch_add(&p->c_frees, f);
+    atomic_fetch_add(&p->c_bytes_out, bo);
+    atomic_fetch_add(&p->c_bytes_in, bi);
     pthread_mutex_unlock(&p->tc_lock);
     tc->pool = NULL;
   }
@@ -253,6 +270,7 @@ static struct mmb__tcache *tc_create(struct mmb__pool *p)
   tc->uid = p->uid;
   for (unsigned b = 0; b < p->nbins; b++) {
     tc->bins[b].cap = bin_cap(p, b);
+    tc->bins[b].size = bin_size(p, b);
     tc->bins[b].e = e;
     e += tc->bins[b].cap;
   }
@@ -760,6 +778,7 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
   }
   p->use_tcache = !cfg->no_tcache && !(cfg->slots && cfg->max_slots);
   p->nbins = p->slots ? 1 : MMB__NCLASSES;
+  p->fast = p->host && !p->slots && p->use_tcache;
   if (p->slots) {
     p->slot_bsize = mmb__align_up(cfg->slot_size, 16);
     p->slot_segsize = mmb__align_up(p->slot_bsize * 16, MMB__GRANULE);
@@ -789,10 +808,12 @@ static void sum_counters(struct mmb__pool *p, uint64_t *allocs, uint64_t *frees,
   *bin = atomic_load(&p->c_bytes_in);
   pthread_mutex_lock(&p->tc_lock);
   for (struct mmb__tcache *tc = p->tcs; tc; tc = tc->lnext) {
-    *allocs += MMB__LD(tc->allocs);
-    *frees += MMB__LD(tc->frees);
-    *bout += MMB__LD(tc->bytes_out);
-    *bin += MMB__LD(tc->bytes_in);
+    uint64_t a, f, bo, bi;
+    tc_sums(tc, &a, &f, &bo, &bi);
+    *allocs += a;
+    *frees += f;
+    *bout += bo;
+    *bin += bi;
   }
   pthread_mutex_unlock(&p->tc_lock);
 }
@@ -895,26 +916,25 @@ static inline void hand_out(struct mmb__pool *p, unsigned c, const struct tc_ent
     atomic_store_explicit(state_of(p, c, e), ST_USER, memory_order_relaxed);
 }
 
-bool mmb__pool_alloc_fast(struct mmb__pool *p, size_t size, void **ptr)
+mmb_status mmb__pool_alloc_fast(mmbMemInterface *iface, size_t size, size_t align, void **ptr)
 {
+  struct mmb__pool *p = iface->pool;
   struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(
-          t == NULL || t->slot[0].uid != p->uid || p->slots || !p->host || size > MMB__MAX_SIZE, 0))
-    return false;
+  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->fast || size > MMB__MAX_SIZE,
+                       0))
+    return mmb__alloc_slow(iface, size, align, ptr);
   struct mmb__tcache *tc = t->slot[0].tc;
   unsigned c = mmb__size_class(size);
   struct tc_bin *bin = &tc->bins[c];
   if (__builtin_expect(bin->n == 0, 0))
-    return false;
-  size_t cs = mmb__class_size(c);
+    return mmb__alloc_slow(iface, size, align, ptr);
   struct tc_ent *e = &bin->e[--bin->n];
   if (c >= MMB__NSMALL)
-    tc->large_bytes -= cs;
+    tc->large_bytes -= bin->size;
   *(uintptr_t *)e->p = 0; /* clear the free tag */
-  mmb__own_add(&tc->allocs, 1);
-  mmb__own_add(&tc->bytes_out, cs);
+  mmb__own_add(&bin->nalloc, 1);
   *ptr = e->p;
-  return true;
+  return MMB_OK;
 }
 
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr)
@@ -945,8 +965,7 @@ mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void 
       if (large)
         tc->large_bytes -= cs;
       hand_out(p, c, e);
-      mmb__own_add(&tc->allocs, 1);
-      mmb__own_add(&tc->bytes_out, cs);
+      mmb__own_add(&bin->nalloc, 1);
       *ptr = e->p;
       goto cleanup;
     }
@@ -1060,8 +1079,7 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
       bin->n++;
       if (large)
         tc->large_bytes += cs;
-      mmb__own_add(&tc->frees, 1);
-      mmb__own_add(&tc->bytes_in, cs);
+      mmb__own_add(&bin->nfree, 1);
       goto cleanup;
     }
   }
@@ -1075,14 +1093,14 @@ cleanup:
   return st;
 }
 
-bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect)
+mmb_status mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect)
 {
   struct mmb__pool *p = r->pool;
   struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->host || p->slots ||
+  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->fast ||
                            (expect != NULL && expect != p->iface),
                        0))
-    return false;
+    return mmb__free_slow(expect, ptr);
   struct mmb__tcache *tc = t->slot[0].tc;
   size_t off = (size_t)((char *)ptr - r->base);
   _Atomic unsigned char *state;
@@ -1093,7 +1111,7 @@ bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expe
     struct mmb__seg *s = (struct mmb__seg *)r;
     size_t idx = seg_index(s, off);
     if (idx * s->bsize != off || idx >= s->nblocks)
-      return false;
+      return mmb__free_slow(expect, ptr);
     state = &s->state[idx];
     meta = s;
     c = s->cls;
@@ -1101,31 +1119,30 @@ bool mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expe
   } else {
     struct mmb__arena *a = (struct mmb__arena *)r;
     if ((off & (MMB__QUANTUM - 1)) || off >= r->size)
-      return false;
+      return mmb__free_slow(expect, ptr);
     struct lblock *b = atomic_load_explicit(&a->starts[off >> MMB__QSHIFT], memory_order_acquire);
     if (b == NULL)
-      return false;
+      return mmb__free_slow(expect, ptr);
     state = &b->state;
     meta = b;
     c = b->cls;
     cs = b->nq << MMB__QSHIFT;
     if (tc->large_bytes + cs > mmb__g.opt.tcache_bytes)
-      return false;
+      return mmb__free_slow(expect, ptr);
   }
   struct tc_bin *bin = &tc->bins[c];
   uintptr_t *w = ptr, tag = free_tag(p, ptr);
   if (atomic_load_explicit(state, memory_order_relaxed) != ST_USER || *w == tag ||
       bin->n == bin->cap)
-    return false;
+    return mmb__free_slow(expect, ptr);
   *w = tag;
   bin->e[bin->n].p = ptr;
   bin->e[bin->n].meta = meta;
   bin->n++;
   if (c >= MMB__NSMALL)
     tc->large_bytes += cs;
-  mmb__own_add(&tc->frees, 1);
-  mmb__own_add(&tc->bytes_in, cs);
-  return true;
+  mmb__own_add(&bin->nfree, 1);
+  return MMB_OK;
 }
 
 size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__region *r)
