@@ -124,8 +124,9 @@ typedef struct {
   size_t max_bytes; /**< bound on registered bytes, 0: none */
 } mmb_slab_config;
 
-/** Create a slab pool in `space` (NULL: DRAM). @return MMB_OK; MMB_INVALID_ARG;
- * MMB_OUT_OF_MEMORY; MMB_UNINIT. */
+/** Create a slab pool in `space` (NULL: DRAM). The registrar is called with
+ * the pool's locks held: it must not allocate from the same slab pool.
+ * @return MMB_OK; MMB_INVALID_ARG; MMB_OUT_OF_MEMORY; MMB_UNINIT. */
 MMB_API mmb_status mmb_slab_pool_create(mmbMemSpace *space, const mmb_registrar *registrar,
                                         const mmb_slab_config *config, mmbSlabPool **pool);
 /** Deregister and free every slab. @return MMB_OK; MMB_BUSY (live buffers released). */
@@ -149,8 +150,9 @@ typedef struct {
 MMB_API mmb_status mmb_slab_alloc(mmbSlabPool *pool, size_t size, mmb_slab_buffer *buf);
 /** Free a buffer by pointer. @return MMB_OK; MMB_INVALID_FREE; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_slab_free(mmbSlabPool *pool, void *ptr);
-/** Find the registration of a pointer anywhere inside a live buffer.
- * @return MMB_OK; MMB_NOT_FOUND. */
+/** Find the registration of a pointer anywhere inside a slab of this pool
+ * (buf->ptr is ptr, buf->size the bytes from ptr to the end of the slab).
+ * @return MMB_OK; MMB_NOT_FOUND; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_slab_lookup(mmbSlabPool *pool, const void *ptr, mmb_slab_buffer *buf);
 /** The interface the pool sub-allocates with (for mmb_interface_get_stats()). */
 MMB_API mmbMemInterface *mmb_slab_pool_interface(const mmbSlabPool *pool);
