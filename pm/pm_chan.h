@@ -55,6 +55,10 @@ struct mstro__pm_chan {
  * @return MSTRO_OK; MSTRO_INVARG; MSTRO_NOMEM. */
 mstro_status mstro__pm_chan_loop_open(struct mstro__pm_chan **chan);
 
+/** Tests: make a loopback endpoint report `peer` as the source of messages
+ * from senders it has not inserted, as some fabric providers do (shm). */
+void mstro__pm_chan_loop_fake_source(struct mstro__pm_chan *chan, mstro__pm_peer peer);
+
 /** A transport-layer endpoint of the transport named `transport` (NULL:
  * "OFI"), with messages bounded by the protocol's frame limit.
  * @return MSTRO_OK; MSTRO_TRANSPORT (logged with the reason) when no endpoint

@@ -30,6 +30,7 @@ struct loop_ep {
   struct loop_msg *head, *tail;
   char **peers; /* peer id = index; NULL = removed */
   size_t n_peers;
+  mstro__pm_peer fake_source; /* reported for unknown senders (tests) */
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -156,7 +157,7 @@ static mstro_status loop_recv(struct mstro__pm_chan *c, mstro__pm_peer *from, vo
   e->head = m->next;
   if (e->head == NULL)
     e->tail = NULL;
-  mstro__pm_peer src = MSTRO__PM_PEER_UNKNOWN;
+  mstro__pm_peer src = e->fake_source;
   for (size_t i = 0; i < e->n_peers; i++)
     if (e->peers[i] != NULL && strcmp(e->peers[i], m->src) == 0)
       src = i;
@@ -216,6 +217,7 @@ mstro_status mstro__pm_chan_loop_open(struct mstro__pm_chan **chan)
   if (e == NULL)
     return MSTRO_NOMEM;
   e->base.ops = &loop_ops;
+  e->fake_source = MSTRO__PM_PEER_UNKNOWN;
   snprintf(e->addr, sizeof e->addr, "loop:%llu", (unsigned long long)atomic_fetch_add(&next_id, 1));
   pthread_mutex_init(&e->lock, NULL);
   pthread_cond_init(&e->cond, NULL);
@@ -225,4 +227,12 @@ mstro_status mstro__pm_chan_loop_open(struct mstro__pm_chan **chan)
   pthread_mutex_unlock(&registry_lock);
   *chan = &e->base;
   return MSTRO_OK;
+}
+
+void mstro__pm_chan_loop_fake_source(struct mstro__pm_chan *chan, mstro__pm_peer peer)
+{
+  struct loop_ep *e = (struct loop_ep *)chan;
+  pthread_mutex_lock(&e->lock);
+  e->fake_source = peer;
+  pthread_mutex_unlock(&e->lock);
 }

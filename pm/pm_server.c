@@ -24,6 +24,7 @@ struct member {
   uint64_t appid;
   uint64_t session;
   mstro__pm_peer peer;
+  char addr[MSTRO__PROTO_ADDR_MAX + 1]; /* the address `peer` was inserted with */
   char *component_name;
   int64_t component_index;
   uint32_t pid;
@@ -35,6 +36,7 @@ struct member {
 struct pending_removal {
   mstro__pm_peer peer;
   uint64_t when_ns;
+  char addr[MSTRO__PROTO_ADDR_MAX + 1];
 };
 
 struct mstro__pm_server {
@@ -55,6 +57,9 @@ struct mstro__pm_server {
   atomic_size_t live;
   atomic_uint_fast64_t joined;
   atomic_uint_fast64_t bad_total;
+  /* The channel named a source for a sender that was never inserted (or
+   * another endpoint's): malformed frames can no longer be pinned on a member. */
+  bool sources_unreliable;
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -134,7 +139,7 @@ static void send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint6
   send_env(srv, peer, &env);
 }
 
-static void remove_peer_later(struct mstro__pm_server *srv, mstro__pm_peer peer)
+static void remove_peer_later(struct mstro__pm_server *srv, mstro__pm_peer peer, const char *addr)
 {
   if (peer == MSTRO__PM_PEER_UNKNOWN)
     return;
@@ -143,7 +148,10 @@ static void remove_peer_later(struct mstro__pm_server *srv, mstro__pm_peer peer)
     memmove(srv->pending, srv->pending + 1, (PENDING_REMOVALS_MAX - 1) * sizeof srv->pending[0]);
     srv->n_pending--;
   }
-  srv->pending[srv->n_pending++] = (struct pending_removal){peer, mstro_clock() + REMOVE_DELAY_NS};
+  struct pending_removal *r = &srv->pending[srv->n_pending++];
+  r->peer = peer;
+  r->when_ns = mstro_clock() + REMOVE_DELAY_NS;
+  snprintf(r->addr, sizeof r->addr, "%s", addr);
 }
 
 static void remove_due_peers(struct mstro__pm_server *srv, bool all)
@@ -157,6 +165,22 @@ static void remove_due_peers(struct mstro__pm_server *srv, bool all)
       srv->pending[keep++] = srv->pending[i];
   }
   srv->n_pending = keep;
+}
+
+/* The peer to answer a JOIN on: a peer of the same address that awaits
+ * removal (a component that was refused or left and tries again: a second
+ * insertion of its address could share, and later tear down, the
+ * connection), otherwise the address inserted anew. */
+static mstro_status peer_for_join(struct mstro__pm_server *srv, const char *addr,
+                                  mstro__pm_peer *peer)
+{
+  for (size_t i = 0; i < srv->n_pending; i++)
+    if (strcmp(srv->pending[i].addr, addr) == 0) {
+      *peer = srv->pending[i].peer;
+      srv->pending[i] = srv->pending[--srv->n_pending];
+      return MSTRO_OK;
+    }
+  return srv->chan->ops->peer_insert(srv->chan, addr, peer);
 }
 
 static struct member *member_by_peer(struct mstro__pm_server *srv, mstro__pm_peer peer)
@@ -178,7 +202,7 @@ static struct member *member_by_appid(struct mstro__pm_server *srv, uint64_t app
 /* Forget a member; its peer is removed after a delay. */
 static void member_remove(struct mstro__pm_server *srv, struct member *m)
 {
-  remove_peer_later(srv, m->peer);
+  remove_peer_later(srv, m->peer, m->addr);
   free(m->component_name);
   size_t i = (size_t)(m - srv->members);
   srv->members[i] = srv->members[--srv->n_members];
@@ -201,7 +225,8 @@ static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_st
 static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why)
 {
   atomic_fetch_add(&srv->bad_total, 1);
-  struct member *m = from == MSTRO__PM_PEER_UNKNOWN ? NULL : member_by_peer(srv, from);
+  struct member *m =
+      from == MSTRO__PM_PEER_UNKNOWN || srv->sources_unreliable ? NULL : member_by_peer(srv, from);
   if (m == NULL) {
     uint64_t n = ++srv->unknown_bad;
     /* 1, 10, 100, ...: a flood from strangers must not flood the log. */
@@ -228,6 +253,32 @@ static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const c
 
 /* ---- messages -------------------------------------------------------------- */
 
+/* A JOIN says which address it comes from; the channel says which peer. A
+ * peer that is not ours, or ours under another address, means the channel
+ * reports sources it should not (seen with the shm provider, which names a
+ * peer for senders never inserted). From then on garbage is only counted, so
+ * that a stranger cannot get a member dropped. */
+static void check_source(struct mstro__pm_server *srv, mstro__pm_peer from, const char *addr)
+{
+  if (from == MSTRO__PM_PEER_UNKNOWN || srv->sources_unreliable)
+    return;
+  const char *ours = NULL;
+  struct member *m = member_by_peer(srv, from);
+  if (m != NULL)
+    ours = m->addr;
+  for (size_t i = 0; ours == NULL && i < srv->n_pending; i++)
+    if (srv->pending[i].peer == from)
+      ours = srv->pending[i].addr;
+  if (ours == NULL || strcmp(ours, addr) != 0) {
+    srv->sources_unreliable = true;
+    MSTRO_LOG_WARN(PM,
+                   "the control channel reports message sources it cannot know (peer %llu "
+                   "for a JOIN from another address): malformed messages are no longer "
+                   "attributed to members",
+                   (unsigned long long)from);
+  }
+}
+
 static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
                         const Mstro__Proto__Envelope *env)
 {
@@ -238,10 +289,16 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   addr[j->endpoint_address.len] = '\0';
   printable(j->component_name, name, sizeof name);
   printable(j->hostname, host, sizeof host);
+  check_source(srv, from, addr);
 
   const char *reason = NULL;
   mstro_status refusal = MSTRO_AUTH;
-  struct member *known = from == MSTRO__PM_PEER_UNKNOWN ? NULL : member_by_peer(srv, from);
+  /* The sender's own claim decides, not the fabric's idea of the source
+   * (some providers report a source for senders never inserted). */
+  struct member *known = NULL;
+  for (size_t i = 0; i < srv->n_members; i++)
+    if (strcmp(srv->members[i].addr, addr) == 0)
+      known = &srv->members[i];
   if (strcmp(j->workflow_name, srv->workflow) != 0) {
     reason = "wrong workflow name";
   } else if (!secret_equal(j->workflow_secret.data, srv->secret)) {
@@ -269,20 +326,19 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
       MSTRO_LOG_WARN(PM, "refused JOIN of component '%s' index %lld (pid %u on '%s'): %s", name,
                      (long long)j->component_index, j->pid, host, reason);
     mstro__pm_peer peer = known ? known->peer : MSTRO__PM_PEER_UNKNOWN;
-    if (peer == MSTRO__PM_PEER_UNKNOWN &&
-        srv->chan->ops->peer_insert(srv->chan, addr, &peer) != MSTRO_OK) {
+    if (peer == MSTRO__PM_PEER_UNKNOWN && peer_for_join(srv, addr, &peer) != MSTRO_OK) {
       MSTRO_LOG_WARN(PM, "cannot answer component '%s': its endpoint address is unusable", name);
       return;
     }
     send_refuse(srv, peer, env->seq, refusal, reason);
     if (known == NULL)
-      remove_peer_later(srv, peer);
+      remove_peer_later(srv, peer, addr);
     return;
   }
 
   mstro__pm_peer peer = MSTRO__PM_PEER_UNKNOWN;
   uint64_t session = 0;
-  if (srv->chan->ops->peer_insert(srv->chan, addr, &peer) != MSTRO_OK) {
+  if (peer_for_join(srv, addr, &peer) != MSTRO_OK) {
     MSTRO_LOG_WARN(PM,
                    "cannot admit component '%s' index %lld: its endpoint address is "
                    "unusable",
@@ -291,7 +347,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   }
   while (session == 0)
     if (random_bytes(&session, sizeof session) != MSTRO_OK) {
-      remove_peer_later(srv, peer);
+      remove_peer_later(srv, peer, addr);
       return;
     }
   if (srv->n_members == srv->cap_members) {
@@ -299,7 +355,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
     struct member *mm = realloc(srv->members, cap * sizeof *mm);
     if (mm == NULL) {
       send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
-      remove_peer_later(srv, peer);
+      remove_peer_later(srv, peer, addr);
       return;
     }
     srv->members = mm;
@@ -308,7 +364,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   char *cname = strdup(j->component_name);
   if (cname == NULL) {
     send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
-    remove_peer_later(srv, peer);
+    remove_peer_later(srv, peer, addr);
     return;
   }
   struct member *m = &srv->members[srv->n_members];
@@ -316,6 +372,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   m->appid = srv->next_appid++;
   m->session = session;
   m->peer = peer;
+  snprintf(m->addr, sizeof m->addr, "%s", addr);
   m->component_name = cname;
   m->component_index = j->component_index;
   m->pid = j->pid;
@@ -335,7 +392,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
     MSTRO_LOG_WARN(PM, "component '%s' index %lld could not be welcomed", name,
                    (long long)j->component_index);
     free(cname);
-    remove_peer_later(srv, peer);
+    remove_peer_later(srv, peer, addr);
     return;
   }
   srv->n_members++;
@@ -427,19 +484,18 @@ static void handle_frame(struct mstro__pm_server *srv, mstro__pm_peer from, cons
     count_bad(srv, from, why);
     return;
   }
+  MSTRO_LOG_DEBUG(PM, "%s (seq %llu) from peer %lld", mstro__proto_msg_name(env->msg_case),
+                  (unsigned long long)env->seq,
+                  from == MSTRO__PM_PEER_UNKNOWN ? -1ll : (long long)from);
   if (env->msg_case == MSTRO__PROTO__ENVELOPE__MSG_JOIN) {
     handle_join(srv, from, env);
   } else {
-    struct member *m = from != MSTRO__PM_PEER_UNKNOWN ? member_by_peer(srv, from)
-                                                      : member_by_appid(srv, env->sender_appid);
-    if (m == NULL) {
-      snprintf(why, sizeof why, "%s from a sender that is not a member (appid %llu)",
+    /* A member is known by its appid and proven by its session key. */
+    struct member *m = member_by_appid(srv, env->sender_appid);
+    if (m == NULL || env->session != m->session) {
+      snprintf(why, sizeof why, "%s with a wrong appid or session (appid %llu)",
                mstro__proto_msg_name(env->msg_case), (unsigned long long)env->sender_appid);
       count_bad(srv, from, why);
-    } else if (env->sender_appid != m->appid || env->session != m->session) {
-      snprintf(why, sizeof why, "%s with a wrong appid or session",
-               mstro__proto_msg_name(env->msg_case));
-      count_bad(srv, m->peer, why);
     } else {
       handle_member_msg(srv, m, env);
     }

@@ -6,6 +6,7 @@
  *   pm_client [options] COMPONENT_NAME INDEX
  *     reads MSTRO_POOL_MANAGER_INFO and MSTRO_WORKFLOW_NAME
  *     --wrong-secret    flip one bit of the secret
+ *     --retry           join with a wrong secret first, then (same endpoint) right
  *     --offer           after WELCOME, send an OFFER (expect REFUSE MSTRO_UNIMPL)
  *     --heartbeat       after WELCOME, send a HEARTBEAT (expect one back)
  *     --leave           after WELCOME, send LEAVE (expect BYE)
@@ -115,10 +116,12 @@ static int garbage(const char *pm_addr, int n)
 
 int main(int argc, char **argv)
 {
-  int wrong = 0, offer = 0, leave = 0, heartbeat = 0, n_garbage = 0, wait_s = 0, i = 1;
+  int retry = 0, wrong = 0, offer = 0, leave = 0, heartbeat = 0, n_garbage = 0, wait_s = 0, i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
     if (strcmp(argv[i], "--wrong-secret") == 0)
       wrong = 1;
+    else if (strcmp(argv[i], "--retry") == 0)
+      retry = wrong = 1;
     else if (strcmp(argv[i], "--offer") == 0)
       offer = 1;
     else if (strcmp(argv[i], "--leave") == 0)
@@ -180,6 +183,13 @@ int main(int argc, char **argv)
   Mstro__Proto__Envelope *r = NULL;
   if (send_env(ch, &e) != 0 || (r = receive(10000)) == NULL)
     goto out;
+  if (retry && r->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE) {
+    mstro__proto_free(r);
+    info.secret[5] ^= 0x10;
+    e.seq = ++seq;
+    if (send_env(ch, &e) != 0 || (r = receive(10000)) == NULL)
+      goto out;
+  }
   if (r->msg_case != MSTRO__PROTO__ENVELOPE__MSG_WELCOME) {
     rc = 0; /* a refusal is an answer; the caller checks which */
     goto out;

@@ -4,7 +4,8 @@
 #   - the info line: variable name and a well-formed contact string;
 #   - a JOIN with a wrong secret or workflow name is refused with MSTRO_AUTH
 #     and the PM logs the component and the reason;
-#   - a JOIN with the right secret is welcomed; HEARTBEAT answered; OFFER
+#   - a JOIN with the right secret is welcomed (also right after a refused
+#     one from the same endpoint); HEARTBEAT answered; OFFER
 #     refused with MSTRO_UNIMPL (the cross-process pool is not there yet);
 #     LEAVE answered with BYE;
 #   - a stranger's random and mutated frames do not stop the PM, which keeps
@@ -101,6 +102,12 @@ expect "$out" "^BYE" "leave"
 grep -q "component 'producer' index 0 .* joined workflow 'pm-binary-test'" "$tmp/pm.log" ||
   fail "the PM did not log the join"
 
+# Refused, then welcomed from the same endpoint.
+out=$("$CLIENT" --retry --leave retrying 0)
+expect "$out" "^REFUSE status=MSTRO_AUTH" "retry: first JOIN"
+expect "$out" "^WELCOME appid=[1-9]" "retry: second JOIN"
+expect "$out" "^BYE" "retry: leave"
+
 out=$("$CLIENT" --garbage 500 --leave consumer 0)
 expect "$out" "^WELCOME appid=[1-9]" "welcome after a stranger's garbage"
 expect "$out" "^BYE" "leave after garbage"
@@ -108,7 +115,8 @@ kill -0 "$pm_pid" || fail "maestro-pm died"
 grep -q "malformed control message from a sender that is not a member" "$tmp/pm.log" ||
   fail "the garbage was not noticed"
 
-# A component still joined when the PM is told to stop hears PM_LEAVE.
+# A component still joined when the PM is told to stop hears PM_LEAVE; a
+# stranger's garbage meanwhile does not get it dropped.
 "$CLIENT" --wait-pm-leave 20 lingering 0 >"$tmp/client.out" &
 client_pid=$!
 for _ in $(seq 100); do
@@ -116,6 +124,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 grep -q WAITING "$tmp/client.out" || fail "the lingering client did not join: $(cat "$tmp/client.out")"
+out=$("$CLIENT" --garbage 100 --leave passer-by 0)
+expect "$out" "^BYE" "passer-by"
+grep -q "dropping component 'lingering'" "$tmp/pm.log" &&
+  fail "a stranger's garbage got the member 'lingering' dropped"
 stop_pm TERM
 wait "$client_pid" || fail "the lingering client failed: $(cat "$tmp/client.out")"
 grep -q "^PM_LEAVE reason=" "$tmp/client.out" || fail "no PM_LEAVE: $(cat "$tmp/client.out")"

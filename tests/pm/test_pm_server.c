@@ -432,6 +432,37 @@ static void test_garbage_sender_dropped(void **state)
   free(info);
 }
 
+/* A channel that names a source for senders it never inserted (the shm
+ * provider does): a stranger's garbage must not get a member dropped. */
+static void test_lying_sources(void **state)
+{
+  (void)state;
+  struct mstro__pm_chan *ch = NULL;
+  struct mstro__pm_server *srv = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .max_bad_msgs = 3};
+  char *info = NULL;
+  assert_int_equal(mstro__pm_chan_loop_open(&ch), MSTRO_OK);
+  mstro__pm_chan_loop_fake_source(ch, 0); /* the id the first member will get */
+  assert_int_equal(mstro__pm_server_create(&cfg, ch, &srv), MSTRO_OK);
+  assert_int_equal(mstro__pm_server_info(srv, &info), MSTRO_OK);
+  struct client member, stranger;
+  client_open(&member, info);
+  client_open(&stranger, info);
+  join_ok(srv, &member, "member", 0);
+  assert_non_null(strstr(read_log(), "reports message sources it cannot know"));
+  for (int i = 0; i < 10; i++) {
+    client_send_raw(&stranger, "junk", 4);
+    serve(srv, 1);
+  }
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 10);
+  assert_int_equal(mstro__pm_server_member_count(srv), 1);
+  assert_null(client_recv(&member, 50));
+  client_close(&member);
+  client_close(&stranger);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
 static void test_shutdown_tells_members(void **state)
 {
   (void)state;
@@ -545,6 +576,7 @@ int main(void)
       cmocka_unit_test(test_silent_member_dropped),
       cmocka_unit_test(test_pool_ops_unimplemented),
       cmocka_unit_test(test_garbage_sender_dropped),
+      cmocka_unit_test(test_lying_sources),
       cmocka_unit_test(test_shutdown_tells_members),
       cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_public_api),
