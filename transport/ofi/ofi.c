@@ -154,7 +154,8 @@ struct ofi_ep {
   struct ofi_tx_slot tx[OFI_TX_SLOTS];
   struct ofi_rreq *zombies;
   struct ofi_region *regions;
-  atomic_uint_fast64_t next_key;
+  atomic_uint_fast64_t next_key; /* requested keys (without FI_MR_PROV_KEY): random start */
+  uint64_t key_mask;
 #ifdef MTR_HAVE_MMB_REGCACHE
   mmbRegCache *cache;
 #endif
@@ -196,15 +197,31 @@ static void ofi_idle(struct ofi_ep *e)
   }
 }
 
+/* Unpredictable 64 bits (keys a peer cannot guess easily). */
+static uint64_t ofi_random64(void)
+{
+  uint64_t x = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (f != NULL) {
+    if (fread(&x, sizeof x, 1, f) != 1)
+      x = 0;
+    fclose(f);
+  }
+  x ^= mtr__now_ns() ^ ((uint64_t)getpid() << 32);
+  return x;
+}
+
 /* ---- registration ------------------------------------------------------ */
 
 static int ofi_reg_cb(void *ctx, void *addr, size_t len, void **handle)
 {
   struct ofi_ep *e = ctx;
   struct fid_mr *mr = NULL;
-  uint64_t access = FI_SEND | FI_RECV | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
-  int rc =
-      fi_mr_reg(e->domain, addr, len, access, 0, atomic_fetch_add(&e->next_key, 1), 0, &mr, NULL);
+  /* Peers only ever read our memory: no FI_REMOTE_WRITE, so a guessed key
+   * cannot be used to write into this process. */
+  uint64_t access = FI_SEND | FI_RECV | FI_READ | FI_REMOTE_READ;
+  uint64_t key = atomic_fetch_add(&e->next_key, 1) & e->key_mask;
+  int rc = fi_mr_reg(e->domain, addr, len, access, 0, key, 0, &mr, NULL);
   if (rc != 0) {
     MTR_LOG_ERR(OFI, "fi_mr_reg(%p, %zu): %s", addr, len, fi_strerror(-rc));
     return rc;
@@ -493,7 +510,6 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   MTR_CHECK(OFI, e != NULL, st, MTR_NOMEM, "out of memory");
   e->base.ops = &mtr__ofi_ops;
   pthread_mutex_init(&e->lock, NULL);
-  atomic_init(&e->next_key, 1);
   atomic_init(&e->stop, false);
   struct mtr__env env;
   mtr__env_load(&env);
@@ -511,6 +527,9 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   MTR_CHECK(OFI, fi->domain_attr->mr_key_size <= 8, st, MTR_UNAVAILABLE,
             "provider %s needs %zu-byte memory keys; at most 8 are supported",
             fi->fabric_attr->prov_name, fi->domain_attr->mr_key_size);
+  size_t ksz = fi->domain_attr->mr_key_size;
+  e->key_mask = ksz == 0 || ksz >= 8 ? UINT64_MAX : (1ull << (8 * ksz)) - 1;
+  atomic_init(&e->next_key, ofi_random64() & (e->key_mask >> 1)); /* room to count up */
   snprintf(e->prov, sizeof e->prov, "%s", fi->fabric_attr->prov_name);
   for (char *p = e->prov; *p; p++)
     if (*p == ';')
