@@ -153,6 +153,7 @@ struct ofi_ep {
   unsigned rxq_head, rxq_count;
   struct ofi_tx_slot tx[OFI_TX_SLOTS];
   struct ofi_rreq *zombies;
+  struct ofi_rreq *spare; /* reused by the next read */
   struct ofi_region *regions;
   atomic_uint_fast64_t next_key; /* requested keys (without FI_MR_PROV_KEY): random start */
   uint64_t key_mask;
@@ -309,6 +310,36 @@ static void ofi_rreq_free(struct ofi_ep *e, struct ofi_rreq *r)
   if (r->have_mr)
     ofi_mr_put(e, &r->mr);
   free(r);
+}
+
+/* A read context for e->inflight chunks: the spare one or a new one. */
+static struct ofi_rreq *ofi_rreq_take(struct ofi_ep *e)
+{
+  size_t nops = e->inflight;
+  struct ofi_rreq *r = e->spare;
+  e->spare = NULL;
+  if (r == NULL) {
+    r = malloc(sizeof *r + nops * (sizeof *r->ops + sizeof *r->free));
+    if (r == NULL)
+      return NULL;
+    r->ops = (struct ofi_op *)(r + 1);
+    r->free = (uint32_t *)(r->ops + nops);
+    for (uint32_t i = 0; i < nops; i++) {
+      memset(&r->ops[i], 0, sizeof r->ops[i]);
+      r->ops[i].kind = OFI_OP_READ;
+      r->ops[i].idx = i;
+      r->ops[i].req = r;
+    }
+  }
+  r->next = NULL;
+  r->outstanding = 0;
+  r->err = 0;
+  r->abandoned = false;
+  r->have_mr = false;
+  for (uint32_t i = 0; i < nops; i++)
+    r->free[i] = (uint32_t)(nops - 1 - i);
+  r->nfree = (uint32_t)nops;
+  return r;
 }
 
 static void ofi_complete(struct ofi_ep *e, struct ofi_op *op, size_t len, fi_addr_t src, int err,
@@ -664,6 +695,7 @@ static mtr_status ofi_close(mtr_ep *ep)
     e->zombies = r->next;
     ofi_rreq_free(e, r);
   }
+  free(e->spare);
   if (e->rx_mr_ok)
     ofi_mr_put(e, &e->rx_mr);
   if (e->tx_mr_ok)
@@ -1099,21 +1131,11 @@ static mtr_status ofi_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t d
             "read of %zu bytes at offset %llu exceeds the region's %llu bytes", len,
             (unsigned long long)offset, (unsigned long long)rlen);
 
-  size_t nops = e->inflight;
-  r = calloc(1, sizeof *r + nops * (sizeof *r->ops + sizeof *r->free));
-  MTR_CHECK(OFI, r != NULL, st, MTR_NOMEM, "out of memory");
-  r->ops = (struct ofi_op *)(r + 1);
-  r->free = (uint32_t *)(r->ops + nops);
-  for (uint32_t i = 0; i < nops; i++) {
-    r->ops[i].kind = OFI_OP_READ;
-    r->ops[i].idx = i;
-    r->ops[i].req = r;
-    r->free[i] = (uint32_t)(nops - 1 - i);
-  }
-  r->nfree = (uint32_t)nops;
   uint64_t deadline = mtr__deadline(timeout_ms);
   pthread_mutex_lock(&e->lock);
   locked = true;
+  r = ofi_rreq_take(e);
+  MTR_CHECK(OFI, r != NULL, st, MTR_NOMEM, "out of memory");
   atomic_store_explicit(&e->last_activity, mtr__now_ns(), memory_order_relaxed);
   if (e->mr_mode & FI_MR_LOCAL) {
     MTR_CHECK_CALL(OFI, st, ofi_mr_get(e, dst, len, &r->mr), "registering the destination");
@@ -1166,8 +1188,14 @@ static mtr_status ofi_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t d
     r = NULL;
   }
 cleanup:
-  if (r != NULL && r->have_mr)
-    ofi_mr_put(e, &r->mr);
+  if (r != NULL) {
+    if (r->have_mr)
+      ofi_mr_put(e, &r->mr);
+    if (e->spare == NULL) { /* keep one for the next read */
+      e->spare = r;
+      r = NULL;
+    }
+  }
   if (locked)
     pthread_mutex_unlock(&e->lock);
   free(r);
