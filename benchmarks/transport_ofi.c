@@ -273,7 +273,7 @@ static void run_provider(const char *prov, bool quick)
 {
   const struct mtr_ops *ops;
   char why[256];
-  size_t maxsize = quick ? (64u << 20) : (256u << 20);
+  size_t maxsize = quick ? (16u << 20) : (256u << 20);
   setenv("MSTRO_OFI_PROVIDER", prov, 1);
   if (mtr_transport_find("OFI", &ops) != MTR_OK ||
       mtr_transport_probe(ops, why, sizeof why) != MTR_OK) {
