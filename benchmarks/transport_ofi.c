@@ -3,7 +3,7 @@
  *
  *  - RMA read bandwidth: mtr_ep_read() (pipelined chunks) vs one raw fi_read()
  *    per transfer (split only where the provider's max_msg_size demands), of
- *    4 KiB .. 256 MiB (--quick: up to 64 MiB) from a region the other process
+ *    4 KiB .. 256 MiB (--quick: up to 16 MiB) from a region the other process
  *    registered;
  *  - small-message round trip: mtr_ep_send()+mtr_ep_recv() vs raw
  *    fi_send()/fi_recv() ping-pong of 64 bytes.
