@@ -99,20 +99,29 @@ static int cmp_host(const mmbMemSpace *a, const mmbMemSpace *b, int local_node)
   return a->index < b->index ? -1 : (a->index > b->index);
 }
 
+/* Host spaces bound to a node are ranked among themselves (0 = fastest);
+ * the unbound DRAM space comes after them, then devices and user spaces. */
+static bool rankable(const mmbMemSpace *s)
+{
+  return mmb__space_is_host(s) && s->info.layer != MMB_LAYER_PINNED && s->info.numa_node >= 0;
+}
+
 static void compute_ranks(void)
 {
   size_t n = mmb__g.nspaces;
+  int nbound = 0;
+  for (size_t i = 0; i < n; i++)
+    nbound += rankable(mmb__g.spaces[i]);
   for (size_t i = 0; i < n; i++) {
     mmbMemSpace *s = mmb__g.spaces[i];
     int r = 0;
-    if (!mmb__space_is_host(s) || s->info.layer == MMB_LAYER_PINNED) {
-      s->info.rank = 1000 + (int)i;
+    if (!rankable(s)) {
+      s->info.rank = s == mmb__g.dram ? nbound : 1000 + (int)i;
       continue;
     }
     for (size_t j = 0; j < n; j++) {
       mmbMemSpace *o = mmb__g.spaces[j];
-      if (o != s && mmb__space_is_host(o) && o->info.layer != MMB_LAYER_PINNED &&
-          cmp_host(o, s, -2) < 0)
+      if (o != s && rankable(o) && cmp_host(o, s, -2) < 0)
         r++;
     }
     s->info.rank = r;
@@ -144,23 +153,55 @@ static mmb_layer layer_of_subtype(const char *subtype)
   return l;
 }
 
+#if HWLOC_API_VERSION >= 0x00020300
+/* The value of a memory attribute of `node` seen from the CPUs local to it:
+ * the initiator whose cpuset intersects the node's, else the best one. */
+static bool memattr_local(hwloc_memattr_id_t id, hwloc_obj_t node, bool higher_better,
+                          hwloc_uint64_t *out)
+{
+  unsigned nr = 0;
+  bool found = false, local_found = false;
+  hwloc_uint64_t best = 0;
+  if (hwloc_memattr_get_initiators(topo, id, node, 0, &nr, NULL, NULL) != 0 || nr == 0)
+    return false;
+  struct hwloc_location *locs = calloc(nr, sizeof *locs);
+  hwloc_uint64_t *vals = calloc(nr, sizeof *vals);
+  if (locs && vals && hwloc_memattr_get_initiators(topo, id, node, 0, &nr, locs, vals) == 0) {
+    for (unsigned i = 0; i < nr; i++) {
+      hwloc_const_cpuset_t cs =
+          locs[i].type == HWLOC_LOCATION_TYPE_CPUSET ? locs[i].location.cpuset
+          : (locs[i].type == HWLOC_LOCATION_TYPE_OBJECT && locs[i].location.object)
+              ? locs[i].location.object->cpuset
+              : NULL;
+      bool local = cs && node->cpuset && hwloc_bitmap_intersects(cs, node->cpuset);
+      bool better = !found || (higher_better ? vals[i] > best : vals[i] < best);
+      if ((local && (!local_found || better)) || (!local_found && better)) {
+        best = vals[i];
+        found = true;
+        local_found = local_found || local;
+      }
+    }
+  }
+  free(locs);
+  free(vals);
+  if (found && best > 0) {
+    *out = best;
+    return true;
+  }
+  return false;
+}
+#endif
+
 static void memattrs_of(hwloc_obj_t node, mmb_space_info *info)
 {
 #if HWLOC_API_VERSION >= 0x00020300
-  struct hwloc_location loc;
-  hwloc_uint64_t bw = 0, lat = 0;
-  hwloc_obj_t root = hwloc_get_root_obj(topo);
-  loc.type = HWLOC_LOCATION_TYPE_CPUSET;
-  loc.location.cpuset =
-      (node->cpuset && !hwloc_bitmap_iszero(node->cpuset)) ? node->cpuset : root->cpuset;
-  if (hwloc_memattr_get_value(topo, HWLOC_MEMATTR_ID_BANDWIDTH, node, &loc, 0, &bw) == 0 &&
-      bw > 0) {
-    info->bandwidth = bw;
+  hwloc_uint64_t v = 0;
+  if (memattr_local(HWLOC_MEMATTR_ID_BANDWIDTH, node, true, &v)) {
+    info->bandwidth = v;
     info->perf_from_memattrs = true;
   }
-  if (hwloc_memattr_get_value(topo, HWLOC_MEMATTR_ID_LATENCY, node, &loc, 0, &lat) == 0 &&
-      lat > 0) {
-    info->latency = lat;
+  if (memattr_local(HWLOC_MEMATTR_ID_LATENCY, node, false, &v)) {
+    info->latency = v;
     info->perf_from_memattrs = true;
   }
 #else
@@ -311,6 +352,9 @@ uint64_t mmb__space_free_bytes(const mmbMemSpace *s)
   uint64_t used = atomic_load(&s->raw_bytes);
   if (lim)
     avail = lim > used ? lim - used : 0;
+  if (s->info.capacity &&
+      s->info.capacity - (used < s->info.capacity ? used : s->info.capacity) < avail)
+    avail = s->info.capacity - (used < s->info.capacity ? used : s->info.capacity);
   if (s->info.layer == MMB_LAYER_GPU) {
     uint64_t fr = 0, tot = 0;
     if (mmb__cuda_mem_info(s->info.device, &fr, &tot) == MMB_OK && fr < avail)

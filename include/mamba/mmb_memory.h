@@ -101,7 +101,9 @@ typedef struct {
   uint64_t limit;          /**< bytes the space may hand out, 0: no limit */
   uint64_t bandwidth;      /**< MB/s from hwloc memattrs, 0 if unknown */
   uint64_t latency;        /**< ns from hwloc memattrs, 0 if unknown */
-  int rank;                /**< 0 = fastest host space; ordering of mmb_space_fastest() */
+  int rank; /**< 0 = fastest host NUMA space (the order of mmb_space_fastest() without
+                 locality); DRAM comes after the NUMA spaces, devices and user
+                 spaces at 1000 and above */
   bool perf_from_memattrs; /**< bandwidth/latency came from firmware (HMAT) */
   bool user;               /**< registered by mmb_space_register() */
 } mmb_space_info;
