@@ -13,7 +13,10 @@
 #include "mstro_log.h"
 #include "proto_codec.h"
 
-#define SEND_TIMEOUT_MS 2000
+/* Bounds on one send: to a member, and a refusal to an endpoint that is not
+ * one (its address may be bogus; the PM must not stall on it). */
+#define SEND_TIMEOUT_MS   1000
+#define REFUSE_TIMEOUT_MS 250
 /* A peer that was answered (REFUSE, BYE) is forgotten only after this delay,
  * so that tearing its connection down cannot overtake the answer. */
 #define REMOVE_DELAY_NS      (2ull * 1000000000ull)
@@ -109,14 +112,14 @@ static void env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
   env->in_reply_to = in_reply_to;
 }
 
-static mstro_status send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
-                             const Mstro__Proto__Envelope *env)
+static mstro_status send_env_within(struct mstro__pm_server *srv, mstro__pm_peer peer,
+                                    const Mstro__Proto__Envelope *env, int timeout_ms)
 {
   uint8_t *buf = NULL;
   size_t len = 0;
   mstro_status st = mstro__proto_encode_alloc(env, &buf, &len);
   if (st == MSTRO_OK) {
-    st = srv->chan->ops->send(srv->chan, peer, buf, len, SEND_TIMEOUT_MS);
+    st = srv->chan->ops->send(srv->chan, peer, buf, len, timeout_ms);
     if (st != MSTRO_OK)
       MSTRO_LOG_WARN(PM, "could not send %s: %s", mstro__proto_msg_name(env->msg_case),
                      mstro_status_description(st));
@@ -125,8 +128,14 @@ static mstro_status send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
   return st;
 }
 
+static mstro_status send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
+                             const Mstro__Proto__Envelope *env)
+{
+  return send_env_within(srv, peer, env, SEND_TIMEOUT_MS);
+}
+
 static void send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
-                        mstro_status status, const char *reason)
+                        mstro_status status, const char *reason, int timeout_ms)
 {
   Mstro__Proto__Envelope env;
   Mstro__Proto__Refuse r;
@@ -136,7 +145,7 @@ static void send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint6
   r.reason = (char *)reason;
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REFUSE;
   env.refuse = &r;
-  send_env(srv, peer, &env);
+  send_env_within(srv, peer, &env, timeout_ms);
 }
 
 static void remove_peer_later(struct mstro__pm_server *srv, mstro__pm_peer peer, const char *addr)
@@ -217,30 +226,15 @@ static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_st
                  printable(m->component_name, name, sizeof name), (long long)m->component_index,
                  (unsigned long long)m->appid, why);
   if (notify)
-    send_refuse(srv, m->peer, 0, why_status, why);
+    send_refuse(srv, m->peer, 0, why_status, why, SEND_TIMEOUT_MS);
   member_remove(srv, m);
 }
 
-/* One more malformed frame from `from`. */
-static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why)
+/* One more malformed or forbidden message from member `m`. */
+static void member_bad(struct mstro__pm_server *srv, struct member *m, const char *why)
 {
-  atomic_fetch_add(&srv->bad_total, 1);
-  struct member *m =
-      from == MSTRO__PM_PEER_UNKNOWN || srv->sources_unreliable ? NULL : member_by_peer(srv, from);
-  if (m == NULL) {
-    uint64_t n = ++srv->unknown_bad;
-    /* 1, 10, 100, ...: a flood from strangers must not flood the log. */
-    for (uint64_t p = 1; p <= n; p *= 10)
-      if (p == n) {
-        MSTRO_LOG_WARN(PM,
-                       "malformed control message from a sender that is not a member "
-                       "(%llu so far): %s",
-                       (unsigned long long)n, why);
-        break;
-      }
-    return;
-  }
   char name[LOG_NAME_MAX];
+  atomic_fetch_add(&srv->bad_total, 1);
   m->bad++;
   MSTRO_LOG_WARN(PM,
                  "malformed control message %u of at most %u from component '%s' (appid "
@@ -249,6 +243,29 @@ static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const c
                  (unsigned long long)m->appid, why);
   if (m->bad >= srv->cfg.max_bad_msgs)
     member_drop(srv, m, MSTRO_INVMSG, "too many malformed control messages", true);
+}
+
+/* One more malformed message from `from`: pinned on the member of that peer
+ * when the channel's sources can be trusted, otherwise only counted. */
+static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why)
+{
+  struct member *m =
+      from == MSTRO__PM_PEER_UNKNOWN || srv->sources_unreliable ? NULL : member_by_peer(srv, from);
+  if (m != NULL) {
+    member_bad(srv, m, why);
+    return;
+  }
+  atomic_fetch_add(&srv->bad_total, 1);
+  uint64_t n = ++srv->unknown_bad;
+  /* 1, 10, 100, ...: a flood from strangers must not flood the log. */
+  uint64_t p = 1;
+  while (p < n && p <= UINT64_MAX / 10)
+    p *= 10;
+  if (p == n)
+    MSTRO_LOG_WARN(PM,
+                   "malformed control message from a sender that is not a member (%llu so "
+                   "far): %s",
+                   (unsigned long long)n, why);
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -330,7 +347,7 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
       MSTRO_LOG_WARN(PM, "cannot answer component '%s': its endpoint address is unusable", name);
       return;
     }
-    send_refuse(srv, peer, env->seq, refusal, reason);
+    send_refuse(srv, peer, env->seq, refusal, reason, known ? SEND_TIMEOUT_MS : REFUSE_TIMEOUT_MS);
     if (known == NULL)
       remove_peer_later(srv, peer, addr);
     return;
@@ -354,7 +371,8 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
     size_t cap = srv->cap_members ? 2 * srv->cap_members : 16;
     struct member *mm = realloc(srv->members, cap * sizeof *mm);
     if (mm == NULL) {
-      send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
+      send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
+                  REFUSE_TIMEOUT_MS);
       remove_peer_later(srv, peer, addr);
       return;
     }
@@ -363,7 +381,8 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   }
   char *cname = strdup(j->component_name);
   if (cname == NULL) {
-    send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
+    send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
+                REFUSE_TIMEOUT_MS);
     remove_peer_later(srv, peer, addr);
     return;
   }
@@ -454,22 +473,25 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
                    kind, printable(m->component_name, name, sizeof name),
                    (unsigned long long)m->appid);
     send_refuse(srv, m->peer, env->seq, MSTRO_UNIMPL,
-                "the cross-process pool is not implemented in this Pool Manager yet");
+                "the cross-process pool is not implemented in this Pool Manager yet",
+                SEND_TIMEOUT_MS);
     return;
-  case MSTRO__PROTO__ENVELOPE__MSG_REFUSE:
+  case MSTRO__PROTO__ENVELOPE__MSG_REFUSE: {
+    char reason[LOG_NAME_MAX];
     MSTRO_LOG_INFO(PM, "component '%s' (appid %llu) refused message %llu: %s (%s)",
                    printable(m->component_name, name, sizeof name), (unsigned long long)m->appid,
                    (unsigned long long)env->in_reply_to,
                    mstro_status_description((mstro_status)env->refuse->status),
-                   env->refuse->reason);
+                   printable(env->refuse->reason, reason, sizeof reason));
     return;
+  }
   default: {
     /* WELCOME, BYE, PM_LEAVE, DECLARE_ACK, WITHDRAW_ACK, TRANSFER_TICKET and
      * EVENT only ever go from the PM to a component. */
     char why[MSTRO__PROTO_WHY_MAX];
     snprintf(why, sizeof why, "%s may only be sent by the Pool Manager", kind);
-    send_refuse(srv, m->peer, env->seq, MSTRO_INVMSG, why);
-    count_bad(srv, m->peer, why);
+    send_refuse(srv, m->peer, env->seq, MSTRO_INVMSG, why, SEND_TIMEOUT_MS);
+    member_bad(srv, m, why);
     return;
   }
   }

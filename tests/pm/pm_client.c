@@ -11,6 +11,8 @@
  *     --heartbeat       after WELCOME, send a HEARTBEAT (expect one back)
  *     --leave           after WELCOME, send LEAVE (expect BYE)
  *     --wait-pm-leave S after WELCOME, wait up to S seconds for PM_LEAVE
+ *     --fake-address A  claim endpoint address A in the JOIN, do not wait for
+ *                       an answer (a JOIN the PM cannot answer)
  *     --garbage N       before joining, from a separate endpoint, send N random
  *                       and mutated frames (a stranger's fuzzing)
  *
@@ -116,10 +118,13 @@ static int garbage(const char *pm_addr, int n)
 
 int main(int argc, char **argv)
 {
+  const char *fake = NULL;
   int retry = 0, wrong = 0, offer = 0, leave = 0, heartbeat = 0, n_garbage = 0, wait_s = 0, i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
     if (strcmp(argv[i], "--wrong-secret") == 0)
       wrong = 1;
+    else if (strcmp(argv[i], "--fake-address") == 0 && i + 1 < argc)
+      fake = argv[++i];
     else if (strcmp(argv[i], "--retry") == 0)
       retry = wrong = 1;
     else if (strcmp(argv[i], "--offer") == 0)
@@ -164,6 +169,8 @@ int main(int argc, char **argv)
   gethostname(host, sizeof host - 1);
   if (wrong)
     info.secret[5] ^= 0x10;
+  if (fake != NULL)
+    snprintf(addr, sizeof addr, "%s", fake);
 
   Mstro__Proto__Envelope e;
   Mstro__Proto__Join j;
@@ -181,6 +188,10 @@ int main(int argc, char **argv)
   e.join = &j;
   int rc = 1;
   Mstro__Proto__Envelope *r = NULL;
+  if (fake != NULL) {
+    rc = send_env(ch, &e) == 0 ? 0 : 1;
+    goto out;
+  }
   if (send_env(ch, &e) != 0 || (r = receive(10000)) == NULL)
     goto out;
   if (retry && r->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE) {

@@ -8,8 +8,9 @@
 #     one from the same endpoint); HEARTBEAT answered; OFFER
 #     refused with MSTRO_UNIMPL (the cross-process pool is not there yet);
 #     LEAVE answered with BYE;
-#   - a stranger's random and mutated frames do not stop the PM, which keeps
-#     welcoming real clients;
+#   - a stranger's random and mutated frames, and JOINs with addresses that
+#     cannot be answered, do not stop the PM, which keeps welcoming real
+#     clients;
 #   - SIGTERM: a joined component gets PM_LEAVE and the PM exits 0 within 5 s
 #     (and SIGINT, SIGUSR2 likewise);
 #   - --exit-when-idle: the PM exits 0 by itself once its components have left.
@@ -107,6 +108,21 @@ out=$("$CLIENT" --retry --leave retrying 0)
 expect "$out" "^REFUSE status=MSTRO_AUTH" "retry: first JOIN"
 expect "$out" "^WELCOME appid=[1-9]" "retry: second JOIN"
 expect "$out" "^BYE" "retry: leave"
+
+# JOINs the PM cannot answer (a malformed address; for tcp, a port where
+# nobody listens) must not stall it: refusals to them are bounded (250 ms).
+fakes=("ofi:bogus" "ofi:tcp;ofi_rxm:zz")
+pm_addr=$(printf '%s==' "${pm_info##*:}" | tr '_-' '/+' | base64 -d 2>/dev/null)
+if [[ "$pm_addr" =~ ^(ofi:tcp[^:]*:)0200[0-9a-f]{4}(.*)$ ]]; then
+  fakes+=("${BASH_REMATCH[1]}02000001${BASH_REMATCH[2]}")
+fi
+for f in "${fakes[@]}"; do
+  "$CLIENT" --wrong-secret --fake-address "$f" faker 0 || fail "could not send a fake JOIN"
+done
+t0=$(date +%s%N)
+out=$("$CLIENT" --leave after-fakes 0)
+expect "$out" "^WELCOME appid=[1-9]" "welcome after unanswerable JOINs"
+echo "welcomed $((($(date +%s%N) - t0) / 1000000)) ms after ${#fakes[@]} unanswerable JOINs"
 
 out=$("$CLIENT" --garbage 500 --leave consumer 0)
 expect "$out" "^WELCOME appid=[1-9]" "welcome after a stranger's garbage"
