@@ -26,6 +26,8 @@ static mmbMemSpace *gpu_or_skip(void)
 {
   mmbMemSpace *g = NULL;
   if (mmb_space_find("GPU:0", &g) != MMB_OK) {
+    if (getenv("MMB_REQUIRE_GPU"))
+      fail_msg("MMB_REQUIRE_GPU is set but no GPU space was discovered");
     printf("# SKIP: no CUDA device at run time (no driver or no GPU): GPU spaces not tested\n");
     skip();
   }
