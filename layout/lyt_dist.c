@@ -6,6 +6,10 @@
 
 #include "lyt_dist_internal.h"
 
+/* Most blocks along one dimension of a block-cyclic distribution (16 Mi
+ * segments of 32 bytes each). */
+#define LYT__MAX_SEGS (1 << 24)
+
 int lyt__dist_rank_of(const struct lyt_dist_ *d, const int *coord)
 {
   int r = 0;
@@ -78,7 +82,8 @@ void lyt_dist_destroy(lyt_dist *d)
     return;
   for (int k = 0; k < LYT_MAX_DIMS; k++)
     free(d->segs[k]);
-  free(d->local_ext);
+  for (int k = 0; k < LYT_MAX_DIMS; k++)
+    free(d->ext_of_coord[k]);
   free(d->boff);
   free(d->bext);
   free(d->owner);
@@ -124,12 +129,12 @@ lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64
     }
     d->nranks = (int)nr;
   }
-  d->local_ext = calloc((size_t)(unsigned)d->nranks * (size_t)(unsigned)ndims, sizeof(int64_t));
-  d->local_bytes = calloc((size_t)(unsigned)d->nranks, sizeof(int64_t));
-  LYT_CHECK(DIST, d->local_ext && d->local_bytes, st, LYT_NOMEM, "out of memory");
   for (int k = 0; k < ndims; k++) {
     int64_t n = dims[k], nb = block[k], P = grid[k];
-    int64_t nblk = (n + nb - 1) / nb;
+    int64_t nblk = n / nb + (n % nb != 0);
+    LYT_CHECK(DIST, nblk <= LYT__MAX_SEGS, st, LYT_INVALID_ARG,
+              "dimension %d: %" PRId64 " blocks of %" PRId64 " exceed the limit of %d blocks", k,
+              nblk, nb, LYT__MAX_SEGS);
     d->segs[k] = malloc((size_t)nblk * sizeof(lyt__seg));
     LYT_CHECK(DIST, d->segs[k] != NULL, st, LYT_NOMEM, "out of memory (%" PRId64 " blocks)", nblk);
     int64_t ns = 0;
@@ -150,26 +155,37 @@ lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64
     }
     d->nsegs[k] = ns;
   }
-  /* local extents (NUMROC per dimension) and byte sizes */
-  for (int r = 0; r < d->nranks; r++) {
-    int c[LYT_MAX_DIMS] = {0};
-    lyt__dist_coord_of(d, r, c);
-    int64_t bytes = (int64_t)elem_size;
-    for (int k = 0; k < ndims; k++) {
-      int64_t ext = 0;
-      for (int64_t i = 0; i < d->nsegs[k]; i++)
-        if (d->segs[k][i].coord == c[k])
-          ext += d->segs[k][i].len;
-      d->local_ext[(size_t)r * (size_t)ndims + (size_t)k] = ext;
-      bytes *= ext;
-    }
-    d->local_bytes[r] = bytes;
+  /* local extents (NUMROC) per dimension and grid coordinate */
+  for (int k = 0; k < ndims; k++) {
+    d->ext_of_coord[k] = calloc((size_t)(unsigned)grid[k], sizeof(int64_t));
+    LYT_CHECK(DIST, d->ext_of_coord[k] != NULL, st, LYT_NOMEM, "out of memory");
+    for (int64_t i = 0; i < d->nsegs[k]; i++)
+      d->ext_of_coord[k][d->segs[k][i].coord] += d->segs[k][i].len;
   }
   *out = d;
   d = NULL;
 cleanup:
   lyt_dist_destroy(d);
   return st;
+}
+
+void lyt__dist_local_ext(const struct lyt_dist_ *d, int rank, int64_t *ext)
+{
+  int c[LYT_MAX_DIMS] = {0};
+  lyt__dist_coord_of(d, rank, c);
+  for (int k = 0; k < d->ndims; k++)
+    ext[k] = d->ext_of_coord[k][c[k]];
+}
+
+int64_t lyt__dist_rank_bytes(const struct lyt_dist_ *d, int rank)
+{
+  if (d->kind == LYT__DIST_IRREG)
+    return d->local_bytes[rank];
+  int64_t ext[LYT_MAX_DIMS], b = (int64_t)d->elem_size;
+  lyt__dist_local_ext(d, rank, ext);
+  for (int k = 0; k < d->ndims; k++)
+    b *= ext[k];
+  return b;
 }
 
 lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dims, const int *grid,
@@ -324,7 +340,7 @@ lyt_status lyt_dist_local_bytes(const lyt_dist *d, int rank, size_t *bytes)
   LYT_CHECK(DIST, d && bytes, st, LYT_INVALID_ARG, "NULL argument");
   LYT_CHECK(DIST, rank >= 0 && rank < d->nranks, st, LYT_INVALID_ARG, "rank %d outside 0 .. %d",
             rank, d->nranks - 1);
-  *bytes = (size_t)d->local_bytes[rank];
+  *bytes = (size_t)lyt__dist_rank_bytes(d, rank);
 cleanup:
   return st;
 }
@@ -345,8 +361,9 @@ lyt_status lyt_dist_locate(const lyt_dist *d, const int64_t *idx, int *rank, int
       li[k] = (b / d->grid[k]) * d->block[k] + idx[k] % d->block[k];
     }
     int r = lyt__dist_rank_of(d, c);
-    lyt__local_strides(d->elem_size, d->ndims, d->local_ext + (size_t)r * (size_t)d->ndims,
-                       d->local_order, str);
+    int64_t lext[LYT_MAX_DIMS];
+    lyt__dist_local_ext(d, r, lext);
+    lyt__local_strides(d->elem_size, d->ndims, lext, d->local_order, str);
     int64_t off = 0;
     for (int k = 0; k < d->ndims; k++)
       off += li[k] * str[k];
@@ -404,8 +421,9 @@ lyt_status lyt__dist_pieces(const lyt_dist *d, int rank, lyt__piece **out, size_
     int64_t *lst[LYT_MAX_DIMS] = {0};
     int64_t cntk[LYT_MAX_DIMS];
     lyt__dist_coord_of(d, rank, c);
-    lyt__local_strides(d->elem_size, nd, d->local_ext + (size_t)rank * (size_t)nd, d->local_order,
-                       str);
+    int64_t lext[LYT_MAX_DIMS];
+    lyt__dist_local_ext(d, rank, lext);
+    lyt__local_strides(d->elem_size, nd, lext, d->local_order, str);
     cnt = 1;
     for (int k = 0; k < nd; k++) {
       cntk[k] = 0;
@@ -476,7 +494,7 @@ static lyt_status scatter_gather(const lyt_dist *d, const lyt_layout *g, const v
               d->dims[k]);
   for (int r = 0; r < d->nranks; r++) {
     size_t n = 0;
-    LYT_CHECK(DIST, d->local_bytes[r] == 0 || local[r] != NULL, st, LYT_INVALID_ARG,
+    LYT_CHECK(DIST, lyt__dist_rank_bytes(d, r) == 0 || local[r] != NULL, st, LYT_INVALID_ARG,
               "local buffer of rank %d is NULL", r);
     LYT_CHECK_CALL(DIST, st, lyt__dist_pieces(d, r, &pc, &n), "cannot list pieces of rank %d", r);
     for (size_t i = 0; i < n; i++) {

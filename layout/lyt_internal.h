@@ -99,7 +99,7 @@ struct lyt_dist_ {
   int src_coord[LYT_MAX_DIMS];
   lyt__seg *segs[LYT_MAX_DIMS];
   int64_t nsegs[LYT_MAX_DIMS];
-  int64_t *local_ext; /* nranks * ndims local extents (Cartesian) */
+  int64_t *ext_of_coord[LYT_MAX_DIMS]; /* local extent (NUMROC) per grid coordinate */
   /* irregular */
   int nblocks;
   int64_t *boff;  /* nblocks * ndims */
@@ -107,8 +107,13 @@ struct lyt_dist_ {
   int *owner;     /* nblocks */
   int64_t *bbyte; /* byte offset of each block in its owner's buffer */
   /* both */
-  int64_t *local_bytes; /* nranks */
+  int64_t *local_bytes; /* nranks (irregular only) */
 };
+
+/* Local extents of a rank of a Cartesian distribution. */
+void lyt__dist_local_ext(const struct lyt_dist_ *d, int rank, int64_t *ext);
+/* Bytes of a rank's local buffer (both kinds). */
+int64_t lyt__dist_rank_bytes(const struct lyt_dist_ *d, int rank);
 
 /* Rank of grid coordinates and back. */
 int lyt__dist_rank_of(const struct lyt_dist_ *d, const int *coord);

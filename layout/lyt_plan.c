@@ -332,12 +332,14 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
             LYT_NOMEM, "out of memory (%d x %d ranks)", N, M);
   for (int j = 0; j < M; j++) {
     p->map[j] = j;
-    p->dst_local_bytes[j] = dst->local_bytes[j];
+    p->dst_local_bytes[j] = lyt__dist_rank_bytes(dst, j);
     dstr[j] = malloc(LYT_MAX_DIMS * sizeof(int64_t));
     LYT_CHECK(PLAN, dstr[j] != NULL, st, LYT_NOMEM, "out of memory");
-    if (dst->kind == LYT__DIST_CART)
-      lyt__local_strides(dst->elem_size, nd, dst->local_ext + (size_t)j * (size_t)nd,
-                         dst->local_order, dstr[j]);
+    if (dst->kind == LYT__DIST_CART) {
+      int64_t lext[LYT_MAX_DIMS];
+      lyt__dist_local_ext(dst, j, lext);
+      lyt__local_strides(dst->elem_size, nd, lext, dst->local_order, dstr[j]);
+    }
   }
   for (int s = 0; s < N; s++) {
     size_t n = 0;

@@ -103,6 +103,21 @@ LYT_API lyt_status lyt_dist_scatter(const lyt_dist *d, const lyt_layout *global,
 LYT_API lyt_status lyt_dist_gather(const lyt_dist *d, const void *const *local_bufs,
                                    const lyt_layout *global, void *global_ptr);
 
+/** Serialised form of a distribution, to pass it between processes (e.g. as
+ * a blob attribute of a CDO). Little-endian, versioned, self-contained.
+ * With buf NULL (or cap too small) only *len is set (LYT_OK, or
+ * LYT_INVALID_ARG when buf is given but too small).
+ * @return LYT_OK; LYT_INVALID_ARG (NULL d or len, buffer too small). */
+LYT_API lyt_status lyt_dist_serialize(const lyt_dist *d, void *buf, size_t cap, size_t *len);
+
+/** Rebuilds a distribution from lyt_dist_serialize() output. The input is
+ * treated as hostile: lengths are bounded by len, and the result goes
+ * through the same checks as the constructors (overlaps, holes, ...).
+ * @return LYT_OK; LYT_INVALID_ARG (NULL, truncated, bad magic or version,
+ *         out-of-range fields); the constructors' codes for inconsistent
+ *         contents; LYT_NOMEM. */
+LYT_API lyt_status lyt_dist_deserialize(const void *buf, size_t len, lyt_dist **out);
+
 /** Opaque redistribution plan. */
 typedef struct lyt_plan_ lyt_plan;
 

@@ -405,6 +405,72 @@ static void test_relabel_many_ranks(void **state)
   free(own2);
 }
 
+/* Serialisation: round trips give the same distribution; truncated and
+ * corrupted input is rejected or yields a valid distribution, never a crash. */
+static void test_serialize(void **state)
+{
+  (void)state;
+  tu_seed(77);
+  for (int it = 0; it < 100; it++) {
+    size_t e = (size_t)tu_range(1, 16);
+    int nd = (int)tu_range(1, 3);
+    int64_t dims[LYT_MAX_DIMS];
+    for (int k = 0; k < nd; k++)
+      dims[k] = tu_range(1, 30);
+    lyt_dist *A = random_dist(e, nd, dims, 6), *B = NULL;
+    size_t len = 0;
+    assert_int_equal(lyt_dist_serialize(A, NULL, 0, &len), LYT_OK);
+    unsigned char *buf = malloc(len);
+    if (len > 1)
+      assert_int_equal(lyt_dist_serialize(A, buf, len - 1, &len), LYT_INVALID_ARG);
+    assert_int_equal(lyt_dist_serialize(A, buf, len, &len), LYT_OK);
+    assert_int_equal(lyt_dist_deserialize(buf, len, &B), LYT_OK);
+    /* the same distribution: a plan between them keeps everything local */
+    assert_int_equal(lyt_dist_nranks(A), lyt_dist_nranks(B));
+    lyt_plan *p = NULL;
+    assert_int_equal(lyt_plan_create(A, B, NULL, &p), LYT_OK);
+    uint64_t rem;
+    lyt_plan_volume(p, &rem, NULL);
+    assert_int_equal(rem, 0);
+    for (int r = 0; r < lyt_dist_nranks(A); r++) {
+      size_t a, b;
+      lyt_dist_local_bytes(A, r, &a);
+      lyt_dist_local_bytes(B, r, &b);
+      assert_int_equal(a, b);
+    }
+    lyt_plan_destroy(p);
+    lyt_dist_destroy(B);
+    /* every truncation is rejected */
+    for (size_t cut = 0; cut < len; cut++) {
+      B = NULL;
+      assert_int_not_equal(lyt_dist_deserialize(buf, cut, &B), LYT_OK);
+      assert_null(B);
+    }
+    /* corruption: any outcome but a crash; a success must be usable */
+    unsigned char *bad = malloc(len + 8);
+    for (int t = 0; t < 20; t++) {
+      memcpy(bad, buf, len);
+      int flips = (int)tu_range(1, 4);
+      for (int f = 0; f < flips; f++)
+        bad[tu_range(0, (int64_t)len - 1)] = (unsigned char)tu_next();
+      B = NULL;
+      if (lyt_dist_deserialize(bad, len, &B) == LYT_OK) {
+        size_t b;
+        assert_int_equal(lyt_dist_local_bytes(B, 0, &b), LYT_OK);
+        lyt_dist_destroy(B);
+      } else {
+        assert_null(B);
+      }
+    }
+    free(bad);
+    free(buf);
+    lyt_dist_destroy(A);
+  }
+  lyt_dist *B = NULL;
+  assert_int_equal(lyt_dist_deserialize("XXXX", 4, &B), LYT_INVALID_ARG);
+  assert_int_equal(lyt_dist_deserialize(NULL, 4, &B), LYT_INVALID_ARG);
+}
+
 static void test_bad_distributions(void **state)
 {
   (void)state;
@@ -482,6 +548,7 @@ int main(void)
       cmocka_unit_test(test_relabel_permutation),
       cmocka_unit_test(test_relabel_many_ranks),
       cmocka_unit_test(test_fixed_nm),
+      cmocka_unit_test(test_serialize),
       cmocka_unit_test(test_random_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
