@@ -149,16 +149,20 @@ LYT_API lyt_status lyt_plan_dst_map(const lyt_plan *p, int *map);
 LYT_API lyt_status lyt_plan_volume(const lyt_plan *p, uint64_t *remote_bytes,
                                    uint64_t *local_bytes);
 
-/** Number of (src, dst) pairs with something to move, and the i-th of them
- * (ordered by src, then dst). @return LYT_OK or LYT_INVALID_ARG. */
+/** Number of (src, dst) pairs with something to move (0 for NULL), and the
+ * i-th of them (ordered by src, then dst; output pointers may be NULL).
+ * @return (lyt_plan_pair) LYT_OK or LYT_INVALID_ARG (NULL plan, i out of range). */
 LYT_API size_t lyt_plan_npairs(const lyt_plan *p);
 LYT_API lyt_status lyt_plan_pair(const lyt_plan *p, size_t i, int *src, int *dst, size_t *bytes);
 
-/** Bytes that src rank sends to dst rank (0 when nothing). */
+/** Bytes that src rank sends to dst rank (0 when nothing).
+ * @return LYT_OK; LYT_INVALID_ARG (NULL plan, ranks out of range). */
 LYT_API lyt_status lyt_plan_pair_bytes(const lyt_plan *p, int src, int dst, size_t *bytes);
 
-/** Regions of a pair: count, and the i-th as a global box (ndims offsets and
- * extents). Regions appear in the pair's pack order. */
+/** Regions of a pair: count (0 for a pair with nothing to move), and the
+ * i-th as a global box (ndims offsets and extents; either pointer may be
+ * NULL). Regions appear in the pair's pack order.
+ * @return LYT_OK; LYT_INVALID_ARG (NULL plan, ranks or i out of range). */
 LYT_API lyt_status lyt_plan_pair_nregions(const lyt_plan *p, int src, int dst, size_t *n);
 LYT_API lyt_status lyt_plan_pair_region(const lyt_plan *p, int src, int dst, size_t i,
                                         int64_t *offset, int64_t *extent);
@@ -168,7 +172,9 @@ LYT_API lyt_status lyt_plan_pair_region(const lyt_plan *p, int src, int dst, siz
  * @return LYT_OK; LYT_INVALID_ARG (NULL, ranks out of range, buf too small). */
 LYT_API lyt_status lyt_plan_pack(const lyt_plan *p, int src, int dst, const void *src_local,
                                  void *buf, size_t buf_size);
-/** Store a buffer made by lyt_plan_pack into dst's local buffer. */
+/** Store a buffer made by lyt_plan_pack into dst's local buffer.
+ * @return LYT_OK (also for a pair with nothing to move); LYT_INVALID_ARG
+ *         (NULL, ranks out of range, buf_size < lyt_plan_pair_bytes). */
 LYT_API lyt_status lyt_plan_unpack(const lyt_plan *p, int src, int dst, const void *buf,
                                    size_t buf_size, void *dst_local);
 
@@ -176,13 +182,15 @@ LYT_API lyt_status lyt_plan_unpack(const lyt_plan *p, int src, int dst, const vo
 typedef enum {
   LYT_EXEC_DIRECT = 0, /**< each destination copies straight from the source
                             buffers (one pass; shared memory) */
-  LYT_EXEC_PACKED = 1  /**< pack into per-pair buffers, barrier, unpack (what a
-                            transport would do; two passes) */
+  LYT_EXEC_PACKED = 1  /**< pack into per-pair buffers, then unpack (what a
+                            transport would do; two passes; the buffers are
+                            kept with the plan for the next run) */
 } lyt_exec_mode;
 
+/** Options of lyt_plan_execute_local; NULL or all-zero means defaults. */
 typedef struct lyt_exec_opts {
   lyt_exec_mode mode;
-  int nthreads; /**< 0: one thread per process (max(N, M)); 1: serial */
+  int nthreads; /**< 0: one thread per process (max(N, M), at most 256); 1: serial */
 } lyt_exec_opts;
 
 /** Run a plan in memory: src_bufs[s] is source rank s's local buffer,
