@@ -5,7 +5,8 @@
  *    write+read of a file in the same directory (no fsync): once with the
  *    default MSTRO_GFS_FSYNC=1 and once with 0;
  *  - MIO put+get vs rados_write_full+rados_read of the same bytes in the same
- *    pool (only with MSTRO_MIO_CONF set; otherwise a skip line).
+ *    pool, a new object each time as for each transfer (only with
+ *    MSTRO_MIO_CONF set; otherwise a skip line).
  *
  * Figures are bandwidths of put+get: 2 * size / time (GB/s).
  *
@@ -133,28 +134,29 @@ static void bench_mio(const size_t *sizes, int nsizes, char *a, char *b)
     size_t n = sizes[i], got;
     int reps = reps_for(n);
     double tv[32], tb[32];
-    for (int k = -1; k < reps; k++) {
+    for (int k = -1; k < reps; k++) { /* a new object each time, as for each transfer */
+      char key[64], raw[64];
+      snprintf(key, sizeof key, "bench-%zu-%d", n, k);
+      snprintf(raw, sizeof raw, "bench-raw-%zu-%d", n, k);
       double t0 = bench_now();
-      if (mtr_store_put(s, "bench", a, n) != MTR_OK ||
-          mtr_store_get(s, "bench", b, n, &got) != MTR_OK)
+      if (mtr_store_put(s, key, a, n) != MTR_OK || mtr_store_get(s, key, b, n, &got) != MTR_OK)
         exit(4);
       double t1 = bench_now();
-      if (rados_write_full(io, "bench-raw", a, n) < 0 ||
-          rados_read(io, "bench-raw", b, n, 0) != (int)n)
+      if (rados_write_full(io, raw, a, n) < 0 || rados_read(io, raw, b, n, 0) != (int)n)
         exit(6);
       double t2 = bench_now();
       if (k >= 0) {
         tv[k] = t1 - t0;
         tb[k] = t2 - t1;
       }
+      mtr_store_remove(s, key);
+      rados_remove(io, raw);
     }
     char cname[64];
     case_name(cname, sizeof cname, "mio", n);
     bench_report("transport_store", cname, 2.0 * (double)n / bench_median(tv, reps) / 1e9, "GB/s",
                  2.0 * (double)n / bench_median(tb, reps) / 1e9, BENCH_HIGHER_IS_BETTER);
   }
-  mtr_store_remove(s, "bench");
-  rados_remove(io, "bench-raw");
   rados_ioctx_destroy(io);
   rados_shutdown(cl);
   mtr_store_close(s);

@@ -41,7 +41,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() {
   local p
   for _ in $(seq 50); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 29000))
     if port_free "$p"; then echo "$p"; return 0; fi
   done
   return 1
@@ -49,6 +49,11 @@ pick_port() {
 
 fail() {
   echo "ceph-start: $*" >&2
+  for f in "$dir"/log/start.log "$dir"/log/mkfs.log "$dir"/log/ceph-osd.0.log "$dir"/log/ceph-mon.a.log; do
+    [ -s "$f" ] || continue
+    echo "--- last lines of $f:" >&2
+    tail -n 15 "$f" | cut -c1-300 >&2
+  done
   echo "ceph-start: logs in $dir/log/" >&2
   "$here/ceph-stop.sh" --keep "$dir" >/dev/null 2>&1
   exit 1
@@ -74,6 +79,8 @@ mon allow pool delete = true
 osd crush chooseleaf type = 0
 ms bind ipv6 = false
 ms bind msgr2 = false
+ms bind port min = $(($1 + 1))
+ms bind port max = $(($1 + 400))
 run dir = $dir/run
 admin socket = $dir/run/\$cluster-\$name.asok
 pid file = $dir/run/\$name.pid
@@ -123,7 +130,15 @@ done
 id=$(cx osd create 2>>"$dir/log/start.log") || fail "ceph osd create failed"
 [ "$id" = 0 ] || fail "unexpected OSD id '$id'"
 ceph-osd --mkfs -i 0 -c "$conf" >>"$dir/log/mkfs.log" 2>&1 || fail "ceph-osd --mkfs failed"
-ceph-osd -i 0 -c "$conf" >>"$dir/log/start.log" 2>&1 || fail "ceph-osd failed to start"
+# ceph-osd sometimes fails its first monitor command at start ("wrong fsid",
+# a race in its monitor client); starting it again works.
+osd_started=0
+for _ in 1 2 3 4 5; do
+  if ceph-osd -i 0 -c "$conf" >>"$dir/log/start.log" 2>&1; then osd_started=1; break; fi
+  echo "ceph-start: ceph-osd did not start; retrying" >>"$dir/log/start.log"
+  sleep 0.5
+done
+[ $osd_started = 1 ] || fail "ceph-osd failed to start"
 until cx osd stat 2>/dev/null | grep -q "1 up"; do
   [ $SECONDS -lt $deadline ] || fail "the OSD did not come up within ${start_timeout}s"
   sleep 0.3

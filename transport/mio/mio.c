@@ -313,23 +313,34 @@ static mtr_status mio_put(mtr_store *store, const char *key, const void *buf, si
   char oid[MIO_OID_MAX];
   unsigned char hb[MIO_HDR];
   struct mio_hdr old, h = {.total = len, .chunk = m->chunk, .gen = 0};
-  bool had_chunks =
-      mio_read_head(m, key, &old, NULL, 0, NULL) == MTR_OK && !(old.flags & MIO_INLINE);
+  bool inline_value = len <= m->chunk - MIO_HDR, had_chunks = false;
   int rc;
-  if (len <= m->chunk - MIO_HDR) {
+  if (inline_value) {
+    /* A new key (the usual case) takes one exclusive create; only a key that
+     * exists needs its old head read, to remove old chunks afterwards. */
     h.flags = MIO_INLINE;
     mio_hdr_pack(&h, hb);
     mio_head_oid(key, oid);
-    rados_write_op_t op = rados_create_write_op();
-    MTR_CHECK(MIO, op != NULL, st, MTR_NOMEM, "out of memory");
-    rados_write_op_write_full(op, (const char *)hb, MIO_HDR);
-    if (len > 0)
-      rados_write_op_append(op, buf, len);
-    rc = rados_write_op_operate(op, m->io, oid, NULL, 0);
-    rados_release_write_op(op);
+    for (int exclusive = 1; exclusive >= 0; exclusive--) {
+      if (!exclusive)
+        had_chunks =
+            mio_read_head(m, key, &old, NULL, 0, NULL) == MTR_OK && !(old.flags & MIO_INLINE);
+      rados_write_op_t op = rados_create_write_op();
+      MTR_CHECK(MIO, op != NULL, st, MTR_NOMEM, "out of memory");
+      if (exclusive)
+        rados_write_op_create(op, LIBRADOS_CREATE_EXCLUSIVE, NULL);
+      rados_write_op_write_full(op, (const char *)hb, MIO_HDR);
+      if (len > 0)
+        rados_write_op_append(op, buf, len);
+      rc = rados_write_op_operate(op, m->io, oid, NULL, 0);
+      rados_release_write_op(op);
+      if (!(exclusive && rc == -EEXIST))
+        break;
+    }
     MTR_CHECK(MIO, rc == 0, st, mio_err(rc), "writing '%s' (%zu bytes) to pool '%s': %s", oid, len,
               m->pool, strerror(-rc));
   } else {
+    had_chunks = mio_read_head(m, key, &old, NULL, 0, NULL) == MTR_OK && !(old.flags & MIO_INLINE);
     h.gen = mio_random64();
     uint64_t n = mio_nchunks(&h);
     for (uint64_t i = 0; i < n; i++) {
