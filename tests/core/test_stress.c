@@ -196,9 +196,98 @@ static void *churn(void *arg)
   return NULL;
 }
 
+/* ---- groups: producers offer groups, consumers demand them (metadata) and
+ * then demand every member's data */
+enum { NG = 24, GM = 3, GBYTES = 4096 };
+static atomic_int group_done[NG];
+
+static void *group_producer(void *arg)
+{
+  int which = (int)(intptr_t)arg; /* producers take every other group */
+  for (int gi = which; gi < NG; gi += 2) {
+    char name[64];
+    mstro_group g = NULL;
+    mstro_cdo m[GM];
+    unsigned char *buf[GM];
+    mstro_status st;
+    snprintf(name, sizeof name, "sgroup-%d", gi);
+    st = mstro_group_declare(name, &g);
+    for (int k = 0; k < GM && st == MSTRO_OK; k++) {
+      int64_t n = GBYTES;
+      char mname[64];
+      snprintf(mname, sizeof mname, "sgroup-%d-m%d", gi, k);
+      buf[k] = malloc(GBYTES);
+      for (size_t b = 0; b < GBYTES; b++)
+        buf[k][b] = byte_of(gi, k, b);
+      st = mstro_cdo_declare(mname, MSTRO_ATTR_DEFAULT, &m[k]);
+      if (st == MSTRO_OK)
+        st = mstro_cdo_attribute_set(m[k], MSTRO_ATTR_CORE_CDO_RAW_PTR, buf[k], false, true);
+      if (st == MSTRO_OK)
+        st = mstro_cdo_attribute_set(m[k], "scope.local-size", &n, true, false);
+      if (st == MSTRO_OK)
+        st = mstro_group_add(g, m[k]);
+    }
+    if (st == MSTRO_OK)
+      st = mstro_group_offer(g);
+    if (st != MSTRO_OK) {
+      report_error("group offer", st);
+      continue;
+    }
+    while (atomic_load(&group_done[gi]) < 2) { /* two consumers per group */
+      struct timespec t = {0, 100000};
+      nanosleep(&t, NULL);
+    }
+    if ((st = mstro_group_withdraw(g)) != MSTRO_OK)
+      report_error("group withdraw", st);
+    for (int k = 0; k < GM; k++) {
+      mstro_cdo_dispose(m[k]);
+      free(buf[k]);
+    }
+    mstro_group_dispose(g);
+  }
+  return NULL;
+}
+
+static void *group_consumer(void *arg)
+{
+  (void)arg;
+  for (int gi = 0; gi < NG; gi++) {
+    char name[64];
+    mstro_group g = NULL;
+    mstro_cdo c = NULL;
+    size_t n = 0;
+    int members = 0;
+    mstro_status st;
+    snprintf(name, sizeof name, "sgroup-%d", gi);
+    st = mstro_group_declare(name, &g);
+    if (st == MSTRO_OK)
+      st = mstro_group_demand(g);
+    if (st == MSTRO_OK)
+      st = mstro_group_size_get(g, &n);
+    while (st == MSTRO_OK && (st = mstro_group_next(g, &c)) == MSTRO_OK && c != NULL) {
+      int k = -1, gg = -1;
+      void *d = NULL;
+      int64_t len = 0;
+      sscanf(mstro_cdo_name(c), "sgroup-%d-m%d", &gg, &k);
+      if ((st = mstro_cdo_demand(c)) == MSTRO_OK)
+        st = mstro_cdo_access_ptr(c, &d, &len);
+      if (st == MSTRO_OK && (len != GBYTES || gg != gi || k < 0 ||
+                             ((unsigned char *)d)[GBYTES - 1] != byte_of(gi, k, GBYTES - 1)))
+        report_error("group member data", MSTRO_FAIL);
+      members++;
+    }
+    if (st != MSTRO_OK || n != GM || members != GM)
+      report_error("group demand", st);
+    if (g && (st = mstro_group_dispose(g)) != MSTRO_OK)
+      report_error("group dispose", st);
+    atomic_fetch_add(&group_done[gi], 1);
+  }
+  return NULL;
+}
+
 static void test_stress(void **state)
 {
-  pthread_t prod[NP], cons[NC], lis, ch;
+  pthread_t prod[NP], cons[NC], gprod[2], gcons[2], lis, ch;
   mstro_cdo_selector all = NULL, some = NULL;
   mstro_subscription acks = NULL;
   (void)state;
@@ -216,10 +305,18 @@ static void test_stress(void **state)
     assert_int_equal(pthread_create(&cons[j], NULL, consumer, (void *)(intptr_t)j), 0);
   for (int p = 0; p < NP; p++)
     assert_int_equal(pthread_create(&prod[p], NULL, producer, (void *)(intptr_t)p), 0);
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(pthread_create(&gcons[k], NULL, group_consumer, NULL), 0);
+    assert_int_equal(pthread_create(&gprod[k], NULL, group_producer, (void *)(intptr_t)k), 0);
+  }
   for (int j = 0; j < NC; j++)
     pthread_join(cons[j], NULL);
   for (int p = 0; p < NP; p++)
     pthread_join(prod[p], NULL);
+  for (int k = 0; k < 2; k++) {
+    pthread_join(gcons[k], NULL);
+    pthread_join(gprod[k], NULL);
+  }
   atomic_store(&stop, 1);
   pthread_join(lis, NULL);
   pthread_join(ch, NULL);
