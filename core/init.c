@@ -1,7 +1,11 @@
 /* mstro_init / mstro_finalize and the environment options of the core. */
+#include <libgen.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "core_internal.h"
 #include "options.h"
@@ -13,6 +17,32 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Index 0 is "no override"; RDMA is an alias of OFI. */
 static const char *const transport_names[] = {"AUTO", "OFI", "RDMA", "GFS", "MIO", NULL};
+
+/* MSTRO_TELEMETRY_DST: log, stderr, stdout, off, or a file we can write. */
+static int validate_telemetry_dst(const char *text, void *out, char *err, size_t errlen)
+{
+  static const char *const words[] = {"log", "stderr", "stdout", "off"};
+  char *copy;
+  int ok;
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcasecmp(text, words[i]) == 0) {
+      *(const char **)out = text;
+      return 0;
+    }
+  if (access(text, F_OK) == 0) {
+    ok = access(text, W_OK) == 0;
+  } else {
+    copy = strdup(text);
+    ok = copy != NULL && access(dirname(copy), W_OK | X_OK) == 0;
+    free(copy);
+  }
+  if (!ok) {
+    snprintf(err, errlen, "not log, stderr, stdout, off or a file path that can be written");
+    return -1;
+  }
+  *(const char **)out = text;
+  return 0;
+}
 
 /* Every MSTRO_* variable the core reads (docs/environment.md lists them all;
  * MSTRO_LOG_* are read by the logging engine, MSTRO_SCHEMA_* also by the
@@ -50,7 +80,8 @@ static const struct mmb__opt_def core_opts[] = {
      .offset = OPT(pm_timeout),
      .doc = "seconds before a call blocked on a silent Pool Manager returns MSTRO_NO_PM"},
     {.name = "MSTRO_TELEMETRY_DST",
-     .kind = MMB__OPT_STRING,
+     .kind = MMB__OPT_CUSTOM,
+     .validate = validate_telemetry_dst,
      .offset = OPT(telemetry_dst),
      .doc = "where mstro_finalize writes the telemetry report: log, stderr, stdout, off or a "
             "file path (JSON)"},
