@@ -1,5 +1,6 @@
 # The control protocol (issue 6): mstro_pm.proto compiled by protoc-c at build
-# time, plus the codec (framing, bounds, validation, the PM contact string).
+# time, the codec (framing, bounds, validation, the PM contact string) and the
+# component side of membership (proto_client: JOIN, HEARTBEAT, LEAVE).
 #
 # It is a small static library of position-independent objects, linked
 # privately into libmaestro (the component side) and into libmaestro-pm (the
@@ -22,10 +23,11 @@ add_custom_command(
   VERBATIM)
 
 add_library(maestro_proto STATIC ${_proto_out}/mstro_pm.pb-c.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/proto_codec.c)
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/proto_codec.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/proto_client.c)
 target_include_directories(maestro_proto PUBLIC ${_proto_out} ${CMAKE_CURRENT_SOURCE_DIR}/protocol
   ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(maestro_proto PUBLIC PkgConfig::PROTOBUFC mstro_common)
+target_link_libraries(maestro_proto PUBLIC PkgConfig::PROTOBUFC transport mstro_common)
 # Generated code: no warnings of ours to fix there.
 set_source_files_properties(${_proto_out}/mstro_pm.pb-c.c PROPERTIES COMPILE_OPTIONS "-w")
 

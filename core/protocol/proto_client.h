@@ -1,0 +1,67 @@
+/* The component side of the control protocol's membership (internal,
+ * mstro__proto_client_*): what mstro_init / mstro_finalize will do to join and
+ * leave a Pool Manager, over an OFI endpoint of the transport layer.
+ *
+ * Not thread-safe: one thread uses a client at a time (the caller serializes).
+ */
+#ifndef MSTRO_PROTO_CLIENT_H
+#define MSTRO_PROTO_CLIENT_H
+
+#include <stdint.h>
+
+#include "maestro/status.h"
+#include "mtr.h"
+#include "proto_codec.h"
+
+struct mstro__proto_client;
+
+struct mstro__proto_client_config {
+  const char *info;           /**< MSTRO_POOL_MANAGER_INFO */
+  const char *workflow_name;  /**< must match the PM's */
+  const char *component_name; /**< non-empty */
+  int64_t component_index;
+  int timeout_ms;        /**< bound on each wait for the PM; <= 0: 10000 */
+  const char *transport; /**< NULL: "OFI" */
+};
+
+/** Open an endpoint, send JOIN, wait for the answer.
+ * @return MSTRO_OK (*client set); MSTRO_INVARG for a malformed info string or
+ *         a missing name; MSTRO_AUTH, MSTRO_NOT_TWICE, ... as the PM's REFUSE
+ *         says (logged with its reason); MSTRO_NO_PM when the PM does not
+ *         answer in time or cannot be reached; MSTRO_TRANSPORT when no
+ *         endpoint can be opened; MSTRO_NOMEM. */
+mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *cfg,
+                                      struct mstro__proto_client **client);
+
+/** The appid the PM assigned, and its heartbeat interval (ms). */
+uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c);
+uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c);
+
+/** Send a message: sets its sequence number, appid and session, encodes and
+ * sends it; *seq (may be NULL) gets the sequence number for matching the
+ * answer's in_reply_to.
+ * @return MSTRO_OK; MSTRO_INVMSG (invalid message); MSTRO_NO_PM when the PM
+ *         cannot be reached. */
+mstro_status mstro__proto_client_send(struct mstro__proto_client *c, Mstro__Proto__Envelope *env,
+                                      uint64_t *seq);
+
+/** Receive the next message from the PM (free it with mstro__proto_free).
+ * Frames from other senders and malformed frames are dropped (logged).
+ * @return MSTRO_OK; MSTRO_TIMEOUT; MSTRO_NO_PM when the endpoint failed. */
+mstro_status mstro__proto_client_recv(struct mstro__proto_client *c, Mstro__Proto__Envelope **env,
+                                      int timeout_ms);
+
+/** Send a HEARTBEAT (the PM answers with one; read it with recv).
+ * @return as mstro__proto_client_send. */
+mstro_status mstro__proto_client_heartbeat(struct mstro__proto_client *c);
+
+/** Send LEAVE, wait for BYE (other messages meanwhile are dropped), then
+ * close. The client is freed in every case.
+ * @return MSTRO_OK; MSTRO_NO_PM when no BYE came in time (or the PM had
+ *         already left: PM_LEAVE); MSTRO_INVARG for NULL. */
+mstro_status mstro__proto_client_leave(struct mstro__proto_client *c);
+
+/** Close without leaving (the PM will notice the silence); NULL is a no-op. */
+void mstro__proto_client_close(struct mstro__proto_client *c);
+
+#endif
