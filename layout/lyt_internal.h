@@ -50,7 +50,10 @@ typedef struct {
 } lyt__copy_problem;
 
 /* Strided copy engine (lyt_transform.c): copies prob from src to dst with
- * nthreads threads; stream: 1 use non-temporal stores, 0 not. */
+ * nthreads threads; stream: 1 use non-temporal stores for large pieces, 0
+ * not, LYT__STREAM_SEQ also for short whole-line runs (a destination written
+ * front to back, such as a transfer buffer). */
+#define LYT__STREAM_SEQ 2
 lyt_status lyt__copy_run(const lyt__copy_problem *prob, const char *src, char *dst, int nthreads,
                          int stream);
 

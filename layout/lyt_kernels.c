@@ -463,7 +463,8 @@ void lyt__copy_contig(char *dst, const char *src, size_t n, int stream)
 #ifdef LYT__X86
   /* short unaligned runs would leave partial lines in the write-combining
    * buffers (measured: much slower than cached stores) */
-  if (stream && n >= 4096 && get_simd() >= 1) {
+  if (get_simd() >= 1 && ((stream && n >= 4096) || (stream == LYT__STREAM_SEQ && n >= 64 &&
+                                                    ((uintptr_t)dst & 63) == 0 && (n & 63) == 0))) {
     copy_stream_avx2(dst, src, n);
     return;
   }

@@ -592,7 +592,7 @@ static void run_pair(const lyt_plan *p, const pair_t *q, int op, const char *fro
     case OP_PACK:
       packed_strides(p->e, nd, ext, dstr, pstr);
       lyt__problem_build(&pr, p->e, nd, ext, sstr, pstr);
-      lyt__copy_run(&pr, from + soff, to + poff, 1, 0);
+      lyt__copy_run(&pr, from + soff, to + poff, 1, stream);
       break;
     case OP_UNPACK:
       packed_strides(p->e, nd, ext, dstr, pstr);
@@ -669,8 +669,12 @@ static void *exec_worker(void *arg)
       const pair_t *q = &p->pairs[i];
       if (q->src % a->nthreads != a->tid || q->src == p->map[q->dst])
         continue;
-      run_pair(p, q, OP_PACK, a->src[q->src], a->bufs[i], 0);
+      /* the transfer buffer is written front to back: stream it when large */
+      run_pair(p, q, OP_PACK, a->src[q->src], a->bufs[i],
+               q->bytes >= (size_t)STREAM_MIN ? LYT__STREAM_SEQ : 0);
     }
+    if (a->phase == PH_PACK)
+      lyt__stream_fence();
     return NULL;
   }
   /* destinations receive */
