@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mtr.h"
+#include "store_check.h"
 
 static char g_dir[256];
 
@@ -200,44 +201,11 @@ static void test_bad_config(void **state)
  * while this process reads: every read is complete and uniform. */
 static void test_atomic_replace(void **state)
 {
-  const size_t n = 4u << 20;
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    mtr_store *s = open_store();
-    unsigned char *a = malloc(n);
-    for (int i = 0; i < 40; i++) {
-      memset(a, 'A' + i % 26, n);
-      if (mtr_store_put(s, "hot", a, n) != MTR_OK)
-        _exit(1);
-    }
-    free(a);
-    mtr_store_close(s);
-    _exit(0);
-  }
+  const struct mtr_ops *ops = NULL;
+  assert_int_equal(mtr_transport_find("GFS", &ops), MTR_OK);
   mtr_store *s = open_store();
-  unsigned char *b = malloc(n);
-  int reads = 0, status = 0;
-  for (;;) {
-    size_t got = 0;
-    mtr_status st = mtr_store_get(s, "hot", b, n, &got);
-    if (st == MTR_OK) {
-      assert_int_equal(got, n);
-      for (size_t i = 1; i < n; i++)
-        if (b[i] != b[0])
-          fail_msg("partial or mixed value seen at byte %zu", i);
-      reads++;
-    } else {
-      assert_int_equal(st, MTR_NOT_FOUND);
-    }
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      break;
-  }
-  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  print_message("%d complete reads during replacement\n", reads);
-  assert_int_equal(mtr_store_remove(s, "hot"), MTR_OK);
+  store_check_atomic_replace(ops, NULL, s, "hot", 4u << 20, 40, MTR_NOT_FOUND);
   assert_int_equal(count_entries(g_dir), 0); /* no temporary left behind */
-  free(b);
   mtr_store_close(s);
 }
 

@@ -21,6 +21,7 @@
 #include <rados/librados.h>
 
 #include "mtr.h"
+#include "store_check.h"
 
 #define SMALL_CHUNK (64u << 10)
 
@@ -185,51 +186,14 @@ static void test_bad_config(void **state)
 }
 
 /* A writer process replaces a chunked value with uniform ones while this
- * process reads: every read is complete and uniform. */
+ * process reads: every read is complete and uniform (MTR_AGAIN: the value
+ * kept changing while read, which a reader may report). */
 static void test_atomic_replace(void **state)
 {
-  const size_t n = 5 * SMALL_CHUNK + 100;
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    mtr_store *s = NULL;
-    struct mtr_store_config cfg = {.size = sizeof cfg, .chunk_size = SMALL_CHUNK};
-    if (mtr_store_open(ops, &cfg, &s) != MTR_OK)
-      _exit(1);
-    unsigned char *a = malloc(n);
-    for (int i = 0; i < 30; i++) {
-      memset(a, 'A' + i % 26, n);
-      if (mtr_store_put(s, "hot", a, n) != MTR_OK)
-        _exit(2);
-    }
-    free(a);
-    mtr_store_close(s);
-    _exit(0);
-  }
+  struct mtr_store_config cfg = {.size = sizeof cfg, .chunk_size = SMALL_CHUNK};
   mtr_store *s = open_store(SMALL_CHUNK);
-  unsigned char *b = malloc(n);
-  int reads = 0, status = 0;
-  for (;;) {
-    size_t got = 0;
-    mtr_status st = mtr_store_get(s, "hot", b, n, &got);
-    if (st == MTR_OK) {
-      assert_int_equal(got, n);
-      for (size_t i = 1; i < n; i++)
-        if (b[i] != b[0])
-          fail_msg("mixed value seen at byte %zu", i);
-      reads++;
-    } else {
-      assert_true(st == MTR_NOT_FOUND || st == MTR_AGAIN);
-    }
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      break;
-  }
-  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  print_message("%d complete reads during replacement\n", reads);
-  assert_int_equal(mtr_store_remove(s, "hot"), MTR_OK);
+  store_check_atomic_replace(ops, &cfg, s, "hot", 5 * SMALL_CHUNK + 100, 30, MTR_AGAIN);
   assert_int_equal(count_objects("hot"), 0);
-  free(b);
   mtr_store_close(s);
 }
 
