@@ -303,6 +303,7 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
   int64_t **dstr = NULL;
   int64_t *bytes = NULL, *cost = NULL;
   int *assign = NULL, *touched = NULL;
+  size_t pairs_cap = 0;
   LYT_CHECK(PLAN, src && dst && out, st, LYT_INVALID_ARG, "NULL argument");
   *out = NULL;
   LYT_CHECK(PLAN, src->elem_size == dst->elem_size, st, LYT_MISMATCH,
@@ -356,9 +357,13 @@ lyt_status lyt_plan_create(const lyt_dist *src, const lyt_dist *dst, const lyt_p
         touched[nt++] = j;
     for (int t = 0; t < nt; t++) {
       int j = touched[t];
-      pair_t *np = realloc(p->pairs, (p->npairs + 1) * sizeof *np);
-      LYT_CHECK(PLAN, np != NULL, st, LYT_NOMEM, "out of memory");
-      p->pairs = np;
+      if (p->npairs == pairs_cap) {
+        size_t nc = pairs_cap ? 2 * pairs_cap : 64;
+        pair_t *np = realloc(p->pairs, nc * sizeof *np);
+        LYT_CHECK(PLAN, np != NULL, st, LYT_NOMEM, "out of memory");
+        p->pairs = np;
+        pairs_cap = nc;
+      }
       pair_t *q = &p->pairs[p->npairs];
       q->src = s;
       q->dst = j;
