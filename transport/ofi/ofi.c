@@ -864,6 +864,8 @@ static mtr_status ofi_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *
   MTR_CHECK(OFI, len <= e->msg_max, st, MTR_TRUNCATED,
             "message of %zu bytes exceeds the endpoint's bound of %zu", len, e->msg_max);
   uint64_t deadline = mtr__deadline(timeout_ms);
+  /* a completion is due soon: poll without sleeping */
+  atomic_store_explicit(&e->last_activity, mtr__now_ns(), memory_order_relaxed);
   pthread_mutex_lock(&e->lock);
   locked = true;
   for (;;) { /* a free slot */
