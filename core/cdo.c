@@ -157,8 +157,7 @@ void mstro__cdo_fini(void)
     pthread_mutex_unlock(&cdo_lock);
     if (c == NULL)
       break;
-    if (c->in_pool_require)
-      mstro__pool_retract(c);
+    c->in_pool_require = false; /* the pool directory is gone already */
     cdo_release(c, false);
   }
   pthread_mutex_lock(&cdo_lock);
@@ -524,7 +523,6 @@ mstro_status mstro_cdo_dispose(mstro_cdo cdo)
 {
   mstro_status st = MSTRO_OK;
   struct mstro__ev_info ev;
-  char *name_copy = NULL;
   if ((st = enter(cdo, MSTRO__OP_DISPOSE, __func__, NULL)) != MSTRO_OK)
     return st;
   ev = ev_of(cdo);
@@ -539,7 +537,6 @@ mstro_status mstro_cdo_dispose(mstro_cdo cdo)
     /* the event carries the attributes as they were */
     mstro__event_raise(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER, &ev);
   }
-  free(name_copy);
   cdo_release(cdo, true);
   return st;
 }

@@ -82,6 +82,28 @@ static void test_good_values(void **state)
   clear_env();
 }
 
+/* Handles left by the application are released by finalize; only offers
+ * still in the pool make it report MSTRO_FAIL. */
+static void test_leftovers(void **state)
+{
+  mstro_cdo a = NULL, b = NULL;
+  mstro_group g = NULL;
+  mstro_cdo_selector sel = NULL;
+  mstro_subscription s = NULL;
+  (void)state;
+  clear_env();
+  assert_int_equal(mstro_init("w", "c", 0), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("left-required", MSTRO_ATTR_DEFAULT, &a), MSTRO_OK);
+  assert_int_equal(mstro_cdo_require(a), MSTRO_OK);
+  assert_int_equal(mstro_cdo_declare("left-declared", MSTRO_ATTR_DEFAULT, &b), MSTRO_OK);
+  assert_int_equal(mstro_group_declare("left-group", &g), MSTRO_OK);
+  assert_int_equal(mstro_group_add(g, b), MSTRO_OK);
+  assert_int_equal(mstro_cdo_selector_create(NULL, NULL, NULL, &sel), MSTRO_OK);
+  assert_int_equal(mstro_subscribe(sel, MSTRO_POOL_EVENT__ALL, 0, &s), MSTRO_OK);
+  assert_int_equal(mstro_cdo_selector_dispose(sel), MSTRO_OK);
+  assert_int_equal(mstro_finalize(), MSTRO_OK);
+}
+
 static void test_drop_unknown(void **state)
 {
   mstro_cdo c = NULL;
@@ -141,9 +163,9 @@ static void test_telemetry_json(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_names),          cmocka_unit_test(test_bad_values),
-      cmocka_unit_test(test_good_values),    cmocka_unit_test(test_drop_unknown),
-      cmocka_unit_test(test_telemetry_json),
+      cmocka_unit_test(test_names),       cmocka_unit_test(test_bad_values),
+      cmocka_unit_test(test_good_values), cmocka_unit_test(test_drop_unknown),
+      cmocka_unit_test(test_leftovers),   cmocka_unit_test(test_telemetry_json),
   };
   return cmocka_run_group_tests_name("init", tests, NULL, NULL);
 }
