@@ -421,12 +421,24 @@ mstro_status mstro__proto_frame_size(const Mstro__Proto__Envelope *env, size_t *
   return MSTRO_OK;
 }
 
+/* Header and payload of a validated envelope whose frame takes `need` bytes. */
+static void write_frame(const Mstro__Proto__Envelope *env, uint8_t *buf, size_t need)
+{
+  size_t payload = need - MSTRO__PROTO_HEADER_SIZE;
+  put_be32(buf, MSTRO__PROTO_MAGIC);
+  put_be16(buf + 4, (uint16_t)MSTRO__PROTO_VERSION);
+  put_be16(buf + 6, 0);
+  put_be32(buf + 8, (uint32_t)payload);
+  size_t packed = protobuf_c_message_pack(&env->base, buf + MSTRO__PROTO_HEADER_SIZE);
+  MMB__ASSERT(packed == payload);
+}
+
 mstro_status mstro__proto_encode(const Mstro__Proto__Envelope *env, uint8_t *buf, size_t cap,
                                  size_t *len)
 {
   size_t need = 0;
-  if (buf == NULL) {
-    MSTRO_LOG_ERR(PROTO, "encode: NULL buffer");
+  if (buf == NULL || len == NULL) {
+    MSTRO_LOG_ERR(PROTO, "encode: NULL buffer or length");
     return MSTRO_INVARG;
   }
   mstro_status s = mstro__proto_frame_size(env, &need);
@@ -437,13 +449,7 @@ mstro_status mstro__proto_encode(const Mstro__Proto__Envelope *env, uint8_t *buf
                   mstro__proto_msg_name(env->msg_case), need, cap);
     return MSTRO_INVOUT;
   }
-  size_t payload = need - MSTRO__PROTO_HEADER_SIZE;
-  put_be32(buf, MSTRO__PROTO_MAGIC);
-  put_be16(buf + 4, (uint16_t)MSTRO__PROTO_VERSION);
-  put_be16(buf + 6, 0);
-  put_be32(buf + 8, (uint32_t)payload);
-  size_t packed = protobuf_c_message_pack(&env->base, buf + MSTRO__PROTO_HEADER_SIZE);
-  MMB__ASSERT(packed == payload);
+  write_frame(env, buf, need);
   *len = need;
   return MSTRO_OK;
 }
@@ -465,12 +471,9 @@ mstro_status mstro__proto_encode_alloc(const Mstro__Proto__Envelope *env, uint8_
     MSTRO_LOG_ERR(PROTO, "encode: cannot allocate %zu bytes", need);
     return MSTRO_NOMEM;
   }
-  s = mstro__proto_encode(env, b, need, len);
-  if (s != MSTRO_OK) {
-    free(b);
-    return s;
-  }
+  write_frame(env, b, need);
   *buf = b;
+  *len = need;
   return MSTRO_OK;
 }
 
