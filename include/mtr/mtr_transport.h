@@ -192,18 +192,23 @@ MTR_API void mtr_env_print(FILE *out);
  * store transport. */
 MTR_API mtr_status mtr_ep_open(const struct mtr_ops *ops, const struct mtr_ep_config *cfg,
                                mtr_ep **ep);
-/** Closes an endpoint; regions still exposed are released. NULL is #MTR_OK. */
+/** Closes an endpoint; regions still exposed are released (with a warning;
+ * their handles become invalid) and transfers abandoned by a timeout are
+ * dropped. NULL is #MTR_OK. */
 MTR_API mtr_status mtr_ep_close(mtr_ep *ep);
 /** The endpoint's address as a printable string ("ofi:<provider>:<hex>", no ';'
  * or whitespace) for other processes' mtr_ep_peer_insert(). #MTR_TRUNCATED if
  * `buflen` is too small (MTR_ADDR_MAX always suffices). */
 MTR_API mtr_status mtr_ep_addr(mtr_ep *ep, char *buf, size_t buflen);
-/** A human-readable line: provider, fabric, domain, chunk size, limits. */
+/** A human-readable line: provider, fabric, domain, chunk size, limits.
+ * #MTR_TRUNCATED if `buflen` is too small (the line is cut), #MTR_INVALID_ARG
+ * for a NULL or empty buffer. */
 MTR_API mtr_status mtr_ep_info(mtr_ep *ep, char *buf, size_t buflen);
 /** Inserts a peer by its address string. #MTR_INVALID_ARG for a malformed
  * address or one of another provider. */
 MTR_API mtr_status mtr_ep_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer);
-/** Forgets a peer (its connection is torn down where the provider has one). */
+/** Forgets a peer (its connection is torn down where the provider has one).
+ * #MTR_INVALID_ARG for #MTR_PEER_UNKNOWN or a peer the endpoint does not know. */
 MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
 /** Sends one control message of `len` bytes (0 allowed, `buf` then may be NULL)
  * with a user tag; returns when the message has left (the buffer may be
@@ -220,14 +225,18 @@ MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const vo
 MTR_API mtr_status mtr_ep_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
                                size_t *len, int timeout_ms);
 /** Drives progress once without waiting (serves peers' reads of exposed
- * regions with manual-progress providers; received messages are queued). */
+ * regions with manual-progress providers; received messages are queued).
+ * #MTR_ERROR if the completion queue failed. */
 MTR_API mtr_status mtr_ep_progress(mtr_ep *ep);
 /** Exposes `len` bytes at `buf` for remote reads (registered through the
  * registration cache). The memory must stay valid and unchanged until
- * mtr_region_release(). */
+ * mtr_region_release(). #MTR_INVALID_ARG for NULL, a zero length or a NULL
+ * result; #MTR_ERROR if the registration fails (see ulimit -l, logged);
+ * #MTR_NOMEM. */
 MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len, mtr_region **region);
 /** Serializes the region's descriptor ({addr, len, key} plus a header) into
- * `desc`, which must hold MTR_REGION_DESC_SIZE bytes. */
+ * `desc`, which must hold MTR_REGION_DESC_SIZE bytes (#MTR_INVALID_ARG
+ * otherwise). The descriptor is plain bytes: send it in any message. */
 MTR_API mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen);
 /** Withdraws a region; NULL is #MTR_OK. The registration may stay cached
  * for the next transfer from the same memory: memory that is then freed
@@ -253,24 +262,35 @@ MTR_API const struct mtr_ops *mtr_store_ops(const mtr_store *store);
 
 /* ---- stores ------------------------------------------------------------ */
 
-/** Opens a store of a store transport. `cfg` may be NULL (environment). */
+/** Opens a store of a store transport. `cfg` may be NULL (environment).
+ * #MTR_UNAVAILABLE with the reason logged (GFS: directory unset, missing or not
+ * writable; MIO: configuration unreadable, cluster unreachable, pool missing),
+ * #MTR_TIMEOUT (MIO connect), #MTR_INVALID_ARG (bad configuration, e.g. a
+ * chunk_size outside the cluster's limits), #MTR_UNIMPLEMENTED for an
+ * endpoint transport. */
 MTR_API mtr_status mtr_store_open(const struct mtr_ops *ops, const struct mtr_store_config *cfg,
                                   mtr_store **store);
-/** Closes a store; NULL is #MTR_OK. */
+/** Closes a store; NULL is #MTR_OK; #MTR_IO if the directory could not be
+ * closed (GFS). */
 MTR_API mtr_status mtr_store_close(mtr_store *store);
 /** Stores `len` bytes under `key`, replacing an existing value atomically: a
  * reader sees the old or the new value in full, never a part. Keys are
- * non-empty strings of at most 200 bytes; any byte is allowed (transports
- * escape what their namespace forbids, so "../x" is a plain key). */
+ * non-empty strings of at most MTR_KEY_MAX bytes; any byte is allowed
+ * (transports escape what their namespace forbids, so "../x" is a plain key).
+ * One writer per key at a time. #MTR_INVALID_ARG for a bad key or a NULL
+ * buffer with a length, #MTR_IO / #MTR_TIMEOUT for storage errors (nothing
+ * partial is left visible under the key). */
 MTR_API mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, size_t len);
 /** Reads the value of `key` into `buf` (capacity `cap`), sets `*len`.
  * #MTR_NOT_FOUND if absent, #MTR_TRUNCATED (`*len` = the value's size, the
- * content of `buf` unspecified) if the value is larger than `cap`. */
+ * content of `buf` unspecified) if the value is larger than `cap`, #MTR_AGAIN
+ * if it was replaced repeatedly while being read (MIO), #MTR_IO. */
 MTR_API mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t cap,
                                  size_t *len);
-/** Size of the value of `key`; #MTR_NOT_FOUND if absent. */
+/** Size of the value of `key`; #MTR_NOT_FOUND if absent, #MTR_INVALID_ARG
+ * for a bad key or a NULL `len`, #MTR_IO for a storage error. */
 MTR_API mtr_status mtr_store_stat(mtr_store *store, const char *key, size_t *len);
-/** Removes `key`; #MTR_NOT_FOUND if absent. */
+/** Removes `key`; #MTR_NOT_FOUND if absent, #MTR_IO for a storage error. */
 MTR_API mtr_status mtr_store_remove(mtr_store *store, const char *key);
 
 /** Longest key accepted by the stores. */
