@@ -43,6 +43,8 @@ struct mstro_subscription_ {
   pthread_cond_t cv;
   struct ack_token *pending;
   struct mstro_subscription_ *next;
+  int waiters;   /* threads in wait/timedwait */
+  bool disposed; /* dispose started: waiters leave, then it is freed */
 };
 
 static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -107,7 +109,25 @@ static void sub_destroy_locked(struct mstro_subscription_ *s)
   free_nodes(s->head);
   s->head = s->tail = NULL;
   update_masks();
+  /* threads blocked in wait/timedwait return; the memory goes after them */
+  s->disposed = true;
+  pthread_cond_broadcast(&s->cv);
+  while (s->waiters > 0)
+    pthread_cond_wait(&s->cv, &ev_lock);
   s->magic = 0;
+}
+
+/* A waiter leaves (ev_lock held); MSTRO_INVARG when the subscription was
+ * disposed meanwhile. */
+static mstro_status leave_wait(struct mstro_subscription_ *s, const char *func)
+{
+  s->waiters--;
+  if (s->disposed) {
+    pthread_cond_broadcast(&s->cv);
+    MSTRO_LOG_INFO(EVENT, "%s: the subscription was disposed while waiting", func);
+    return MSTRO_INVARG;
+  }
+  return MSTRO_OK;
 }
 
 void mstro__events_fini(void)
@@ -388,11 +408,14 @@ mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_event *eve
   if ((st = sub_check(s, __func__)) != MSTRO_OK)
     return st;
   pthread_mutex_lock(&ev_lock);
-  while (s->head == NULL && s->magic == MSTRO__SUB_MAGIC)
+  s->waiters++;
+  while (s->head == NULL && !s->disposed)
     pthread_cond_wait(&s->cv, &ev_lock);
-  *event = take_all(s);
+  st = leave_wait(s, __func__);
+  if (st == MSTRO_OK)
+    *event = take_all(s);
   pthread_mutex_unlock(&ev_lock);
-  return MSTRO_OK;
+  return st;
 }
 
 mstro_status mstro_subscription_timedwait(mstro_subscription s, const struct timespec *abstime,
@@ -415,7 +438,8 @@ mstro_status mstro_subscription_timedwait(mstro_subscription s, const struct tim
     return MSTRO_INVARG;
   }
   pthread_mutex_lock(&ev_lock);
-  while (s->head == NULL) {
+  s->waiters++;
+  while (s->head == NULL && !s->disposed) {
     int rc = pthread_cond_timedwait(&s->cv, &ev_lock, abstime); /* CLOCK_REALTIME */
     if (rc == ETIMEDOUT) {
       if (s->head == NULL)
@@ -423,7 +447,10 @@ mstro_status mstro_subscription_timedwait(mstro_subscription s, const struct tim
       break;
     }
   }
-  *event = take_all(s);
+  if (leave_wait(s, __func__) != MSTRO_OK)
+    st = MSTRO_INVARG;
+  else
+    *event = take_all(s);
   pthread_mutex_unlock(&ev_lock);
   return st;
 }

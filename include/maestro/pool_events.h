@@ -150,8 +150,10 @@ MSTRO_API mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event
 MSTRO_API mstro_status mstro_subscription_poll(mstro_subscription s, mstro_pool_event *event);
 
 /** Wait until at least one event is pending, then take all pending ones.
- * @return MSTRO_OK; MSTRO_INVARG for NULL arguments; MSTRO_NO_PM when the
- *         Pool Manager went away. */
+ * @return MSTRO_OK; MSTRO_INVARG for NULL arguments, or when another thread
+ *         disposes the subscription meanwhile (*event NULL; this is how a
+ *         blocked listener is stopped); MSTRO_NO_PM when the Pool Manager
+ *         went away. */
 MSTRO_API mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_event *event);
 
 /** As mstro_subscription_wait, until an absolute CLOCK_REALTIME deadline.
@@ -169,7 +171,8 @@ MSTRO_API mstro_status mstro_subscription_timedwait(mstro_subscription s,
  *         REQUIRE_ACK, or an event with nothing to ack. */
 MSTRO_API mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event);
 
-/** End a subscription; pending events are dropped and pending acks released.
+/** End a subscription; pending events are dropped, pending acks released,
+ * and threads blocked in wait/timedwait on it return MSTRO_INVARG.
  * @return MSTRO_OK; MSTRO_INVARG for NULL. */
 MSTRO_API mstro_status mstro_subscription_dispose(mstro_subscription s);
 

@@ -359,6 +359,49 @@ static void test_wait_and_timedwait(void **state)
   assert_int_equal(mstro_subscription_dispose(s), MSTRO_OK);
 }
 
+struct waiter_arg {
+  mstro_subscription s;
+  mstro_status st;
+  mstro_pool_event e;
+  int timed;
+};
+
+static void *blocked_waiter(void *arg)
+{
+  struct waiter_arg *w = arg;
+  if (w->timed) {
+    struct timespec ts;
+    deadline_in(&ts, 60000);
+    w->st = mstro_subscription_timedwait(w->s, &ts, &w->e);
+  } else {
+    w->st = mstro_subscription_wait(w->s, &w->e);
+  }
+  return NULL;
+}
+
+/* Disposing a subscription releases the threads blocked on it (a listener
+ * is stopped this way). */
+static void test_dispose_wakes_waiters(void **state)
+{
+  struct waiter_arg w[2] = {{.timed = 0}, {.timed = 1}};
+  pthread_t th[2];
+  mstro_subscription s = subscribe(NULL, MSTRO_POOL_EVENT_DECLARE, 0);
+  (void)state;
+  for (int i = 0; i < 2; i++) {
+    w[i].s = s;
+    w[i].st = MSTRO_OK;
+    w[i].e = (mstro_pool_event)1;
+    assert_int_equal(pthread_create(&th[i], NULL, blocked_waiter, &w[i]), 0);
+  }
+  sleep_ms(100);
+  assert_int_equal(mstro_subscription_dispose(s), MSTRO_OK);
+  for (int i = 0; i < 2; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(w[i].st, MSTRO_INVARG);
+    assert_null(w[i].e);
+  }
+}
+
 static void test_bad_arguments(void **state)
 {
   mstro_cdo_selector sel = NULL;
@@ -406,7 +449,8 @@ int main(void)
       cmocka_unit_test(test_every_operation),    cmocka_unit_test(test_transfer_events_selected),
       cmocka_unit_test(test_mask_and_selector),  cmocka_unit_test(test_require_ack_blocks),
       cmocka_unit_test(test_signal_before),      cmocka_unit_test(test_dispose_releases_ack),
-      cmocka_unit_test(test_wait_and_timedwait), cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_wait_and_timedwait), cmocka_unit_test(test_dispose_wakes_waiters),
+      cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests_name("events", tests, setup, teardown);
 }
