@@ -17,6 +17,11 @@
 static int setup(void **state)
 {
   (void)state;
+#ifdef MSTRO_TEST_SCHEMA_DIR
+  /* the user schema of this test, unless the environment names others */
+  setenv("MSTRO_SCHEMA_PATH", MSTRO_TEST_SCHEMA_DIR, 0);
+  setenv("MSTRO_SCHEMA_LIST", "conformance-schema.yaml", 0);
+#endif
   return mstro_init("conformance", "C", 0) == MSTRO_OK ? 0 : -1;
 }
 
