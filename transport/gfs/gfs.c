@@ -11,7 +11,6 @@
  * MSTRO_GFS_FSYNC=0 skips the fsyncs (faster, still atomic against concurrent
  * readers, but not against a crash of the node).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
