@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include "lyt.h"
@@ -471,6 +472,68 @@ static void test_serialize(void **state)
   assert_int_equal(lyt_dist_deserialize(NULL, 4, &B), LYT_INVALID_ARG);
 }
 
+/* One plan executed by several threads at once (plans are shared data; the
+ * executor's transfer-buffer cache must not be shared unsafely). */
+typedef struct {
+  const lyt_plan *p;
+  void **src, **dst;
+  lyt_status st;
+} conc_arg;
+
+static void *conc_run(void *arg)
+{
+  conc_arg *a = arg;
+  lyt_exec_opts o = {.mode = LYT_EXEC_PACKED, .nthreads = 2};
+  for (int i = 0; i < 5 && a->st == LYT_OK; i++)
+    a->st = lyt_plan_execute_local(a->p, (const void *const *)a->src, a->dst, &o);
+  return NULL;
+}
+
+static void test_concurrent_execute(void **state)
+{
+  (void)state;
+  tu_seed(8);
+  int64_t dims[2] = {64, 48}, blk[2] = {5, 7};
+  int ga[2] = {2, 2}, gb[2] = {3, 1};
+  lyt_dist *A = NULL, *B = NULL;
+  assert_int_equal(
+      lyt_dist_create_block_cyclic(8, 2, dims, ga, blk, NULL, LYT_ROW_MAJOR, LYT_COL_MAJOR, &A),
+      LYT_OK);
+  assert_int_equal(lyt_dist_create_block(8, 2, dims, gb, LYT_ROW_MAJOR, LYT_ROW_MAJOR, &B), LYT_OK);
+  lyt_plan *p = NULL;
+  assert_int_equal(lyt_plan_create(A, B, NULL, &p), LYT_OK);
+  lyt_layout *g = NULL;
+  assert_int_equal(lyt_layout_create_dense(8, 2, dims, LYT_ROW_MAJOR, &g), LYT_OK);
+  size_t bytes = (size_t)lyt_layout_span_bytes(g);
+  unsigned char *G = malloc(bytes), *H = malloc(bytes);
+  tu_fill(G, bytes);
+  void **la = alloc_locals(A);
+  assert_int_equal(lyt_dist_scatter(A, g, G, la), LYT_OK);
+  enum { NT = 3 };
+  pthread_t th[NT];
+  conc_arg args[NT];
+  void **lb[NT];
+  for (int t = 0; t < NT; t++) {
+    lb[t] = alloc_locals(B);
+    args[t] = (conc_arg){p, la, lb[t], LYT_OK};
+    assert_int_equal(pthread_create(&th[t], NULL, conc_run, &args[t]), 0);
+  }
+  for (int t = 0; t < NT; t++) {
+    pthread_join(th[t], NULL);
+    assert_int_equal(args[t].st, LYT_OK);
+    assert_int_equal(lyt_dist_gather(B, (const void *const *)lb[t], g, H), LYT_OK);
+    assert_memory_equal(G, H, bytes);
+    free_locals(B, lb[t]);
+  }
+  free_locals(A, la);
+  free(G);
+  free(H);
+  lyt_layout_destroy(g);
+  lyt_plan_destroy(p);
+  lyt_dist_destroy(A);
+  lyt_dist_destroy(B);
+}
+
 static void test_bad_distributions(void **state)
 {
   (void)state;
@@ -549,6 +612,7 @@ int main(void)
       cmocka_unit_test(test_relabel_many_ranks),
       cmocka_unit_test(test_fixed_nm),
       cmocka_unit_test(test_serialize),
+      cmocka_unit_test(test_concurrent_execute),
       cmocka_unit_test(test_random_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
