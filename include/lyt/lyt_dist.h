@@ -195,7 +195,10 @@ typedef struct lyt_exec_opts {
 
 /** Run a plan in memory: src_bufs[s] is source rank s's local buffer,
  * dst_bufs[d] destination rank d's (indexed by destination rank, whatever the
- * relabeling). @return LYT_OK; LYT_INVALID_ARG; LYT_NOMEM; LYT_ERROR. */
+ * relabeling). A rank thread that cannot be started is logged and its share
+ * done by the calling thread.
+ * @return LYT_OK; LYT_INVALID_ARG (NULL plan or arrays, a NULL buffer of a
+ *         rank with data, bad mode or nthreads); LYT_NOMEM (transfer buffers). */
 LYT_API lyt_status lyt_plan_execute_local(const lyt_plan *p, const void *const *src_bufs,
                                           void *const *dst_bufs, const lyt_exec_opts *opts);
 

@@ -143,8 +143,9 @@ typedef struct lyt_transform_opts {
  * @param opts NULL for defaults
  * @return LYT_OK; LYT_INVALID_ARG (NULL, overlapping buffers other than the
  *         in-place case); LYT_MISMATCH (element size, ndims or dims differ,
- *         or a buffer size given in opts is smaller than the layout's span);
- *         LYT_NOMEM; LYT_ERROR (a worker thread could not be started). */
+ *         or a buffer size given in opts is smaller than the layout's span).
+ *         A worker thread that cannot be started is logged and its share done
+ *         by the calling thread. */
 LYT_API lyt_status lyt_transform(const lyt_layout *src, const void *src_ptr, const lyt_layout *dst,
                                  void *dst_ptr, const lyt_transform_opts *opts);
 
