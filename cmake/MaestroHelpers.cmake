@@ -14,7 +14,10 @@ function(mstro_add_library name)
     OUTPUT_NAME ${A_OUTPUT}
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}
-    EXPORT_NAME ${name})
+    EXPORT_NAME ${name}
+    # The loader does not use an application's RUNPATH for a library's own
+    # dependencies: an installed library finds its siblings next to itself.
+    INSTALL_RPATH "\$ORIGIN")
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
