@@ -28,3 +28,7 @@ if(MSTRO_SANITIZE STREQUAL "")
 else()
   set(MSTRO_NO_UNDEFINED_FLAG "")
 endif()
+
+# Installed programs find the project's libraries in ../lib; the libraries
+# themselves use $ORIGIN (cmake/MaestroHelpers.cmake).
+set(CMAKE_INSTALL_RPATH "\$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")

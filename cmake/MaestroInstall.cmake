@@ -35,3 +35,4 @@ mstro_pkgconfig(mamba "Memory spaces, pools, RDMA-registered regions and arrays"
 mstro_pkgconfig(lyt "Data layouts, transforms and redistribution" lyt "mamba")
 mstro_pkgconfig(maestro-transport "Maestro transport layer" maestro-transport "mamba")
 mstro_pkgconfig(maestro "Maestro data orchestration middleware" maestro "mamba lyt")
+mstro_pkgconfig(maestro-pm "Maestro Pool Manager library" maestro-pm "maestro")

@@ -10,6 +10,10 @@ cmake --install "$build" --prefix "$t/prefix" >"$t/install.log" || { cat "$t/ins
 libdir=$(find "$t/prefix" -name maestro.pc -printf '%h\n' | head -1)
 [ -n "$libdir" ] || { echo "check-install: maestro.pc not installed"; exit 1; }
 [ -x "$t/prefix/bin/maestro-pm" ] || { echo "check-install: maestro-pm not installed to bin/"; exit 1; }
+# Installed programs must find the libraries without LD_LIBRARY_PATH.
+if ldd "$t/prefix/bin/maestro-pm" | grep -q "not found" || ! "$t/prefix/bin/maestro-pm" --version >/dev/null; then
+  echo "check-install: installed maestro-pm cannot find its libraries:"; ldd "$t/prefix/bin/maestro-pm"; exit 1
+fi
 
 cat >"$t/hello.c" <<'C'
 #include <maestro.h>
@@ -23,7 +27,7 @@ export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 # shellcheck disable=SC2046
 cc -o "$t/hello" "$t/hello.c" $(pkg-config --cflags --libs maestro) -Wl,-rpath,"$(pkg-config --variable=libdir maestro)"
 "$t/hello" | grep -q "maestro .*: success" || { echo "check-install: pkg-config program failed"; exit 1; }
-for pc in mamba lyt maestro-transport; do
+for pc in mamba lyt maestro-transport maestro-pm; do
   pkg-config --exists "$pc" || { echo "check-install: $pc.pc missing or broken"; exit 1; }
 done
 
