@@ -46,9 +46,13 @@ extern "C" {
 typedef struct lyt_dist_ lyt_dist;
 
 /** Block distribution over a process grid.
+ * @param elem_size   bytes per element, > 0
+ * @param ndims       number of dimensions, 1 .. LYT_MAX_DIMS
+ * @param dims        ndims global extents, each > 0
  * @param grid        ndims process counts, each >= 1; nranks = their product
  * @param grid_order  how grid coordinates number the ranks
  * @param local_order element order of each rank's local buffer
+ * @param[out] out    the new distribution (free with lyt_dist_destroy)
  * @return LYT_OK; LYT_INVALID_ARG (NULL, sizes <= 0, bad order);
  *         LYT_OVERFLOW; LYT_NOMEM. */
 LYT_API lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int64_t *dims,
@@ -56,9 +60,16 @@ LYT_API lyt_status lyt_dist_create_block(size_t elem_size, int ndims, const int6
                                          lyt_order local_order, lyt_dist **out);
 
 /** Block-cyclic distribution (ScaLAPACK descriptor generalised to N dims).
+ * @param elem_size  bytes per element, > 0
+ * @param ndims      number of dimensions, 1 .. LYT_MAX_DIMS
+ * @param dims       ndims global extents, each > 0
+ * @param grid       ndims process counts, each >= 1; nranks = their product
  * @param block      ndims block extents (MB, NB, ...), each >= 1
  * @param src_coord  NULL (all 0) or ndims source coordinates (RSRC, CSRC, ...),
  *                   0 <= src_coord[k] < grid[k]
+ * @param grid_order how grid coordinates number the ranks
+ * @param local_order element order of each rank's local buffer
+ * @param[out] out   the new distribution (free with lyt_dist_destroy)
  * @return as lyt_dist_create_block. */
 LYT_API lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64_t *dims,
                                                 const int *grid, const int64_t *block,

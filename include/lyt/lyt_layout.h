@@ -58,10 +58,14 @@ LYT_API lyt_status lyt_layout_create_dense(size_t elem_size, int ndims, const in
                                            lyt_order order, lyt_layout **out);
 
 /** Dense layout with an explicit axis order and optional padding.
+ * @param elem_size   bytes per element, > 0
+ * @param ndims       1 .. LYT_MAX_DIMS
+ * @param dims        ndims extents, each > 0
  * @param axis_order  a permutation of 0..ndims-1 listing the axes from the
  *                    slowest-varying in memory to the fastest
  *                    (row-major = {0,1,..}, column-major = {..,1,0})
  * @param padded_dims NULL, or ndims allocated extents >= dims (padding)
+ * @param[out] out    the new layout (free with lyt_layout_destroy)
  * @return as lyt_layout_create_dense; LYT_INVALID_ARG also for an axis_order
  *         that is not a permutation or padded_dims[k] < dims[k]. */
 LYT_API lyt_status lyt_layout_create_ordered(size_t elem_size, int ndims, const int64_t *dims,
@@ -69,8 +73,12 @@ LYT_API lyt_status lyt_layout_create_ordered(size_t elem_size, int ndims, const 
                                              lyt_layout **out);
 
 /** Fully general strided layout.
+ * @param elem_size bytes per element, > 0
+ * @param ndims    1 .. LYT_MAX_DIMS
+ * @param dims     ndims extents, each > 0
  * @param strides  ndims byte strides, each >= 0 (0 only when dims[k] == 1)
  * @param offset   byte offset of element (0,..,0) from the buffer pointer, >= 0
+ * @param[out] out the new layout (free with lyt_layout_destroy)
  * @return as lyt_layout_create_dense; LYT_INVALID_ARG also for a negative
  *         stride or offset; LYT_OVERLAP when two different indices map to
  *         overlapping bytes (the layout could not be a transform target). */
@@ -140,6 +148,10 @@ typedef struct lyt_transform_opts {
  * with a square 2D layout and dst the transpose of src (dst strides =
  * src strides swapped, same offset), or dst identical to src (no-op).
  *
+ * @param src     layout of the source buffer
+ * @param src_ptr source buffer
+ * @param dst     layout of the destination buffer (same element size and index space)
+ * @param dst_ptr destination buffer
  * @param opts NULL for defaults
  * @return LYT_OK; LYT_INVALID_ARG (NULL, overlapping buffers other than the
  *         in-place case); LYT_MISMATCH (element size, ndims or dims differ,

@@ -25,7 +25,9 @@ extern "C" {
 #endif
 
 /** Declare a CDO named `name` (1 to at least 1000 bytes, NUL-terminated).
+ * @param name the CDO's name; producer and consumer of the same data use the same name
  * @param attr MSTRO_ATTR_DEFAULT or a predefined attribute set
+ * @param[out] result the new CDO handle (release with mstro_cdo_dispose)
  * @return MSTRO_OK; MSTRO_INVARG for a NULL or empty name or NULL result;
  *         MSTRO_UNINIT before mstro_init; MSTRO_NOMEM. */
 MSTRO_API mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes attr,
@@ -74,6 +76,7 @@ MSTRO_API mstro_status mstro_cdo_demand(mstro_cdo cdo);
 MSTRO_API mstro_status mstro_cdo_dispose(mstro_cdo cdo);
 
 /** Access the data of a sealed CDO.
+ * @param cdo      the CDO (sealed, offered or demanded)
  * @param data     receives the data pointer
  * @param data_len receives the size in bytes
  * @return MSTRO_OK; MSTRO_INVARG for NULL arguments; MSTRO_NOENT when the CDO

@@ -139,6 +139,7 @@ typedef struct mstro_subscription_ *mstro_subscription;
  *               events are delivered regardless)
  * @param events mask of kinds
  * @param flags  options
+ * @param[out] result the new subscription (release with mstro_subscription_dispose)
  * @return MSTRO_OK; MSTRO_INVARG for a NULL selector or result, an empty mask
  *         or contradictory options; MSTRO_NOMEM; MSTRO_UNINIT. */
 MSTRO_API mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind events,
