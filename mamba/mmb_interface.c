@@ -37,6 +37,7 @@ mmb_status mmb__interface_new(mmbMemSpace *space, const mmb_interface_config *cf
                                   .hook_ctx = hook_ctx};
     MMB_PROPAGATE(POOL, st, mmb__pool_create(i, &pc, &i->pool), "interface %s", i->name);
   }
+  i->fast_uid = i->pool ? mmb__pool_fast_uid(i->pool) : MMB__NO_UID;
   pthread_mutex_lock(&mmb__g.lock);
   i->next = mmb__g.ifaces;
   if (mmb__g.ifaces)
@@ -214,16 +215,8 @@ cleanup:
   return st;
 }
 
-mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void **ptr)
-{
-  /* the thread-cache hit first (both calls are tail calls) */
-  if (__builtin_expect(iface != NULL && ptr != NULL && size != 0 &&
-                           alignment <= MMB_DEFAULT_ALIGNMENT && iface->pool != NULL &&
-                           mmb__ready(),
-                       1))
-    return mmb__pool_alloc_fast(iface, size, alignment, ptr);
-  return mmb__alloc_slow(iface, size, alignment, ptr);
-}
+/* mmb_alloc(), mmb_free_in() and mmb_free() are in mmb_pool.c, next to the
+ * thread caches their inline paths serve. */
 
 mmb_status mmb_alloc_in(const char *mem_layer, size_t size, void **ptr)
 {
@@ -277,24 +270,13 @@ cleanup:
   return st;
 }
 
-mmb_status mmb_free_in(mmbMemInterface *iface, void *ptr)
+__attribute__((noinline)) mmb_status mmb__free_in_slow(mmbMemInterface *iface, void *ptr)
 {
   mmb_status st = MMB_OK;
-  struct mmb__region *r = mmb__region_lookup(ptr);
-  if (__builtin_expect(r != NULL && iface != NULL && mmb__ready(), 1))
-    return mmb__pool_free_fast(ptr, r, iface); /* tail call */
   MMB_CHECK(POOL, iface != NULL, st, MMB_INVALID_ARG, "iface is NULL");
   st = mmb__free_slow(iface, ptr);
 cleanup:
   return st;
-}
-
-mmb_status mmb_free(void *ptr)
-{
-  struct mmb__region *r = mmb__region_lookup(ptr);
-  if (__builtin_expect(r != NULL && mmb__ready(), 1))
-    return mmb__pool_free_fast(ptr, r, NULL);
-  return mmb__free_slow(NULL, ptr);
 }
 
 mmb_status mmb_ptr_info(const void *ptr, mmbMemInterface **iface, mmbMemSpace **space, size_t *size)

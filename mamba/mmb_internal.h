@@ -128,9 +128,15 @@ int mmb__cuda_is_device_ptr(const void *p, int *dev);
 /* ---- regions (pool memory) and the global pointer lookup ---- */
 typedef enum { MMB__REGION_SEG = 1, MMB__REGION_ARENA = 2 } mmb__region_kind;
 struct mmb__pool;
+/* Never the uid of a pool, nor 0 (the uid of an empty thread slot). */
+#define MMB__NO_UID UINT64_MAX
 struct mmb__region {
   mmb__region_kind kind;
   struct mmb__pool *pool;
+  /* the pool's uid when the inline paths of mmb_alloc()/mmb_free*() apply
+   * to it (host pool with thread caches), else MMB__NO_UID: one compare with
+   * the thread's current cache instead of reading the shared pool */
+  uint64_t fast_uid;
   char *base;
   size_t size;
   void *raw_base;
@@ -188,6 +194,7 @@ struct mmbMemInterface {
   bool is_default;
   mmb__raw_kind raw_kind; /* system strategy */
   struct mmb__pool *pool; /* POOL and SLOTS */
+  uint64_t fast_uid;      /* as mmb__region.fast_uid, for mmb_alloc() */
   /* system strategy counters */
   _Atomic uint64_t in_use, in_use_hwm, live, total, invalid;
   mmbMemInterface *prev, *next; /* global list */
@@ -210,14 +217,17 @@ mmb_status mmb__pool_create(mmbMemInterface *iface, const struct mmb__pool_confi
 /* Returns the number of allocations still live at destruction. */
 uint64_t mmb__pool_destroy(struct mmb__pool *p);
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr);
-/* Fast paths of mmb_alloc() and mmb_free*(): the thread-cache hit of a
- * default-aligned allocation, the thread-cache push of a valid free, in a
- * host pool. Anything else (and every error) goes on to the slow paths,
- * which check everything again and report. iface->pool must be set. */
-mmb_status mmb__pool_alloc_fast(mmbMemInterface *iface, size_t size, size_t align, void **ptr);
-mmb_status mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect);
+/* mmb_alloc() and mmb_free*() (mmb_pool.c) serve the thread-cache hit of a
+ * default-aligned allocation and the thread-cache push of a valid free of a
+ * host pool inline; anything else (and every error) goes to these, which
+ * check everything again and report. */
 mmb_status mmb__alloc_slow(mmbMemInterface *iface, size_t size, size_t align, void **ptr);
+/* iface: the interface the caller named (NULL: any, as mmb_free()) */
 mmb_status mmb__free_slow(mmbMemInterface *iface, void *ptr);
+/* mmb_free_in()'s: a NULL iface is an error */
+mmb_status mmb__free_in_slow(mmbMemInterface *iface, void *ptr);
+/* MMB__NO_UID unless the inline paths apply to the pool */
+uint64_t mmb__pool_fast_uid(const struct mmb__pool *p);
 /* expect: the interface the caller named (NULL: any) */
 mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
                           mmbMemInterface *expect);

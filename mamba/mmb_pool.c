@@ -13,7 +13,7 @@
  *    leaves or re-enters the pool's central lists (not on every thread-cache
  *    operation, so threads do not false-share it);
  *  - a block of a host space that sits free in a thread cache carries a tag
- *    in its first word (its address xor a per-pool secret), which a double
+ *    in its second word (its address xor a per-pool secret), which a double
  *    free finds; blocks of device spaces cannot be touched, so there the
  *    state byte is updated (compare-and-swap) on every operation instead;
  *  - large blocks (multiples of 64 KiB, same geometric classes) come from
@@ -22,7 +22,9 @@
  *  - a fully free segment or arena is returned to the space when the pool
  *    holds more free bytes than its high-water mark;
  *  - each thread has a cache per pool (bounded per class, and in bytes for
- *    large blocks) so that the common alloc/free pair takes no lock;
+ *    large blocks) so that the common alloc/free pair takes no lock; the
+ *    thread-cache hit and push of a host pool are served inline by
+ *    mmb_alloc() and mmb_free*() themselves (end of this file);
  *  - the slot strategy is the same machinery with one class.
  */
 #include <inttypes.h>
@@ -56,10 +58,18 @@ struct lblock {
   struct lblock *fprev, *fnext; /* pool's free list */
 };
 
+/* Per 64 KiB quantum of an arena: the block that starts there, and its
+ * class while it is out of the central lists. The class sits next to the
+ * pointer so that the inline free finds its thread-cache bin with one load
+ * after the region (not three: array, block, class). */
+struct mmb__qent {
+  _Atomic(struct lblock *) b;
+  _Atomic unsigned char cls;
+};
 struct mmb__arena {
   struct mmb__region r;
   size_t nq;
-  _Atomic(struct lblock *) *starts;
+  struct mmb__qent q[];
 };
 
 struct sclass {
@@ -77,11 +87,21 @@ struct tc_bin {
   size_t size;                    /* block size of the bin */
   _Atomic uint64_t nalloc, nfree; /* written by the owner thread only */
 };
+/* Large bins (blocks > 256 KiB) cache at most `cap` blocks, where cap is
+ * the number of slots the bin has reserved from the thread's byte budget
+ * (MMB_POOL_TCACHE_BYTES): large_bytes is the sum over large bins of cap
+ * times the block size, never above large_budget, so the bytes a thread
+ * caches stay within the budget, while the inline paths only compare n with
+ * cap, as for small bins. Reserving and releasing slots is slow-path work. */
 struct mmb__tcache {
   uint64_t uid;
   struct mmb__pool *pool; /* NULL once the pool is gone (under reg_lock) */
+  /* copies of the pool's constants: the inline paths read the thread's
+   * own cache line, not the shared pool */
+  mmbMemInterface *iface;
+  uintptr_t cookie;
+  size_t large_bytes, large_budget;
   struct mmb__tcache *lprev, *lnext;
-  size_t large_bytes;
   unsigned nbins;
   struct tc_bin bins[];
 };
@@ -117,6 +137,14 @@ static inline uintptr_t free_tag(const struct mmb__pool *p, const void *ptr)
 {
   return (uintptr_t)ptr ^ p->cookie;
 }
+/* Where the free tag lives: the second word of the block (every block has
+ * at least 16 bytes). Not the first: a program that has just stored a byte
+ * or an int at the start of a block and frees it would make the tag load
+ * wait for that narrower store to reach the cache (no store forwarding). */
+static inline uintptr_t *tag_word(void *ptr)
+{
+  return (uintptr_t *)ptr + 1;
+}
 
 static inline size_t seg_index(const struct mmb__seg *s, size_t off)
 {
@@ -128,7 +156,7 @@ static inline void block_out(struct mmb__pool *p, _Atomic unsigned char *state, 
 {
   if (p->host) {
     atomic_store_explicit(state, ST_USER, memory_order_relaxed);
-    *(uintptr_t *)ptr = free_tag(p, ptr);
+    *tag_word(ptr) = free_tag(p, ptr);
   } else {
     atomic_store_explicit(state, ST_CACHED, memory_order_relaxed);
   }
@@ -151,6 +179,20 @@ struct mmb__tls {
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 static __thread struct mmb__tls *tls_cur __attribute__((tls_model("initial-exec")));
+/* A copy of slot[0] in static TLS, what the inline paths read: one load
+ * less and no NULL check. uid 0 (no cache) never equals a fast_uid (a pool
+ * uid or MMB__NO_UID), so tc is read only after a match. tls_sync() keeps
+ * it equal to tls_cur->slot[0]. */
+static __thread struct {
+  uint64_t uid;
+  struct mmb__tcache *tc;
+} tls_fast __attribute__((tls_model("initial-exec")));
+
+static inline void tls_sync(const struct mmb__tls *t)
+{
+  tls_fast.uid = t ? t->slot[0].uid : 0;
+  tls_fast.tc = t ? t->slot[0].tc : NULL;
+}
 
 static void central_give(struct mmb__pool *p, unsigned c, struct tc_ent *e, uint32_t n);
 
@@ -226,6 +268,7 @@ static void tls_release(struct mmb__tls *t)
 static void tls_destructor(void *v)
 {
   tls_cur = NULL;
+  tls_sync(NULL);
   if (v)
     tls_release(v);
 }
@@ -241,12 +284,14 @@ void mmb__tls_release_current(void)
   if (t == NULL)
     return;
   tls_cur = NULL;
+  tls_sync(NULL);
   pthread_setspecific(tls_key, NULL);
   tls_release(t);
 }
 
 /* Entries a thread caches per bin: about 1 MiB of small blocks (4..64
- * entries), 4 large blocks (and a byte budget, MMB_POOL_TCACHE_BYTES). */
+ * entries), up to 4 large blocks (within the byte budget, see struct
+ * mmb__tcache). */
 static uint32_t bin_cap(const struct mmb__pool *p, unsigned b)
 {
   size_t cs = bin_size(p, b);
@@ -268,11 +313,15 @@ static struct mmb__tcache *tc_create(struct mmb__pool *p)
   struct tc_ent *e = (struct tc_ent *)(tc->bins + p->nbins);
   tc->nbins = p->nbins;
   tc->uid = p->uid;
+  tc->iface = p->iface;
+  tc->cookie = p->cookie;
+  tc->large_budget = mmb__g.opt.tcache_bytes;
   for (unsigned b = 0; b < p->nbins; b++) {
-    tc->bins[b].cap = bin_cap(p, b);
+    /* large bins start without reserved slots */
+    tc->bins[b].cap = !p->slots && b >= MMB__NSMALL ? 0 : bin_cap(p, b);
     tc->bins[b].size = bin_size(p, b);
     tc->bins[b].e = e;
-    e += tc->bins[b].cap;
+    e += bin_cap(p, b);
   }
   return tc;
 }
@@ -321,19 +370,30 @@ static struct mmb__tcache *tc_attach(struct mmb__pool *p)
     t->slot[0].uid = p->uid;
     t->slot[0].tc = tc;
   }
+  tls_sync(t);
   pthread_mutex_unlock(&reg_lock);
   return tc;
 }
 
+/* The thread's cache of p. The one found moves to slot 0, which the inline
+ * paths serve: a thread working with one pool at a time stays on them. */
 static inline struct mmb__tcache *tc_get(struct mmb__pool *p)
 {
   struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(t != NULL, 1)) {
-    for (int i = 0; i < TLS_SLOTS; i++)
-      if (t->slot[i].uid == p->uid)
-        return t->slot[i].tc;
+  struct mmb__tcache *tc = NULL;
+  for (int i = 0; t != NULL && i < TLS_SLOTS && tc == NULL; i++) {
+    if (t->slot[i].uid == p->uid) {
+      tc = t->slot[i].tc;
+      for (int k = i; k > 0; k--)
+        t->slot[k] = t->slot[k - 1];
+      t->slot[0].uid = p->uid;
+      t->slot[0].tc = tc;
+      tls_sync(t);
+    }
   }
-  return tc_attach(p);
+  if (tc == NULL)
+    tc = tc_attach(p);
+  return tc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -347,6 +407,7 @@ static mmb_status region_acquire(struct mmb__pool *p, struct mmb__region *r, siz
   bool hooked = false;
   r->kind = kind;
   r->pool = p;
+  r->fast_uid = mmb__pool_fast_uid(p);
   r->reg_handle = NULL;
   MMB_PROPAGATE(
       POOL, st,
@@ -470,7 +531,9 @@ static mmb_status seg_new(struct mmb__pool *p, unsigned c, struct mmb__seg **out
   s->use_div = segsize > MMB__GRANULE || bs > ((size_t)1 << 18);
   s->recip = ((uint64_t)1 << 40) / bs + 1;
   s->stack = malloc((size_t)s->nblocks * sizeof *s->stack);
-  s->state = calloc(s->nblocks, 1);
+  /* one state byte more than blocks, always IN: the inline free needs no
+   * bound check for the offset just past the last block */
+  s->state = calloc((size_t)s->nblocks + 1, 1);
   MMB_CHECK(POOL, s->stack && s->state, st, MMB_OUT_OF_MEMORY, "no memory for segment metadata");
   MMB_PROPAGATE(POOL, st, region_acquire(p, &s->r, segsize, MMB__REGION_SEG),
                 "pool %s: new segment", p->iface->name);
@@ -583,12 +646,10 @@ static mmb_status arena_new(struct mmb__pool *p, size_t need_bytes, struct lbloc
   struct lblock *b = NULL;
   if (need_bytes > size)
     size = mmb__align_up(need_bytes, MMB__GRANULE);
-  a = calloc(1, sizeof *a);
+  a = calloc(1, sizeof *a + (size >> MMB__QSHIFT) * sizeof a->q[0]);
   b = calloc(1, sizeof *b);
   MMB_CHECK(POOL, a && b, st, MMB_OUT_OF_MEMORY, "no memory for arena metadata");
   a->nq = size >> MMB__QSHIFT;
-  a->starts = calloc(a->nq, sizeof *a->starts);
-  MMB_CHECK(POOL, a->starts != NULL, st, MMB_OUT_OF_MEMORY, "no memory for arena metadata");
   st = region_acquire(p, &a->r, size, MMB__REGION_ARENA);
   if (st == MMB_LIMIT && size > mmb__align_up(need_bytes, MMB__GRANULE)) {
     /* a limited space may still hold an arena just big enough */
@@ -601,13 +662,11 @@ static mmb_status arena_new(struct mmb__pool *p, size_t need_bytes, struct lbloc
   b->nq = a->nq;
   b->free = true;
   b->a = a;
-  atomic_store(&a->starts[0], b);
+  atomic_store(&a->q[0].b, b);
   free_list_push(p, b);
   *out = b;
 cleanup:
   if (st != MMB_OK) {
-    if (a)
-      free(a->starts);
     free(a);
     free(b);
   }
@@ -630,7 +689,7 @@ static struct lblock *lblock_split(struct lblock *b, size_t at)
     b->anext->aprev = n;
   b->anext = n;
   b->nq = at;
-  atomic_store(&b->a->starts[n->q0], n);
+  atomic_store(&b->a->q[n->q0].b, n);
   return n;
 }
 
@@ -668,6 +727,7 @@ static mmb_status large_take(struct mmb__pool *p, unsigned c, size_t align, stru
   free_list_remove(p, best);
   best->free = false;
   best->cls = c;
+  atomic_store_explicit(&best->a->q[best->q0].cls, (unsigned char)c, memory_order_relaxed);
   out->p = best->a->r.base + (best->q0 << MMB__QSHIFT);
   out->meta = best;
   block_out(p, &best->state, out->p);
@@ -685,7 +745,7 @@ static void large_give(struct mmb__pool *p, struct lblock *b)
   struct lblock *n = b->anext;
   if (n && n->free) {
     free_list_remove(p, n);
-    atomic_store(&a->starts[n->q0], NULL);
+    atomic_store(&a->q[n->q0].b, NULL);
     b->nq += n->nq;
     b->anext = n->anext;
     if (n->anext)
@@ -694,7 +754,7 @@ static void large_give(struct mmb__pool *p, struct lblock *b)
   }
   struct lblock *pv = b->aprev;
   if (pv && pv->free) {
-    atomic_store(&a->starts[b->q0], NULL);
+    atomic_store(&a->q[b->q0].b, NULL);
     pv->nq += b->nq;
     pv->anext = b->anext;
     if (b->anext)
@@ -707,7 +767,6 @@ static void large_give(struct mmb__pool *p, struct lblock *b)
   if (b->q0 == 0 && b->nq == a->nq && should_release(p, a->r.size)) {
     free_list_remove(p, b);
     region_release(p, &a->r, true);
-    free(a->starts);
     free(a);
     free(b);
   }
@@ -844,13 +903,12 @@ uint64_t mmb__pool_destroy(struct mmb__pool *p)
       seg_free_meta((struct mmb__seg *)r);
     } else {
       struct mmb__arena *a = (struct mmb__arena *)r;
-      struct lblock *b = atomic_load(&a->starts[0]);
+      struct lblock *b = atomic_load(&a->q[0].b);
       while (b) {
         struct lblock *bn = b->anext;
         free(b);
         b = bn;
       }
-      free(a->starts);
       free(a);
     }
     r = next;
@@ -911,30 +969,9 @@ static inline _Atomic unsigned char *state_of(const struct mmb__pool *p, unsigne
 static inline void hand_out(struct mmb__pool *p, unsigned c, const struct tc_ent *e)
 {
   if (p->host)
-    *(uintptr_t *)e->p = 0; /* clear the free tag */
+    *tag_word(e->p) = 0; /* clear the free tag */
   else
     atomic_store_explicit(state_of(p, c, e), ST_USER, memory_order_relaxed);
-}
-
-mmb_status mmb__pool_alloc_fast(mmbMemInterface *iface, size_t size, size_t align, void **ptr)
-{
-  struct mmb__pool *p = iface->pool;
-  struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->fast || size > MMB__MAX_SIZE,
-                       0))
-    return mmb__alloc_slow(iface, size, align, ptr);
-  struct mmb__tcache *tc = t->slot[0].tc;
-  unsigned c = mmb__size_class(size);
-  struct tc_bin *bin = &tc->bins[c];
-  if (__builtin_expect(bin->n == 0, 0))
-    return mmb__alloc_slow(iface, size, align, ptr);
-  struct tc_ent *e = &bin->e[--bin->n];
-  if (c >= MMB__NSMALL)
-    tc->large_bytes -= bin->size;
-  *(uintptr_t *)e->p = 0; /* clear the free tag */
-  mmb__own_add(&bin->nalloc, 1);
-  *ptr = e->p;
-  return MMB_OK;
 }
 
 mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void **ptr)
@@ -951,19 +988,16 @@ mmb_status mmb__pool_alloc(struct mmb__pool *p, size_t size, size_t align, void 
     struct mmb__tcache *tc = tc_get(p);
     if (__builtin_expect(tc != NULL, 1)) {
       struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
-      size_t cs = p->slots ? p->slot_bsize : mmb__class_size(c);
       if (__builtin_expect(bin->n == 0, 0)) {
+        /* a large block only passes through entry 0 (there is room for
+         * it even in a bin without reserved slots) */
         uint32_t want = large ? 1 : (bin->cap + 1) / 2, got = 0;
         st = central_take(p, c, align, bin->e, want, &got);
         if (st != MMB_OK)
           goto cleanup;
         bin->n = got;
-        if (large)
-          tc->large_bytes += cs;
       }
       struct tc_ent *e = &bin->e[--bin->n];
-      if (large)
-        tc->large_bytes -= cs;
       hand_out(p, c, e);
       mmb__own_add(&bin->nalloc, 1);
       *ptr = e->p;
@@ -1007,7 +1041,7 @@ static inline bool resolve(const void *ptr, struct mmb__region *r, unsigned *c, 
   struct mmb__arena *a = (struct mmb__arena *)r;
   if (off & (MMB__QUANTUM - 1))
     return false;
-  struct lblock *b = atomic_load_explicit(&a->starts[off >> MMB__QSHIFT], memory_order_acquire);
+  struct lblock *b = atomic_load_explicit(&a->q[off >> MMB__QSHIFT].b, memory_order_acquire);
   if (b == NULL)
     return false;
   *c = b->cls;
@@ -1024,7 +1058,7 @@ static inline bool user_block(struct mmb__pool *p, void *ptr, _Atomic unsigned c
   if (p->host) {
     if (atomic_load_explicit(state, memory_order_relaxed) != ST_USER)
       return false;
-    uintptr_t *w = ptr, tag = free_tag(p, ptr);
+    uintptr_t *w = tag_word(ptr), tag = free_tag(p, ptr);
     if (*w == tag)
       return false; /* free and cached by a thread */
     if (take)
@@ -1036,6 +1070,25 @@ static inline bool user_block(struct mmb__pool *p, void *ptr, _Atomic unsigned c
   unsigned char expect = ST_USER;
   return atomic_compare_exchange_strong_explicit(state, &expect, ST_CACHED, memory_order_acq_rel,
                                                  memory_order_relaxed);
+}
+
+/* One more slot for large bin c of tc, within the thread's byte budget;
+ * when the budget is spent, the slots other large bins reserved and do not
+ * use are released first. Leaves the bin as it is when nothing fits. */
+static void tc_reserve(const struct mmb__pool *p, struct mmb__tcache *tc, unsigned c)
+{
+  size_t cs = mmb__class_size(c);
+  if (tc->large_bytes + cs > tc->large_budget) {
+    for (unsigned b = MMB__NSMALL; b < tc->nbins; b++) {
+      struct tc_bin *o = &tc->bins[b];
+      tc->large_bytes -= (size_t)(o->cap - o->n) * bin_size(p, b);
+      o->cap = o->n;
+    }
+  }
+  if (tc->large_bytes + cs <= tc->large_budget) {
+    tc->bins[c].cap++;
+    tc->large_bytes += cs;
+  }
 }
 
 mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
@@ -1064,21 +1117,19 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
   bool large = !p->slots && c >= MMB__NSMALL;
   if (__builtin_expect(p->use_tcache, 1)) {
     struct mmb__tcache *tc = tc_get(p);
-    if (tc != NULL && (!large || tc->large_bytes + cs <= mmb__g.opt.tcache_bytes)) {
-      struct tc_bin *bin = &tc->bins[bin_of_class(p, c)];
+    struct tc_bin *bin = tc ? &tc->bins[bin_of_class(p, c)] : NULL;
+    if (bin != NULL && large && bin->n == bin->cap && bin->cap < bin_cap(p, c))
+      tc_reserve(p, tc, c);
+    if (bin != NULL && bin->cap > 0) {
       if (__builtin_expect(bin->n == bin->cap, 0)) {
         uint32_t half = bin->cap / 2 ? bin->cap / 2 : 1;
         central_give(p, c, bin->e, half);
         memmove(bin->e, bin->e + half, (bin->n - half) * sizeof *bin->e);
         bin->n -= half;
-        if (large)
-          tc->large_bytes -= half * cs;
       }
       bin->e[bin->n].p = ptr;
       bin->e[bin->n].meta = meta;
       bin->n++;
-      if (large)
-        tc->large_bytes += cs;
       mmb__own_add(&bin->nfree, 1);
       goto cleanup;
     }
@@ -1091,58 +1142,6 @@ mmb_status mmb__pool_free(struct mmb__pool *p, void *ptr, struct mmb__region *r,
   }
 cleanup:
   return st;
-}
-
-mmb_status mmb__pool_free_fast(void *ptr, struct mmb__region *r, mmbMemInterface *expect)
-{
-  struct mmb__pool *p = r->pool;
-  struct mmb__tls *t = tls_cur;
-  if (__builtin_expect(t == NULL || t->slot[0].uid != p->uid || !p->fast ||
-                           (expect != NULL && expect != p->iface),
-                       0))
-    return mmb__free_slow(expect, ptr);
-  struct mmb__tcache *tc = t->slot[0].tc;
-  size_t off = (size_t)((char *)ptr - r->base);
-  _Atomic unsigned char *state;
-  void *meta;
-  unsigned c;
-  size_t cs;
-  if (r->kind == MMB__REGION_SEG) {
-    struct mmb__seg *s = (struct mmb__seg *)r;
-    size_t idx = seg_index(s, off);
-    if (idx * s->bsize != off || idx >= s->nblocks)
-      return mmb__free_slow(expect, ptr);
-    state = &s->state[idx];
-    meta = s;
-    c = s->cls;
-    cs = s->bsize;
-  } else {
-    struct mmb__arena *a = (struct mmb__arena *)r;
-    if ((off & (MMB__QUANTUM - 1)) || off >= r->size)
-      return mmb__free_slow(expect, ptr);
-    struct lblock *b = atomic_load_explicit(&a->starts[off >> MMB__QSHIFT], memory_order_acquire);
-    if (b == NULL)
-      return mmb__free_slow(expect, ptr);
-    state = &b->state;
-    meta = b;
-    c = b->cls;
-    cs = b->nq << MMB__QSHIFT;
-    if (tc->large_bytes + cs > mmb__g.opt.tcache_bytes)
-      return mmb__free_slow(expect, ptr);
-  }
-  struct tc_bin *bin = &tc->bins[c];
-  uintptr_t *w = ptr, tag = free_tag(p, ptr);
-  if (atomic_load_explicit(state, memory_order_relaxed) != ST_USER || *w == tag ||
-      bin->n == bin->cap)
-    return mmb__free_slow(expect, ptr);
-  *w = tag;
-  bin->e[bin->n].p = ptr;
-  bin->e[bin->n].meta = meta;
-  bin->n++;
-  if (c >= MMB__NSMALL)
-    tc->large_bytes += cs;
-  mmb__own_add(&bin->nfree, 1);
-  return MMB_OK;
 }
 
 size_t mmb__pool_usable_size(struct mmb__pool *p, const void *ptr, struct mmb__region *r)
@@ -1193,4 +1192,118 @@ void mmb__pool_get_stats(struct mmb__pool *p, mmb_stats *st)
 mmbMemInterface *mmb__pool_iface(const struct mmb__pool *p)
 {
   return p ? p->iface : NULL;
+}
+
+uint64_t mmb__pool_fast_uid(const struct mmb__pool *p)
+{
+  return p->fast ? p->uid : MMB__NO_UID;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public entry points. Their inline paths serve a host pool's thread-
+ * cache hit (alloc) and push (free) with no lock, no atomic read-modify-
+ * write, no call and no store to memory another thread writes; everything
+ * else, every error included, goes to mmb__alloc_slow() / mmb__free_slow(),
+ * which check again from scratch and report. (Two returns each: one is the
+ * tail call into the slow path.) */
+
+/* The alignments the inline path takes: 0 (default), 1, 2, 4, 8, 16. */
+#define FAST_ALIGNS 0x10117u
+
+mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void **ptr)
+{
+  /* fast_uid equals the thread's current cache only for a live host pool
+   * with thread caches (uids are never reused); size - 1 also refuses 0 */
+  if (__builtin_expect(iface != NULL && ptr != NULL && size - 1 < MMB__MAX_SIZE &&
+                           alignment <= MMB_DEFAULT_ALIGNMENT &&
+                           ((FAST_ALIGNS >> alignment) & 1u) && iface->fast_uid == tls_fast.uid,
+                       1)) {
+    struct mmb__tcache *tc = tls_fast.tc;
+    unsigned c = mmb__size_class(size);
+    struct tc_bin *bin = &tc->bins[c];
+    if (__builtin_expect(bin->n != 0, 1)) {
+      struct tc_ent *e = &bin->e[--bin->n];
+      *tag_word(e->p) = 0; /* clear the free tag: the block is the user's */
+      mmb__own_add(&bin->nalloc, 1);
+      *ptr = e->p;
+      return MMB_OK;
+    }
+  }
+  return mmb__alloc_slow(iface, size, alignment, ptr);
+}
+
+/* The inline free. The region table says whether ptr is pool memory (two
+ * loads; ptr itself is not touched before); the region's fast_uid whether
+ * it is memory of the pool of the thread's current cache; the block index
+ * whether it is a block start; the state byte whether the block is out of
+ * the central lists; and the free tag whether it is not already cached
+ * (double free). Any doubt goes to the slow path. */
+static inline __attribute__((always_inline)) mmb_status free_inline(mmbMemInterface *expect,
+                                                                    void *ptr, bool by_iface)
+{
+  struct mmb__region *r = mmb__region_lookup(ptr);
+  struct mmb__tcache *tc;
+  size_t off;
+  unsigned c;
+  void *meta;
+  _Atomic unsigned char *state;
+  if (__builtin_expect(r == NULL || r->fast_uid != tls_fast.uid, 0))
+    goto slow;
+  tc = tls_fast.tc;
+  /* a NULL iface of mmb_free_in() never matches: mmb__free_in_slow() reports it */
+  if (__builtin_expect(by_iface && expect != tc->iface, 0))
+    goto slow;
+  off = (size_t)((char *)ptr - r->base);
+  if (__builtin_expect(r->kind == MMB__REGION_SEG, 1)) {
+    /* a fast pool's segments are one granule of blocks <= 256 KiB: the
+     * reciprocal division of seg_index() is exact */
+    struct mmb__seg *s = (struct mmb__seg *)r;
+    size_t idx = (size_t)((off * s->recip) >> 40);
+    if (__builtin_expect(idx * s->bsize != off, 0))
+      goto slow;
+    state = &s->state[idx];
+    c = s->cls;
+    meta = s;
+  } else {
+    struct mmb__arena *a = (struct mmb__arena *)r;
+    struct lblock *b;
+    if (__builtin_expect(off & (MMB__QUANTUM - 1), 0))
+      goto slow;
+    struct mmb__qent *qe = &a->q[off >> MMB__QSHIFT];
+    b = atomic_load_explicit(&qe->b, memory_order_acquire);
+    /* stale for a block that is not out (the state check below then
+     * refuses it), but always a class number, so the bin read is in bounds */
+    c = atomic_load_explicit(&qe->cls, memory_order_relaxed);
+    if (__builtin_expect(b == NULL, 0))
+      goto slow;
+    state = &b->state;
+    meta = b;
+  }
+  {
+    uintptr_t *w = tag_word(ptr), tag = (uintptr_t)ptr ^ tc->cookie;
+    struct tc_bin *bin = &tc->bins[c];
+    uint32_t n = bin->n;
+    if (__builtin_expect(atomic_load_explicit(state, memory_order_relaxed) != ST_USER ||
+                             *w == tag || n == bin->cap,
+                         0))
+      goto slow;
+    *w = tag;
+    bin->e[n].p = ptr;
+    bin->e[n].meta = meta;
+    bin->n = n + 1;
+    mmb__own_add(&bin->nfree, 1);
+  }
+  return MMB_OK;
+slow:
+  return by_iface ? mmb__free_in_slow(expect, ptr) : mmb__free_slow(NULL, ptr);
+}
+
+mmb_status mmb_free_in(mmbMemInterface *iface, void *ptr)
+{
+  return free_inline(iface, ptr, true);
+}
+
+mmb_status mmb_free(void *ptr)
+{
+  return free_inline(NULL, ptr, false);
 }

@@ -274,6 +274,103 @@ static void test_invalid_frees(void **state)
   assert_int_equal(mmb_ptr_info(&on_stack, NULL, NULL, NULL), MMB_NOT_FOUND);
 }
 
+/* The inline paths of mmb_alloc()/mmb_free*() (a thread-cache hit or push
+ * of a host pool): whatever they do not fully vouch for must reach the slow
+ * path and be refused there, with nothing changed. */
+static void test_inline_paths(void **state)
+{
+  (void)state;
+  mmbMemInterface *pool = NULL, *other = NULL;
+  void *p = NULL, *q = NULL, *x = NULL;
+  mmb_stats before, st;
+  assert_int_equal(mmb_space_interface(space_of("DRAM"), MMB_STRATEGY_POOL, &pool), MMB_OK);
+  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL};
+  assert_int_equal(mmb_interface_create(space_of("DRAM"), &cfg, &other), MMB_OK);
+  mmb_interface_get_stats(pool, &before);
+
+  /* a bad alignment is refused even when the bin holds a block */
+  assert_int_equal(mmb_alloc(pool, 10, 0, &p), MMB_OK);
+  assert_int_equal(mmb_free_in(pool, p), MMB_OK);
+  assert_int_equal(mmb_alloc(pool, 10, 3, &q), MMB_INVALID_ARG);
+  assert_null(q);
+  assert_int_equal(mmb_alloc(pool, 10, 24, &q), MMB_INVALID_ARG);
+  assert_int_equal(mmb_alloc(pool, 10, 16, &q), MMB_OK);
+  assert_ptr_equal(q, p); /* LIFO: the cached block */
+  assert_int_equal(mmb_free_in(pool, q), MMB_OK);
+  assert_int_equal(mmb_free_in(NULL, q), MMB_INVALID_ARG);
+
+  /* a block start never handed out, and the offset just past the last
+   * block of its segment (112-byte class: 37449 blocks in 4 MiB) */
+  assert_int_equal(mmb_alloc(pool, 100, 0, &p), MMB_OK);
+  char *seg = (char *)((uintptr_t)p & ~(uintptr_t)((4 << 20) - 1));
+  assert_int_equal(mmb_free(seg + (size_t)37449 * 112), MMB_INVALID_FREE);
+  assert_int_equal(mmb_free_in(pool, seg + (size_t)37440 * 112), MMB_INVALID_FREE);
+  memset(p, 0xab, 100); /* still ours */
+  /* double free straight after the free, while the block is cached */
+  assert_int_equal(mmb_free_in(pool, p), MMB_OK);
+  assert_int_equal(mmb_free_in(pool, p), MMB_INVALID_FREE);
+  assert_int_equal(mmb_free(p), MMB_INVALID_FREE);
+
+  /* large blocks (arena path): interior quantum, double free, other pool */
+  assert_int_equal(mmb_alloc(pool, 1 << 20, 0, &x), MMB_OK);
+  assert_int_equal(mmb_free((char *)x + (64 << 10)), MMB_INVALID_FREE);
+  assert_int_equal(mmb_free((char *)x + 8), MMB_INVALID_FREE);
+  assert_int_equal(mmb_free_in(other, x), MMB_INVALID_FREE);
+  memset(x, 0xcd, 1 << 20);
+  assert_int_equal(mmb_free_in(pool, x), MMB_OK);
+  assert_int_equal(mmb_free_in(pool, x), MMB_INVALID_FREE);
+
+  /* a thread alternating between two pools: each free goes to its own */
+  void *a[8], *b[8];
+  for (int round = 0; round < 3; round++) {
+    for (int k = 0; k < 8; k++) {
+      assert_int_equal(mmb_alloc(pool, 64 << (k % 3 * 7), 0, &a[k]), MMB_OK);
+      assert_int_equal(mmb_alloc(other, 64 << (k % 3 * 7), 0, &b[k]), MMB_OK);
+    }
+    for (int k = 0; k < 8; k++) {
+      mmbMemInterface *owner = NULL;
+      assert_int_equal(mmb_ptr_info(a[k], &owner, NULL, NULL), MMB_OK);
+      assert_ptr_equal(owner, pool);
+      assert_int_equal(mmb_ptr_info(b[k], &owner, NULL, NULL), MMB_OK);
+      assert_ptr_equal(owner, other);
+      assert_int_equal(mmb_free_in(other, a[k]), MMB_INVALID_FREE);
+      assert_int_equal(mmb_free_in(pool, b[k]), MMB_INVALID_FREE);
+      assert_int_equal(mmb_free_in(pool, a[k]), MMB_OK);
+      assert_int_equal(mmb_free(b[k]), MMB_OK);
+    }
+  }
+  mmb_interface_get_stats(other, &st);
+  assert_int_equal(st.live_allocs, 0);
+  assert_int_equal(st.bytes_in_use, 0);
+  assert_int_equal(st.total_allocs, 24);
+
+  /* large blocks of many classes: the thread's byte budget for cached
+   * large blocks (32 MiB by default) is used up and slots move between
+   * bins; every block stays usable and accounted for */
+  for (int round = 0; round < 2; round++) {
+    void *v[24];
+    for (int k = 0; k < 24; k++) {
+      assert_int_equal(mmb_alloc(other, (size_t)(300 + 700 * k) << 10, 0, &v[k]), MMB_OK);
+      memset(v[k], k, 4096);
+    }
+    for (int k = 0; k < 24; k++) {
+      assert_int_equal(((unsigned char *)v[k])[4095], (unsigned char)k);
+      assert_int_equal(mmb_free_in(other, v[k]), MMB_OK);
+      assert_int_equal(mmb_free_in(other, v[k]), MMB_INVALID_FREE);
+    }
+  }
+  mmb_interface_get_stats(other, &st);
+  assert_int_equal(st.live_allocs, 0);
+  assert_int_equal(st.bytes_in_use, 0);
+  assert_true(st.invalid_frees >= 48);
+  assert_int_equal(mmb_interface_destroy(other), MMB_OK);
+
+  mmb_interface_get_stats(pool, &st);
+  assert_int_equal(st.live_allocs, before.live_allocs);
+  assert_int_equal(st.bytes_in_use, before.bytes_in_use);
+  assert_true(st.invalid_frees >= before.invalid_frees + 7);
+}
+
 static void test_coalesce_and_return(void **state)
 {
   (void)state;
@@ -380,6 +477,7 @@ int main(void)
       cmocka_unit_test(test_model_system),        cmocka_unit_test(test_model_pool),
       cmocka_unit_test(test_model_slots),         cmocka_unit_test(test_invalid_frees),
       cmocka_unit_test(test_coalesce_and_return), cmocka_unit_test(test_space_stats_and_copy),
+      cmocka_unit_test(test_inline_paths),
   };
   return cmocka_run_group_tests_name("mamba allocation", tests, setup, teardown);
 }
