@@ -9,6 +9,8 @@
 #   --out DIR     where the run directory is created (default: bench-results/)
 #   --only NAME   run only this benchmark (repeatable)
 #   --timeout S   per-benchmark limit in seconds (default 1800, quick: 300)
+#   --ceph        start a throwaway Ceph cluster (scripts/ceph-start.sh) for the
+#                 run, so that transport_store measures MIO too; stopped at the end
 #
 # A run directory <out>/<run_id>/ (run_id = UTC date-time, host, "quick") holds:
 #   results.csv   run_id,benchmark,case,value,unit,baseline,ratio (one row per BENCH line)
@@ -33,9 +35,10 @@ build=$top/build
 out=$top/bench-results
 limit=
 only=()
+ceph=0
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
     --out) [ $# -ge 2 ] || usage; out=$2; shift ;;
     --only) [ $# -ge 2 ] || usage; only+=("$2"); shift ;;
     --timeout) [ $# -ge 2 ] || usage; limit=$2; shift ;;
+    --ceph) ceph=1 ;;
     -h|--help) usage ;;
     *) echo "bench-all: unknown argument '$1'" >&2; usage ;;
   esac
@@ -79,6 +83,22 @@ run_id=$(date -u +%Y%m%dT%H%M%SZ)-$host
 rdir=$out/$run_id
 mkdir -p "$rdir/logs" || exit 2
 rdir=$(cd "$rdir" && pwd)
+
+# ---- optional Ceph cluster for MIO -----------------------------------------
+ceph_dir=
+stop_ceph() { [ -n "$ceph_dir" ] && "$top/scripts/ceph-stop.sh" "$ceph_dir" >/dev/null 2>&1; ceph_dir=; }
+trap stop_ceph EXIT
+trap 'exit 130' INT TERM
+if [ $ceph = 1 ]; then
+  ceph_dir=$rdir/ceph
+  echo "bench-all: starting a Ceph cluster in $ceph_dir for MIO"
+  if conf=$("$top/scripts/ceph-start.sh" "$ceph_dir" maestro 2>"$rdir/logs/ceph-start.log"); then
+    export MSTRO_MIO_CONF=$conf MSTRO_MIO_POOL=maestro
+  else
+    echo "bench-all: Ceph did not start (logs/ceph-start.log): MIO will be skipped" >&2
+    ceph_dir=
+  fi
+fi
 
 # ---- machine description -------------------------------------------------
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
@@ -175,6 +195,7 @@ for b in "${benches[@]}"; do
   fi
 done
 rm -f "$rdir/.count"
+stop_ceph
 echo "loadavg_end: $(loadavg)" >>"$rdir/machine.txt"
 ln -sfn "$run_id" "$out/latest" 2>/dev/null || true
 

@@ -105,8 +105,12 @@ plot_bw() { # plot_bw BENCH[,BENCH2] NAME TITLE VALUE_WORD BASE_WORD TARGET
     lab=${lab#read_}
     [ "${benches#*,}" != "$benches" ] && lab="${series%%:*} $lab"
     sort -n "$out/data/$name.$id.dat" -o "$out/data/$name.$id.dat"
-    plot1+="${plot1:+, }'$out/data/$name.$id.dat' using 1:2 with linespoints lw 2 pt 7 lc $i title '$vword $lab'"
-    plot1+=", '' using 1:3 with linespoints lw 1.5 dt 2 pt 6 lc $i title '$bword $lab'"
+    local vw=$vword bw=$bword
+    if [ "$bword" = store ]; then # transport_store: GFS vs plain file I/O, MIO vs librados
+      case $lab in mio*) vw="MIO put+get"; bw="rados_write_full+rados_read" ;; *) vw="GFS put+get"; bw="plain write+read" ;; esac
+    fi
+    plot1+="${plot1:+, }'$out/data/$name.$id.dat' using 1:2 with linespoints lw 2 pt 7 lc $i title '$vw${vw:+ }$lab'"
+    plot1+=", '' using 1:3 with linespoints lw 1.5 dt 2 pt 6 lc $i title '$bw${bw:+ }$lab'"
     plot2+="${plot2:+, }'$out/data/$name.$id.dat' using 1:4 with linespoints lw 2 pt 7 lc $i title '$lab'"
   done <"$out/data/$name.series"
   rm -f "$out/data/$name.series"
@@ -141,7 +145,7 @@ has transfer && plot_bw transfer bandwidth_transfer \
   "transfer: CDO transfer through the Pool Manager vs raw libfabric RMA read" "Maestro" "raw libfabric" 0.9
 has transfer || echo "bench-plot: no benchmarks/transfer results in this run: bandwidth_transfer skipped"
 has transport_store && plot_bw transport_store bandwidth_store \
-  "transport_store: GFS / MIO put+get vs plain write+read (GFS) or rados (MIO)" "" "plain / raw" ""
+  "transport_store: GFS / MIO put+get vs plain write+read (GFS) or rados (MIO)" "" store ""
 
 # ---- histogram helper: data file 'label col2 col3 ...' -----------------------
 histo() { # histo NAME TITLE YLABEL LOG(0/1) "title2|title3|..." < data

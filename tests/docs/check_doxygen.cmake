@@ -5,7 +5,7 @@ if(NOT EXISTS "${DOXYFILE}")
 endif()
 execute_process(COMMAND "${DOXYGEN}" "${DOXYFILE}"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-string(REGEX MATCHALL "[^\n]*warning:[^\n]*" warnings "${out}\n${err}")
+string(REGEX MATCHALL "[^\n]*(warning|error):[^\n]*" warnings "${out}\n${err}")
 list(LENGTH warnings n)
 if(n GREATER 0 OR NOT rc EQUAL 0)
   message("${err}")
