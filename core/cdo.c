@@ -197,6 +197,8 @@ mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes attr, mstr
   MSTRO_CHECK_CALL(CDO, st, mstro__cdo_create(name, &c), "mstro_cdo_declare failed");
   ev.attrs = c->attrs;
   mstro__tm_count(MSTRO__TM_DECLARE);
+  if (mstro__pm_active())
+    mstro__pm_notify(c, true);
   mstro__event_raise(MSTRO_POOL_EVENT_DECLARE, MSTRO__EV_AFTER, &ev);
   *result = c;
 cleanup:
@@ -533,6 +535,8 @@ mstro_status mstro_cdo_dispose(mstro_cdo cdo)
     mstro__pool_release_borrow(cdo);
   cdo->state = MSTRO__CDO_DISPOSED;
   mstro__tm_count(MSTRO__TM_DISPOSE);
+  if (mstro__pm_active())
+    mstro__pm_notify(cdo, false);
   if (mstro__events_wanted(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER)) {
     /* the event carries the attributes as they were */
     mstro__event_raise(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER, &ev);

@@ -143,6 +143,29 @@ mstro_status mstro__pool_pin_offer(const char *name, struct mstro__offer **offer
                                    const mstro__attr_dict **attrs);
 void mstro__pool_unpin(struct mstro__offer *offer);
 
+/* Bring a producer's metadata (attrs) and data (*data, `size` bytes of
+ * Maestro-provided memory fetched from another process; NULL: none) into
+ * consumer c, in c's layout; c may take *data over (then *data is NULL). */
+mstro_status mstro__pool_satisfy_from(mstro_cdo c, const mstro__attr_dict *attrs, void **data,
+                                      int64_t size, const char *transport);
+
+/* ---- the cross-process pool (pool_pm.c) ---- */
+/* Whether mstro_init joined a Pool Manager (the pool operations then go
+ * through it). */
+bool mstro__pm_active(void);
+uint64_t mstro__pm_appid(void);
+/* Join the PM of MSTRO_POOL_MANAGER_INFO: MSTRO_OK; MSTRO_AUTH (refused);
+ * MSTRO_NO_PM (unreachable); MSTRO_INVARG (malformed info); MSTRO_TRANSPORT. */
+mstro_status mstro__pm_join(void);
+/* Leave (MSTRO_NO_PM when the PM had gone); offers still listed are dropped. */
+mstro_status mstro__pm_leave(void);
+mstro_status mstro__pm_offer(mstro_cdo cdo);
+mstro_status mstro__pm_withdraw(mstro_cdo cdo);
+mstro_status mstro__pm_require(mstro_cdo cdo, bool require);
+mstro_status mstro__pm_demand(mstro_cdo cdo);
+/* Tell the PM of a declare (true) or dispose (false); no answer awaited. */
+void mstro__pm_notify(mstro_cdo cdo, bool declare);
+
 /* ---- groups (groups.c) ---- */
 void mstro__groups_fini(void);
 /* A handle a group created was disposed by the application. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core_internal.h"
+#include "mtr.h"
 #include "options.h"
 #include "schema.h"
 
@@ -164,12 +165,7 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
   MSTRO_CHECK(CORE, component_index >= 0, st, MSTRO_INVARG,
               "mstro_init: negative component index %lld", (long long)component_index);
 
-  /* Never pretend: the cross-process pool is not part of this build yet. */
-  MSTRO_CHECK(CORE, mstro__g.opts.pm_info == NULL, st, MSTRO_UNIMPL,
-              "mstro_init: MSTRO_POOL_MANAGER_INFO is set, but joining a Pool Manager is not "
-              "implemented yet in this version of Maestro; unset it to run with a process-local "
-              "pool");
-  if (mstro__g.opts.transport_default != 0)
+  if (mstro__g.opts.transport_default != 0 && mstro__g.opts.pm_info == NULL)
     MSTRO_LOG_INFO(CORE, "MSTRO_TRANSPORT_DEFAULT=%s noted; a local pool moves data in memory",
                    transport_names[mstro__g.opts.transport_default]);
 
@@ -187,12 +183,19 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
   events = true;
   MSTRO_CHECK_CALL(CORE, st, mstro__pool_init(), "mstro_init: cannot initialize the pool");
   pool = true;
+  if (mstro__g.opts.pm_info != NULL) {
+    char why[256] = "";
+    MSTRO_CHECK(CORE, mtr_env_check(why, sizeof why) == MTR_OK, st, MSTRO_INVARG,
+                "mstro_init: bad transport setting: %s", why);
+    MSTRO_CHECK_CALL(CORE, st, mstro__pm_join(), "mstro_init: cannot join the Pool Manager");
+  }
   mstro__tm_reset();
 
   atomic_store_explicit(&mstro__g.initialized, true, memory_order_release);
-  MSTRO_LOG_INFO(CORE, "maestro %s initialized: workflow '%s', component '%s' #%lld, local pool",
+  MSTRO_LOG_INFO(CORE, "maestro %s initialized: workflow '%s', component '%s' #%lld, %s",
                  mstro_version(), mstro__g.workflow_name, mstro__g.component_name,
-                 (long long)component_index);
+                 (long long)component_index,
+                 mstro__pm_active() ? "pool through the Pool Manager" : "local pool");
 cleanup:
   if (st != MSTRO_OK) {
     if (pool)
@@ -221,6 +224,14 @@ mstro_status mstro_finalize(void)
     return MSTRO_UNINIT;
   }
   mstro__groups_fini();
+  if (mstro__pm_active()) {
+    mstro_status ls = mstro__pm_leave();
+    if (ls != MSTRO_OK) {
+      MSTRO_LOG_ERR(CORE, "mstro_finalize: leaving the Pool Manager: %s",
+                    mstro_status_description(ls));
+      st = ls;
+    }
+  }
   left = mstro__pool_fini();
   if (left > 0) {
     MSTRO_LOG_ERR(CORE, "mstro_finalize: %zu CDO(s) were still offered; withdrawn now", left);

@@ -136,6 +136,8 @@ static void match_waiter(void *waiter, void *offer, void *ctx)
 
 mstro_status mstro__pool_offer(mstro_cdo cdo)
 {
+  if (mstro__pm_active())
+    return mstro__pm_offer(cdo);
   mstro_status st = MSTRO_OK;
   struct mstro__offer *o = calloc(1, sizeof *o);
   MSTRO_CHECK(POOL, o != NULL, st, MSTRO_NOMEM, "offer of '%.200s': out of memory", cdo->name);
@@ -183,6 +185,8 @@ static void detach_borrower(mstro_cdo b)
 
 mstro_status mstro__pool_withdraw(mstro_cdo cdo)
 {
+  if (mstro__pm_active())
+    return mstro__pm_withdraw(cdo);
   mstro_status st = MSTRO_OK;
   struct mstro__offer *o = cdo->offer;
   mstro_cdo mine = NULL;
@@ -279,6 +283,8 @@ void mstro__pool_unpin(struct mstro__offer *o)
 
 mstro_status mstro__pool_require(mstro_cdo cdo)
 {
+  if (mstro__pm_active())
+    return mstro__pm_require(cdo, true);
   mstro_status st;
   pthread_mutex_lock(&pool_lock);
   st = mstro__pool_dir_require(cdo_dir, cdo->name, cdo);
@@ -290,6 +296,8 @@ mstro_status mstro__pool_require(mstro_cdo cdo)
 
 mstro_status mstro__pool_retract(mstro_cdo cdo)
 {
+  if (mstro__pm_active() && cdo->in_pool_require)
+    return mstro__pm_require(cdo, false);
   mstro_status st = MSTRO_OK;
   if (!cdo->in_pool_require)
     return MSTRO_OK;
@@ -453,11 +461,14 @@ cleanup:
   return st;
 }
 
-/* Bring metadata and data of offer o into consumer c. */
-static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
+/* Bring metadata and data of offer o into consumer c. With `take` (data
+ * fetched from another process into Maestro-provided memory, o is NULL) the
+ * consumer takes the buffer *take over instead of sharing it (*take is then
+ * NULL). */
+static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o, const struct mstro_cdo_ *p,
+                            void **take, const char *transport)
 {
   mstro_status st = MSTRO_OK;
-  const struct mstro_cdo_ *p = o->cdo;
   mstro__attr_dict *merged = NULL;
   struct layout pl, cl;
   bool transform = false;
@@ -465,7 +476,8 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
   int64_t c_size = -1;
   void *c_buf = c->data;
   void *alloc = NULL;
-  struct mstro__ev_info ev = {.cdo_name = c->name, .size = (uint64_t)p->size, .transport = "LOCAL"};
+  struct mstro__ev_info ev = {
+      .cdo_name = c->name, .size = (uint64_t)p->size, .transport = transport};
 
   read_layout(p->attrs, &pl);
   read_layout(c->attrs, &cl);
@@ -517,6 +529,13 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o)
       c->data_owned = true;
       c->size = p->size;
       alloc = NULL;
+    } else if (take != NULL) {
+      /* fetched from another process: the consumer owns that buffer */
+      c->data = *take;
+      c->data_owned = true;
+      c->size = p->size;
+      *take = NULL;
+      mstro__tm_bytes((uint64_t)p->size, 0, 0);
     } else {
       /* zero-copy: share the producer's buffer until the consumer disposes */
       pthread_mutex_lock(&pool_lock);
@@ -548,6 +567,8 @@ cleanup:
 
 mstro_status mstro__pool_demand(mstro_cdo cdo)
 {
+  if (mstro__pm_active())
+    return mstro__pm_demand(cdo);
   mstro_status st = MSTRO_OK;
   struct waiter w = {.offer = NULL};
   void *found = NULL;
@@ -568,12 +589,22 @@ mstro_status mstro__pool_demand(mstro_cdo cdo)
   pthread_cond_destroy(&w.cv);
   MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "demand of '%.200s' failed", cdo->name);
 
-  st = satisfy(cdo, o);
+  st = satisfy(cdo, o, o->cdo, NULL, "LOCAL");
   pthread_mutex_lock(&pool_lock);
   unpin_locked(o);
   pthread_mutex_unlock(&pool_lock);
 cleanup:
   return st;
+}
+
+mstro_status mstro__pool_satisfy_from(mstro_cdo c, const mstro__attr_dict *attrs, void **data,
+                                      int64_t size, const char *transport)
+{
+  struct mstro_cdo_ p = {.name = c->name, .attrs = (mstro__attr_dict *)attrs, .size = size};
+  p.data = data != NULL ? *data : NULL;
+  if (p.data == NULL)
+    p.size = 0;
+  return satisfy(c, NULL, &p, data, transport);
 }
 
 /* ------------------------------------------------------------ groups */

@@ -11,6 +11,7 @@
 
 #include "maestro/core.h"
 #include "mstro_log.h"
+#include "pool_dir.h"
 #include "proto_codec.h"
 
 /* Bounds on one send: to a member, and a refusal to an endpoint that is not
@@ -34,6 +35,42 @@ struct member {
   char host[MSTRO__PROTO_HOST_MAX + 1];
   uint64_t last_seen_ns;
   unsigned bad;
+};
+
+/* An offer in the pool: where its bytes are and who reads them. It leaves
+ * the directory at withdraw (or when its producer goes) and is freed once no
+ * ticket reads it any more. */
+struct pm_offer {
+  uint64_t appid, cdo_id;
+  char *name;
+  uint8_t *attrs;
+  size_t attrs_len;
+  uint8_t desc[MSTRO__PROTO_REGION_DESC_MAX];
+  size_t desc_len;
+  uint64_t size;
+  int transport;
+  char *key; /* GFS path or MIO object */
+  char addr[MSTRO__PROTO_ADDR_MAX + 1];
+  unsigned inflight;
+  bool listed;
+  bool withdraw_pending;
+  uint64_t withdraw_seq;
+  struct pm_offer *next;
+};
+
+/* A demand waiting for an offer. */
+struct pm_waiter {
+  uint64_t appid, seq;
+  char *name;
+  struct pm_waiter *next;
+};
+
+/* A transfer handed to a consumer and not yet reported complete. */
+struct pm_ticket {
+  uint64_t id;
+  struct pm_offer *o;
+  uint64_t dst_appid;
+  struct pm_ticket *next;
 };
 
 struct pending_removal {
@@ -63,7 +100,16 @@ struct mstro__pm_server {
   /* The channel named a source for a sender that was never inserted (or
    * another endpoint's): malformed frames can no longer be pinned on a member. */
   bool sources_unreliable;
+  /* the pool (only the server thread touches it) */
+  mstro__pool_dir *dir;
+  struct pm_offer *offers;
+  struct pm_waiter *waiters;
+  struct pm_ticket *tickets;
+  uint64_t next_ticket;
+  uint64_t next_cdo_id;
 };
+
+static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -211,6 +257,7 @@ static struct member *member_by_appid(struct mstro__pm_server *srv, uint64_t app
 /* Forget a member; its peer is removed after a delay. */
 static void member_remove(struct mstro__pm_server *srv, struct member *m)
 {
+  pool_member_gone(srv, m->appid);
   remove_peer_later(srv, m->peer, m->addr);
   free(m->component_name);
   size_t i = (size_t)(m - srv->members);
@@ -266,6 +313,310 @@ static void count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const c
                    "malformed control message from a sender that is not a member (%llu so "
                    "far): %s",
                    (unsigned long long)n, why);
+}
+
+/* ---- the pool ----------------------------------------------------------------
+ *
+ * Matching is pool_dir.c's (the module the in-process pool uses); this adds
+ * the tickets: a demand that finds an offer (at once, or when one arrives) is
+ * answered with a TRANSFER_TICKET naming where the bytes are; the offer counts
+ * the tickets in flight, and a WITHDRAW is acknowledged only when none is. */
+
+static void offer_free(struct pm_offer *o)
+{
+  free(o->name);
+  free(o->attrs);
+  free(o->key);
+  free(o);
+}
+
+static void waiter_free(struct pm_waiter *w)
+{
+  free(w->name);
+  free(w);
+}
+
+static void send_withdraw_ack(struct mstro__pm_server *srv, uint64_t appid, uint64_t seq,
+                              uint64_t cdo_id, mstro_status status)
+{
+  struct member *m = member_by_appid(srv, appid);
+  if (m == NULL)
+    return;
+  Mstro__Proto__Envelope out;
+  Mstro__Proto__WithdrawAck a;
+  env_init(srv, &out, seq);
+  mstro__proto__withdraw_ack__init(&a);
+  a.cdo_id = cdo_id;
+  a.status = (uint32_t)status;
+  out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK;
+  out.withdraw_ack = &a;
+  send_env(srv, m->peer, &out);
+}
+
+/* An offer nobody reads any more: answer a pending withdraw, free it when it
+ * is out of the directory. */
+static void offer_settle(struct mstro__pm_server *srv, struct pm_offer *o)
+{
+  if (o->inflight > 0)
+    return;
+  if (o->withdraw_pending) {
+    o->withdraw_pending = false;
+    send_withdraw_ack(srv, o->appid, o->withdraw_seq, o->cdo_id, MSTRO_OK);
+  }
+  if (o->listed)
+    return;
+  for (struct pm_offer **pp = &srv->offers; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == o) {
+      *pp = o->next;
+      break;
+    }
+  offer_free(o);
+}
+
+static void send_ticket(struct mstro__pm_server *srv, struct pm_offer *o, uint64_t dst_appid,
+                        uint64_t in_reply_to)
+{
+  struct member *m = member_by_appid(srv, dst_appid);
+  struct pm_ticket *t = calloc(1, sizeof *t);
+  if (m == NULL || t == NULL) {
+    free(t);
+    return;
+  }
+  t->id = ++srv->next_ticket;
+  t->o = o;
+  t->dst_appid = dst_appid;
+  Mstro__Proto__Envelope out;
+  Mstro__Proto__TransferTicket tk;
+  env_init(srv, &out, in_reply_to);
+  mstro__proto__transfer_ticket__init(&tk);
+  tk.ticket_id = t->id;
+  tk.cdo_id = o->cdo_id;
+  tk.cdo_name = o->name;
+  tk.src_appid = o->appid;
+  tk.src_endpoint_address = (ProtobufCBinaryData){strlen(o->addr), (uint8_t *)o->addr};
+  tk.transport = (Mstro__Proto__TransportKind)o->transport;
+  tk.region_desc = (ProtobufCBinaryData){o->desc_len, o->desc};
+  if (o->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS)
+    tk.gfs_path = o->key ? o->key : (char *)"";
+  else if (o->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO)
+    tk.mio_object = o->key ? o->key : (char *)"";
+  tk.size = o->size;
+  tk.attributes = (ProtobufCBinaryData){o->attrs_len, o->attrs};
+  out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET;
+  out.transfer_ticket = &tk;
+  if (send_env(srv, m->peer, &out) != MSTRO_OK) {
+    free(t);
+    return;
+  }
+  o->inflight++;
+  t->next = srv->tickets;
+  srv->tickets = t;
+  MSTRO_LOG_DEBUG(PM, "ticket %llu: '%.200s' (%llu bytes) from appid %llu to appid %llu",
+                  (unsigned long long)t->id, o->name, (unsigned long long)o->size,
+                  (unsigned long long)o->appid, (unsigned long long)dst_appid);
+}
+
+static void match_waiter(void *waiter, void *offer, void *ctx)
+{
+  struct mstro__pm_server *srv = ctx;
+  struct pm_waiter *w = waiter;
+  for (struct pm_waiter **pp = &srv->waiters; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == w) {
+      *pp = w->next;
+      break;
+    }
+  send_ticket(srv, offer, w->appid, w->seq);
+  waiter_free(w);
+}
+
+static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
+                                   bool listed_only)
+{
+  for (struct pm_offer *o = srv->offers; o != NULL; o = o->next)
+    if (o->appid == appid && o->cdo_id == cdo_id && (!listed_only || o->listed))
+      return o;
+  return NULL;
+}
+
+static void handle_offer(struct mstro__pm_server *srv, struct member *m,
+                         const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__Offer *in = env->offer;
+  const char *why = NULL;
+  struct pm_offer *o = NULL;
+  if (offer_find(srv, m->appid, in->cdo_id, false) != NULL) {
+    why = "this CDO is already offered";
+  } else if (in->size > 0 && in->n_transports == 0) {
+    why = "an offer with data names no transport";
+  } else if (in->size > 0 && in->transports[0] == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI &&
+             in->region_desc.len == 0) {
+    why = "an OFI offer with data carries no region descriptor";
+  } else if ((o = calloc(1, sizeof *o)) == NULL || (o->name = strdup(in->cdo_name)) == NULL ||
+             (in->attributes.len > 0 && (o->attrs = malloc(in->attributes.len)) == NULL)) {
+    why = "the Pool Manager is out of memory";
+  }
+  if (why == NULL) {
+    o->appid = m->appid;
+    o->cdo_id = in->cdo_id;
+    o->attrs_len = in->attributes.len;
+    if (o->attrs_len > 0)
+      memcpy(o->attrs, in->attributes.data, o->attrs_len);
+    o->desc_len = in->region_desc.len;
+    if (o->desc_len > 0)
+      memcpy(o->desc, in->region_desc.data, o->desc_len);
+    o->size = in->size;
+    o->transport =
+        in->n_transports > 0 ? (int)in->transports[0] : MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+    const char *key = in->gfs_path && in->gfs_path[0] ? in->gfs_path : in->mio_object;
+    if (key != NULL && key[0] != '\0' && (o->key = strdup(key)) == NULL)
+      why = "the Pool Manager is out of memory";
+    snprintf(o->addr, sizeof o->addr, "%s", m->addr);
+  }
+  if (why == NULL) {
+    o->listed = true;
+    o->next = srv->offers;
+    srv->offers = o;
+    if (mstro__pool_dir_offer(srv->dir, o->name, o, match_waiter, srv) != MSTRO_OK) {
+      srv->offers = o->next;
+      why = "the pool directory refused the offer";
+    } else {
+      MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
+                     (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
+                     mstro__proto_transport_name(o->transport));
+      return;
+    }
+  }
+  MSTRO_LOG_WARN(PM, "OFFER of '%.200s' from appid %llu refused: %s", in->cdo_name,
+                 (unsigned long long)m->appid, why);
+  send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why, SEND_TIMEOUT_MS);
+  if (o != NULL)
+    offer_free(o);
+}
+
+static void handle_demand(struct mstro__pm_server *srv, struct member *m,
+                          const Mstro__Proto__Envelope *env)
+{
+  struct pm_waiter *w = calloc(1, sizeof *w);
+  void *found = NULL;
+  if (w == NULL || (w->name = strdup(env->demand->cdo_name)) == NULL) {
+    free(w);
+    send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
+                SEND_TIMEOUT_MS);
+    return;
+  }
+  w->appid = m->appid;
+  w->seq = env->seq;
+  if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
+    waiter_free(w);
+    send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the pool directory refused the demand",
+                SEND_TIMEOUT_MS);
+    return;
+  }
+  if (found != NULL) {
+    send_ticket(srv, found, m->appid, env->seq);
+    waiter_free(w);
+  } else {
+    w->next = srv->waiters;
+    srv->waiters = w;
+  }
+}
+
+static void handle_withdraw(struct mstro__pm_server *srv, struct member *m,
+                            const Mstro__Proto__Envelope *env)
+{
+  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
+  if (o == NULL) {
+    send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
+    return;
+  }
+  mstro__pool_dir_withdraw(srv->dir, o->name, o);
+  o->listed = false;
+  o->withdraw_pending = true;
+  o->withdraw_seq = env->seq;
+  if (o->inflight > 0)
+    MSTRO_LOG_DEBUG(PM, "withdraw of '%.200s' waits for %u transfer(s)", o->name, o->inflight);
+  offer_settle(srv, o);
+}
+
+static void handle_completed(struct mstro__pm_server *srv, struct member *m,
+                             const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__TransferCompleted *c = env->transfer_completed;
+  for (struct pm_ticket **pp = &srv->tickets; *pp != NULL; pp = &(*pp)->next) {
+    struct pm_ticket *t = *pp;
+    if (t->id != c->ticket_id || t->dst_appid != m->appid)
+      continue;
+    *pp = t->next;
+    if (c->status != MSTRO_OK)
+      MSTRO_LOG_WARN(PM, "transfer of '%.200s' from appid %llu to appid %llu failed: %s",
+                     t->o->name, (unsigned long long)t->o->appid, (unsigned long long)m->appid,
+                     mstro_status_description((mstro_status)c->status));
+    t->o->inflight--;
+    offer_settle(srv, t->o);
+    free(t);
+    return;
+  }
+  member_bad(srv, m, "TRANSFER_COMPLETED for a ticket it does not hold");
+}
+
+static void handle_declare(struct mstro__pm_server *srv, struct member *m,
+                           const Mstro__Proto__Envelope *env)
+{
+  Mstro__Proto__Envelope out;
+  Mstro__Proto__DeclareAck a;
+  env_init(srv, &out, env->seq);
+  mstro__proto__declare_ack__init(&a);
+  a.local_id = env->declare->local_id;
+  a.cdo_id = ++srv->next_cdo_id;
+  a.status = MSTRO_OK;
+  out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE_ACK;
+  out.declare_ack = &a;
+  send_env(srv, m->peer, &out);
+}
+
+/* A member left or was dropped: its offers leave the pool (readers holding a
+ * ticket find the source gone and demand again), its waiting demands and the
+ * tickets it held are forgotten. */
+static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid)
+{
+  for (struct pm_waiter **pp = &srv->waiters; *pp != NULL;) {
+    struct pm_waiter *w = *pp;
+    if (w->appid == appid) {
+      *pp = w->next;
+      mstro__pool_dir_cancel_demand(srv->dir, w->name, w);
+      waiter_free(w);
+    } else {
+      pp = &w->next;
+    }
+  }
+  for (struct pm_ticket **pp = &srv->tickets; *pp != NULL;) {
+    struct pm_ticket *t = *pp;
+    if (t->dst_appid == appid) {
+      *pp = t->next;
+      t->o->inflight--;
+      offer_settle(srv, t->o);
+      free(t);
+    } else {
+      pp = &t->next;
+    }
+  }
+  size_t removed = 0;
+  for (struct pm_offer *o = srv->offers, *next; o != NULL; o = next) {
+    next = o->next;
+    if (o->appid != appid)
+      continue;
+    if (o->listed) {
+      mstro__pool_dir_withdraw(srv->dir, o->name, o);
+      o->listed = false;
+      removed++;
+    }
+    o->withdraw_pending = false;
+    if (o->inflight == 0)
+      offer_settle(srv, o);
+  }
+  if (removed > 0)
+    MSTRO_LOG_INFO(PM, "%zu offer(s) of appid %llu left the pool with it", removed,
+                   (unsigned long long)appid);
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -457,23 +808,36 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     return;
   }
   case MSTRO__PROTO__ENVELOPE__MSG_DECLARE:
+    handle_declare(srv, m, env);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_OFFER:
+    handle_offer(srv, m, env);
+    return;
+  case MSTRO__PROTO__ENVELOPE__MSG_DEMAND:
+    handle_demand(srv, m, env);
+    return;
+  case MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW:
+    handle_withdraw(srv, m, env);
+    return;
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED:
+    handle_completed(srv, m, env);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE:
   case MSTRO__PROTO__ENVELOPE__MSG_RETRACT:
-  case MSTRO__PROTO__ENVELOPE__MSG_DEMAND:
-  case MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW:
   case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE:
+    /* Noted; no transport is started ahead of the demand yet. */
+    MSTRO_LOG_DEBUG(PM, "%s from appid %llu noted", kind, (unsigned long long)m->appid);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE:
   case MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE:
   case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
-  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED:
     MSTRO_LOG_WARN(PM,
-                   "%s from component '%s' (appid %llu) refused: the cross-process pool is "
+                   "%s from component '%s' (appid %llu) refused: events across processes are "
                    "not implemented in this Pool Manager yet",
                    kind, printable(m->component_name, name, sizeof name),
                    (unsigned long long)m->appid);
     send_refuse(srv, m->peer, env->seq, MSTRO_UNIMPL,
-                "the cross-process pool is not implemented in this Pool Manager yet",
+                "events across processes are not implemented in this Pool Manager yet",
                 SEND_TIMEOUT_MS);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE: {
@@ -568,6 +932,7 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   if (srv->cfg.max_bad_msgs == 0)
     srv->cfg.max_bad_msgs = 8;
   srv->next_appid = 1;
+  MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
@@ -582,6 +947,7 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   chan = NULL;
 cleanup:
   if (srv != NULL) {
+    mstro__pool_dir_destroy(srv->dir);
     free(srv->workflow);
     free(srv->rxbuf);
     free(srv);
@@ -696,6 +1062,19 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
     return;
   for (size_t i = 0; i < srv->n_members; i++)
     free(srv->members[i].component_name);
+  for (struct pm_ticket *t = srv->tickets, *n; t != NULL; t = n) {
+    n = t->next;
+    free(t);
+  }
+  for (struct pm_waiter *w = srv->waiters, *n; w != NULL; w = n) {
+    n = w->next;
+    waiter_free(w);
+  }
+  for (struct pm_offer *o = srv->offers, *n; o != NULL; o = n) {
+    n = o->next;
+    offer_free(o);
+  }
+  mstro__pool_dir_destroy(srv->dir);
   remove_due_peers(srv, true);
   srv->chan->ops->close(srv->chan);
   free(srv->members);

@@ -8,9 +8,17 @@
  * Malformed frames are counted per sender; a member that sends
  * max_bad_msgs of them is dropped.
  *
- * What it does not serve yet: the cross-process pool (DECLARE, OFFER, REQUIRE,
- * RETRACT, DEMAND, WITHDRAW, DISPOSE, SUBSCRIBE, UNSUBSCRIBE, EVENT_ACK,
- * TRANSFER_COMPLETED). Each is answered with REFUSE MSTRO_UNIMPL and logged.
+ * The pool: DECLARE (answered with DECLARE_ACK), OFFER (listed in a pool
+ * directory, core/pool_dir.c), DEMAND (answered with a TRANSFER_TICKET naming
+ * the oldest offer of that name, at once or when one arrives),
+ * TRANSFER_COMPLETED (the ticket is done), WITHDRAW (answered with
+ * WITHDRAW_ACK once no ticket of that offer is in flight). A member that
+ * leaves or is dropped takes its offers, waiting demands and tickets with it.
+ * REQUIRE, RETRACT and DISPOSE are noted only (no transfer starts before the
+ * demand yet).
+ *
+ * What it does not serve yet: events across processes (SUBSCRIBE,
+ * UNSUBSCRIBE, EVENT_ACK), answered with REFUSE MSTRO_UNIMPL and logged.
  *
  * Thread safety: one thread runs the server (step/run); stop, member_count,
  * info and joined may be called from any thread.

@@ -47,6 +47,11 @@ void mstro__proto_client_close(struct mstro__proto_client *c)
   free(c);
 }
 
+mtr_ep *mstro__proto_client_ep(struct mstro__proto_client *c)
+{
+  return c ? c->ep : NULL;
+}
+
 uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c)
 {
   return c ? c->appid : 0;

@@ -61,6 +61,9 @@ mstro_status mstro__proto_client_heartbeat(struct mstro__proto_client *c);
  *         already left: PM_LEAVE); MSTRO_INVARG for NULL. */
 mstro_status mstro__proto_client_leave(struct mstro__proto_client *c);
 
+/** The client's endpoint (also used for the data: exposed regions, RMA reads). */
+mtr_ep *mstro__proto_client_ep(struct mstro__proto_client *c);
+
 /** Close without leaving (the PM will notice the silence); NULL is a no-op. */
 void mstro__proto_client_close(struct mstro__proto_client *c);
 

@@ -65,7 +65,7 @@ static void test_bad_values(void **state)
   expect_bad("MSTRO_LOG_LEVEL", "loud", MSTRO_INVARG);
   expect_bad("MSTRO_WORKFLOW_NAME", "", MSTRO_INVARG);
   expect_bad("MSTRO_TELEMETRY_DST", "/no/such/directory/report.json", MSTRO_INVARG);
-  expect_bad("MSTRO_POOL_MANAGER_INFO", "ofi://somewhere;secret", MSTRO_UNIMPL);
+  expect_bad("MSTRO_POOL_MANAGER_INFO", "ofi://somewhere;secret", MSTRO_INVARG);
 }
 
 static void test_good_values(void **state)

@@ -7,7 +7,8 @@
  *     reads MSTRO_POOL_MANAGER_INFO and MSTRO_WORKFLOW_NAME
  *     --wrong-secret    flip one bit of the secret
  *     --retry           join with a wrong secret first, then (same endpoint) right
- *     --offer           after WELCOME, send an OFFER (expect REFUSE MSTRO_UNIMPL)
+ *     --offer           after WELCOME, send a SUBSCRIBE (expect REFUSE MSTRO_UNIMPL: events
+ *                       across processes are not served yet)
  *     --heartbeat       after WELCOME, send a HEARTBEAT (expect one back)
  *     --leave           after WELCOME, send LEAVE (expect BYE)
  *     --wait-pm-leave S after WELCOME, wait up to S seconds for PM_LEAVE
@@ -222,13 +223,13 @@ int main(int argc, char **argv)
     r = NULL;
   }
   if (offer) {
-    Mstro__Proto__Offer o;
+    /* events are what the PM does not serve yet */
+    Mstro__Proto__Subscribe o;
     mstro__proto_envelope_init(&e, ++seq);
-    mstro__proto__offer__init(&o);
-    o.cdo_name = "some-cdo";
-    o.size = 8;
-    e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER;
-    e.offer = &o;
+    mstro__proto__subscribe__init(&o);
+    o.kind_mask = 1;
+    e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
+    e.subscribe = &o;
     if (send_env(ch, &e) != 0 || (r = receive(10000)) == NULL)
       goto out;
     mstro__proto_free(r);

@@ -1,0 +1,704 @@
+/* The component side of the cross-process pool: what the pool operations do
+ * when mstro_init joined a Pool Manager (MSTRO_POOL_MANAGER_INFO).
+ *
+ * One OFI endpoint per component (proto_client's) carries both the control
+ * messages and the data: an offer exposes the producer's buffer as a region
+ * of that endpoint (OFI), or stores the bytes under a key (GFS, MIO), and
+ * tells the PM where they are; a demand asks the PM, which answers with a
+ * transfer ticket naming an offer; the consumer pulls the bytes (one-sided
+ * RMA read, or a store get) into Maestro-provided memory and only then hands
+ * them to the application, so partial data is never visible.
+ *
+ * A receiver thread (pm_rx) owns the receive side: it hands each answer to
+ * the call waiting for it (matched by in_reply_to), answers heartbeats and
+ * notices a PM that left or went silent for MSTRO_PM_TIMEOUT: every waiting
+ * and later call then returns MSTRO_NO_PM. While it waits in receive the
+ * endpoint progresses, which serves the reads of this component's exposed
+ * regions.
+ *
+ * Sends are serialized by pm.lock (the client's sequence numbers); a call
+ * that expects an answer registers itself under that same lock before the
+ * answer can arrive.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_internal.h"
+#include "mtr.h"
+#include "proto_client.h"
+
+#define RX_POLL_MS 50
+
+struct call {
+  uint64_t seq;
+  Mstro__Proto__Envelope__MsgCase want;
+  Mstro__Proto__Envelope *answer;
+  mstro_status st;
+  bool done;
+  pthread_cond_t cv;
+  struct call *next;
+};
+
+/* An offer of this component. */
+struct offer_rec {
+  mstro_cdo cdo;
+  uint64_t id;
+  mtr_region *region;
+  char key[MTR_KEY_MAX + 1]; /* GFS / MIO key, "" for OFI */
+  struct offer_rec *next;
+};
+
+struct peer_rec {
+  char addr[MSTRO__PROTO_ADDR_MAX + 1];
+  mtr_peer peer;
+  struct peer_rec *next;
+};
+
+static struct {
+  struct mstro__proto_client *c;
+  mtr_ep *ep;
+  uint64_t appid;
+  pthread_t rx;
+  bool rx_started;
+  pthread_mutex_t lock;
+  struct call *calls;
+  struct offer_rec *offers;
+  struct peer_rec *peers;
+  bool stop;
+  mstro_status dead; /* MSTRO_OK while the PM is there */
+  uint64_t last_heard_ns;
+  uint64_t last_sent_ns;
+  int timeout_ms;
+  const struct mtr_ops *data_ops; /* the transport offers use */
+  Mstro__Proto__TransportKind data_kind;
+  mtr_store *store;
+  uint64_t key_serial;
+} pm = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static atomic_bool pm_active;
+
+bool mstro__pm_active(void)
+{
+  return atomic_load_explicit(&pm_active, memory_order_acquire);
+}
+
+uint64_t mstro__pm_appid(void)
+{
+  return pm.appid;
+}
+
+/* ---- sending and waiting ----------------------------------------------- */
+
+/* Send under the lock; if `call` is given it is registered for the answer. */
+static mstro_status send_locked(Mstro__Proto__Envelope *env, struct call *call)
+{
+  mstro_status st = pm.dead;
+  uint64_t seq = 0;
+  if (st != MSTRO_OK)
+    return st;
+  st = mstro__proto_client_send(pm.c, env, &seq);
+  if (st == MSTRO_OK) {
+    pm.last_sent_ns = mstro_clock();
+    if (call != NULL) {
+      call->seq = seq;
+      call->next = pm.calls;
+      pm.calls = call;
+    }
+  } else if (st == MSTRO_NO_PM) {
+    pm.dead = MSTRO_NO_PM;
+  }
+  return st;
+}
+
+static mstro_status send_msg(Mstro__Proto__Envelope *env)
+{
+  pthread_mutex_lock(&pm.lock);
+  mstro_status st = send_locked(env, NULL);
+  pthread_mutex_unlock(&pm.lock);
+  return st;
+}
+
+/* Send a request and wait for its answer of kind `want` (a REFUSE answering
+ * it gives its status). No deadline while the PM is alive: a demand may wait
+ * for an offer as long as the workflow runs. */
+static mstro_status request(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
+                            Mstro__Proto__Envelope **answer)
+{
+  mstro_status st = MSTRO_OK;
+  struct call call = {.want = want, .st = MSTRO_OK};
+  pthread_cond_init(&call.cv, NULL);
+  pthread_mutex_lock(&pm.lock);
+  st = send_locked(env, &call);
+  if (st == MSTRO_OK) {
+    while (!call.done)
+      pthread_cond_wait(&call.cv, &pm.lock);
+    st = call.st;
+  }
+  pthread_mutex_unlock(&pm.lock);
+  pthread_cond_destroy(&call.cv);
+  if (st == MSTRO_OK)
+    *answer = call.answer;
+  else
+    mstro__proto_free(call.answer);
+  return st;
+}
+
+/* The PM is gone: fail every waiting call (lock held). */
+static void fail_all_locked(mstro_status why)
+{
+  if (pm.dead == MSTRO_OK)
+    pm.dead = why;
+  for (struct call *c = pm.calls; c != NULL; c = c->next) {
+    c->done = true;
+    c->st = pm.dead;
+    pthread_cond_signal(&c->cv);
+  }
+  pm.calls = NULL;
+}
+
+static void dispatch(Mstro__Proto__Envelope *e)
+{
+  pthread_mutex_lock(&pm.lock);
+  pm.last_heard_ns = mstro_clock();
+  if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_PM_LEAVE) {
+    MSTRO_LOG_ERR(POOL, "the Pool Manager left: %s", e->pm_leave->reason);
+    fail_all_locked(MSTRO_NO_PM);
+    mstro__proto_free(e);
+    e = NULL;
+  } else if (e->in_reply_to != 0) {
+    for (struct call **pp = &pm.calls; *pp != NULL; pp = &(*pp)->next) {
+      struct call *c = *pp;
+      if (c->seq != e->in_reply_to)
+        continue;
+      if (e->msg_case == c->want) {
+        c->answer = e;
+        e = NULL;
+      } else if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE) {
+        c->st = (mstro_status)e->refuse->status;
+        MSTRO_LOG_ERR(POOL, "the Pool Manager refused: %s (%s)", e->refuse->reason,
+                      mstro_status_description(c->st));
+        if (c->st == MSTRO_OK)
+          c->st = MSTRO_FAIL;
+      } else {
+        break; /* not the answer it waits for (e.g. a DECLARE_ACK): dropped */
+      }
+      c->done = true;
+      *pp = c->next;
+      pthread_cond_signal(&c->cv);
+      break;
+    }
+  }
+  if (e != NULL && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE && e->refuse->status != 0)
+    MSTRO_LOG_WARN(POOL, "the Pool Manager refused message %" PRIu64 ": %s", e->in_reply_to,
+                   e->refuse->reason);
+  pthread_mutex_unlock(&pm.lock);
+  mstro__proto_free(e);
+}
+
+static void *rx_main(void *arg)
+{
+  (void)arg;
+  uint32_t hb_ms = mstro__proto_client_heartbeat_ms(pm.c);
+  uint64_t hb_ns = (uint64_t)(hb_ms ? hb_ms : 1000) * 1000000ull;
+  uint64_t limit = (uint64_t)pm.timeout_ms * 1000000ull;
+  for (;;) {
+    Mstro__Proto__Envelope *e = NULL;
+    pthread_mutex_lock(&pm.lock);
+    bool stop = pm.stop || pm.dead != MSTRO_OK;
+    pthread_mutex_unlock(&pm.lock);
+    if (stop)
+      break;
+    mstro_status st = mstro__proto_client_recv(pm.c, &e, RX_POLL_MS);
+    if (st == MSTRO_OK) {
+      dispatch(e);
+    } else if (st != MSTRO_TIMEOUT) {
+      pthread_mutex_lock(&pm.lock);
+      MSTRO_LOG_ERR(POOL, "the connection to the Pool Manager failed: %s",
+                    mstro_status_description(st));
+      fail_all_locked(MSTRO_NO_PM);
+      pthread_mutex_unlock(&pm.lock);
+      break;
+    }
+    uint64_t now = mstro_clock();
+    pthread_mutex_lock(&pm.lock);
+    if (pm.dead == MSTRO_OK && now - pm.last_heard_ns > limit) {
+      MSTRO_LOG_ERR(POOL,
+                    "the Pool Manager has been silent for more than MSTRO_PM_TIMEOUT (%d s): "
+                    "taken as gone",
+                    pm.timeout_ms / 1000);
+      fail_all_locked(MSTRO_NO_PM);
+    } else if (pm.dead == MSTRO_OK && now - pm.last_sent_ns >= hb_ns / 2) {
+      /* The PM answers each heartbeat, which proves it alive to us. */
+      if (mstro__proto_client_heartbeat(pm.c) == MSTRO_OK)
+        pm.last_sent_ns = now;
+      else
+        fail_all_locked(MSTRO_NO_PM);
+    }
+    pthread_mutex_unlock(&pm.lock);
+  }
+  return NULL;
+}
+
+/* ---- join and leave --------------------------------------------------- */
+
+static Mstro__Proto__TransportKind kind_of(const char *name)
+{
+  if (strcmp(name, "GFS") == 0)
+    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS;
+  if (strcmp(name, "MIO") == 0)
+    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO;
+  return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+}
+
+/* The transport of offers: MSTRO_TRANSPORT_DEFAULT, with the transport
+ * layer's fallback (logged by it) when that one is unavailable; a store that
+ * cannot be opened falls back to OFI (logged here). */
+static mstro_status choose_transport(void)
+{
+  mstro_status st = MSTRO_OK;
+  const struct mtr_ops *ops = NULL;
+  mtr_status ms = mtr_transport_default(&ops);
+  MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
+              "no transport for data between components: %s", mtr_status_description(ms));
+  if (ops->caps & MTR_CAP_STORE) {
+    ms = mtr_store_open(ops, NULL, &pm.store);
+    if (ms != MTR_OK) {
+      MSTRO_LOG_WARN(POOL, "transport %s cannot be used (%s): falling back to OFI", ops->name,
+                     mtr_status_description(ms));
+      pm.store = NULL;
+      MSTRO_CHECK(POOL, mtr_transport_find("OFI", &ops) == MTR_OK, st, MSTRO_TRANSPORT,
+                  "no OFI transport to fall back to");
+    }
+  }
+  pm.data_ops = ops;
+  pm.data_kind = kind_of(ops->name);
+  MSTRO_LOG_INFO(POOL, "CDO data between components moves by %s", ops->name);
+cleanup:
+  return st;
+}
+
+mstro_status mstro__pm_join(void)
+{
+  mstro_status st = MSTRO_OK;
+  struct mstro__proto_client_config cfg = {
+      .info = mstro__g.opts.pm_info,
+      .workflow_name = mstro__g.workflow_name,
+      .component_name = mstro__g.component_name,
+      .component_index = mstro__g.component_index,
+      .timeout_ms = (int)(mstro__g.opts.pm_timeout * 1000),
+  };
+  pm.timeout_ms = cfg.timeout_ms;
+  pm.dead = MSTRO_OK;
+  pm.stop = false;
+  pm.calls = NULL;
+  pm.offers = NULL;
+  pm.peers = NULL;
+  pm.store = NULL;
+  MSTRO_CHECK_CALL(POOL, st, mstro__proto_client_join(&cfg, &pm.c),
+                   "mstro_init: cannot join the Pool Manager");
+  pm.ep = mstro__proto_client_ep(pm.c);
+  pm.appid = mstro__proto_client_appid(pm.c);
+  MSTRO_CHECK_CALL(POOL, st, choose_transport(), "mstro_init: no data transport");
+  pm.last_heard_ns = pm.last_sent_ns = mstro_clock();
+  MSTRO_CHECK(POOL, pthread_create(&pm.rx, NULL, rx_main, NULL) == 0, st, MSTRO_FAIL,
+              "mstro_init: cannot start the Pool Manager receiver thread");
+  pm.rx_started = true;
+  atomic_store_explicit(&pm_active, true, memory_order_release);
+cleanup:
+  if (st != MSTRO_OK && pm.c != NULL) {
+    mtr_store_close(pm.store);
+    pm.store = NULL;
+    mstro__proto_client_leave(pm.c);
+    pm.c = NULL;
+  }
+  return st;
+}
+
+static void release_offer_rec(struct offer_rec *r)
+{
+  if (r->region != NULL)
+    mtr_region_release(r->region);
+  if (r->key[0] != '\0' && pm.store != NULL)
+    mtr_store_remove(pm.store, r->key);
+  free(r);
+}
+
+mstro_status mstro__pm_leave(void)
+{
+  mstro_status st = MSTRO_OK;
+  if (!mstro__pm_active())
+    return MSTRO_OK;
+  atomic_store(&pm_active, false);
+  pthread_mutex_lock(&pm.lock);
+  pm.stop = true;
+  bool alive = pm.dead == MSTRO_OK;
+  pthread_mutex_unlock(&pm.lock);
+  if (pm.rx_started)
+    pthread_join(pm.rx, NULL);
+  pm.rx_started = false;
+  /* The PM forgets this component's offers when it leaves. */
+  for (struct offer_rec *r = pm.offers, *n; r != NULL; r = n) {
+    n = r->next;
+    r->cdo->offer = NULL;
+    release_offer_rec(r);
+  }
+  pm.offers = NULL;
+  for (struct peer_rec *p = pm.peers, *n; p != NULL; p = n) {
+    n = p->next;
+    free(p);
+  }
+  pm.peers = NULL;
+  mtr_store_close(pm.store);
+  pm.store = NULL;
+  if (alive) {
+    st = mstro__proto_client_leave(pm.c);
+  } else {
+    mstro__proto_client_close(pm.c);
+    st = MSTRO_NO_PM;
+  }
+  pm.c = NULL;
+  pm.ep = NULL;
+  return st;
+}
+
+/* ---- pool operations -------------------------------------------------- */
+
+static mstro_status serialize_attrs(mstro_cdo cdo, void **buf, size_t *len)
+{
+  mstro_status st = mstro__attr_dict_serialize(cdo->attrs, buf, len);
+  if (st == MSTRO_OK && *len > MSTRO__PROTO_ATTR_MAX) {
+    MSTRO_LOG_ERR(POOL, "'%.200s': its attributes take %zu bytes, more than the %u a message holds",
+                  cdo->name, *len, MSTRO__PROTO_ATTR_MAX);
+    free(*buf);
+    *buf = NULL;
+    st = MSTRO_INVARG;
+  }
+  return st;
+}
+
+void mstro__pm_notify(mstro_cdo cdo, bool declare)
+{
+  Mstro__Proto__Envelope env;
+  mstro__proto__envelope__init(&env);
+  if (declare) {
+    Mstro__Proto__Declare d;
+    mstro__proto__declare__init(&d);
+    d.cdo_name = cdo->name;
+    d.local_id = cdo->id;
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE;
+    env.declare = &d;
+    send_msg(&env);
+  } else {
+    Mstro__Proto__Dispose d;
+    mstro__proto__dispose__init(&d);
+    d.cdo_name = cdo->name;
+    d.cdo_id = cdo->id;
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DISPOSE;
+    env.dispose = &d;
+    send_msg(&env);
+  }
+}
+
+mstro_status mstro__pm_offer(mstro_cdo cdo)
+{
+  mstro_status st = MSTRO_OK;
+  void *abuf = NULL;
+  size_t alen = 0;
+  uint8_t desc[MTR_REGION_DESC_SIZE];
+  struct offer_rec *r = calloc(1, sizeof *r);
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__Offer o;
+  Mstro__Proto__TransportKind kind = pm.data_kind;
+
+  MSTRO_CHECK(POOL, r != NULL, st, MSTRO_NOMEM, "offer of '%.200s': out of memory", cdo->name);
+  r->cdo = cdo;
+  r->id = cdo->id;
+  MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
+                   "offer of '%.200s': cannot serialize its attributes", cdo->name);
+  mstro__proto__envelope__init(&env);
+  mstro__proto__offer__init(&o);
+  o.cdo_id = cdo->id;
+  o.cdo_name = cdo->name;
+  o.attributes = (ProtobufCBinaryData){alen, abuf};
+  o.size = cdo->data != NULL && cdo->size > 0 ? (uint64_t)cdo->size : 0;
+  if (o.size > 0) {
+    if (pm.store != NULL) {
+      pthread_mutex_lock(&pm.lock);
+      uint64_t serial = ++pm.key_serial;
+      pthread_mutex_unlock(&pm.lock);
+      snprintf(r->key, sizeof r->key, "mstro-%s-%" PRIu64 "-%" PRIu64, mstro__g.workflow_name,
+               pm.appid, serial);
+      mtr_status ms = mtr_store_put(pm.store, r->key, cdo->data, (size_t)cdo->size);
+      if (ms != MTR_OK) {
+        MSTRO_LOG_WARN(POOL, "offer of '%.200s': %s put failed (%s): offered by OFI instead",
+                       cdo->name, pm.data_ops->name, mtr_status_description(ms));
+        r->key[0] = '\0';
+        kind = MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+      } else if (kind == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS) {
+        o.gfs_path = r->key;
+      } else {
+        o.mio_object = r->key;
+      }
+    }
+    if (kind == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI) {
+      mtr_status ms = mtr_region_expose(pm.ep, cdo->data, (size_t)cdo->size, &r->region);
+      MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
+                  "offer of '%.200s': cannot expose its %lld bytes: %s", cdo->name,
+                  (long long)cdo->size, mtr_status_description(ms));
+      MSTRO_CHECK(POOL, mtr_region_desc(r->region, desc, sizeof desc) == MTR_OK, st,
+                  MSTRO_TRANSPORT, "offer of '%.200s': no region descriptor", cdo->name);
+      o.region_desc = (ProtobufCBinaryData){sizeof desc, desc};
+    }
+  }
+  o.n_transports = 1;
+  o.transports = &kind;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER;
+  env.offer = &o;
+  pthread_mutex_lock(&pm.lock);
+  st = send_locked(&env, NULL);
+  if (st == MSTRO_OK) {
+    r->next = pm.offers;
+    pm.offers = r;
+  }
+  pthread_mutex_unlock(&pm.lock);
+  MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "offer of '%.200s': the Pool Manager is unreachable",
+              cdo->name);
+  cdo->offer = (struct mstro__offer *)r; /* marks it offered; never dereferenced as such */
+  r = NULL;
+cleanup:
+  if (r != NULL)
+    release_offer_rec(r);
+  free(abuf);
+  return st;
+}
+
+mstro_status mstro__pm_withdraw(mstro_cdo cdo)
+{
+  mstro_status st = MSTRO_OK;
+  Mstro__Proto__Envelope env, *ans = NULL;
+  Mstro__Proto__Withdraw w;
+  struct offer_rec *r = NULL;
+  mstro__proto__envelope__init(&env);
+  mstro__proto__withdraw__init(&w);
+  w.cdo_id = cdo->id;
+  w.cdo_name = cdo->name;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW;
+  env.withdraw = &w;
+  /* The PM answers once no transfer from this offer is in flight. */
+  mstro_status rs = request(&env, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK, &ans);
+  pthread_mutex_lock(&pm.lock);
+  for (struct offer_rec **pp = &pm.offers; *pp != NULL; pp = &(*pp)->next)
+    if ((*pp)->cdo == cdo) {
+      r = *pp;
+      *pp = r->next;
+      break;
+    }
+  pthread_mutex_unlock(&pm.lock);
+  cdo->offer = NULL;
+  MSTRO_CHECK(POOL, r != NULL, st, MSTRO_INVSTATE, "withdraw of '%.200s': not offered", cdo->name);
+  /* Without a PM no one can read it any more: the data are ours again. */
+  if (rs != MSTRO_OK && rs != MSTRO_NO_PM)
+    st = rs;
+  else if (rs == MSTRO_NO_PM)
+    MSTRO_LOG_WARN(POOL, "withdraw of '%.200s': the Pool Manager is gone", cdo->name);
+  release_offer_rec(r);
+cleanup:
+  mstro__proto_free(ans);
+  return st;
+}
+
+mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
+{
+  mstro_status st = MSTRO_OK;
+  void *abuf = NULL;
+  size_t alen = 0;
+  Mstro__Proto__Envelope env;
+  mstro__proto__envelope__init(&env);
+  if (require) {
+    Mstro__Proto__Require r;
+    mstro__proto__require__init(&r);
+    MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
+                     "require of '%.200s': cannot serialize its attributes", cdo->name);
+    r.cdo_id = cdo->id;
+    r.cdo_name = cdo->name;
+    r.attributes = (ProtobufCBinaryData){alen, abuf};
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REQUIRE;
+    env.require = &r;
+    st = send_msg(&env);
+  } else {
+    Mstro__Proto__Retract r;
+    mstro__proto__retract__init(&r);
+    r.cdo_id = cdo->id;
+    r.cdo_name = cdo->name;
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_RETRACT;
+    env.retract = &r;
+    st = send_msg(&env);
+  }
+  cdo->in_pool_require = require && st == MSTRO_OK;
+cleanup:
+  free(abuf);
+  return st;
+}
+
+static mstro_status peer_of(const ProtobufCBinaryData *addr, mtr_peer *peer)
+{
+  mstro_status st = MSTRO_OK;
+  char a[MSTRO__PROTO_ADDR_MAX + 1];
+  memcpy(a, addr->data, addr->len);
+  a[addr->len] = '\0';
+  pthread_mutex_lock(&pm.lock);
+  for (struct peer_rec *p = pm.peers; p != NULL; p = p->next)
+    if (strcmp(p->addr, a) == 0) {
+      *peer = p->peer;
+      goto cleanup;
+    }
+  struct peer_rec *p = calloc(1, sizeof *p);
+  MSTRO_CHECK(POOL, p != NULL, st, MSTRO_NOMEM, "out of memory");
+  if (mtr_ep_peer_insert(pm.ep, a, &p->peer) != MTR_OK) {
+    free(p);
+    MSTRO_CHECK(POOL, false, st, MSTRO_TRANSPORT, "the producer's address is unusable");
+  }
+  snprintf(p->addr, sizeof p->addr, "%s", a);
+  p->next = pm.peers;
+  pm.peers = p;
+  *peer = p->peer;
+cleanup:
+  pthread_mutex_unlock(&pm.lock);
+  return st;
+}
+
+static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status)
+{
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__TransferCompleted c;
+  mstro__proto__envelope__init(&env);
+  mstro__proto__transfer_completed__init(&c);
+  c.ticket_id = t->ticket_id;
+  c.cdo_id = t->cdo_id;
+  c.status = (uint32_t)status;
+  c.size = t->size;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
+  env.transfer_completed = &c;
+  send_msg(&env);
+}
+
+/* Bring the bytes a ticket names into Maestro-provided memory (*buf). */
+static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, void **buf,
+                          const char **via)
+{
+  mstro_status st = MSTRO_OK;
+  void *b = NULL;
+  *via = mstro__proto_transport_name((int)t->transport);
+  MSTRO_CHECK_CALL(POOL, st, mstro__mem_alloc((size_t)t->size, NULL, &b),
+                   "demand of '%.200s': cannot allocate %" PRIu64 " bytes", cdo->name, t->size);
+  if (t->src_appid == pm.appid) {
+    /* our own offer: the PM keeps it from being withdrawn until completion */
+    const struct offer_rec *r = NULL;
+    pthread_mutex_lock(&pm.lock);
+    for (r = pm.offers; r != NULL && r->id != t->cdo_id; r = r->next)
+      ;
+    pthread_mutex_unlock(&pm.lock);
+    MSTRO_CHECK(POOL, r != NULL && (uint64_t)r->cdo->size == t->size, st, MSTRO_TRANSPORT,
+                "demand of '%.200s': the offer of this component is gone", cdo->name);
+    memcpy(b, r->cdo->data, (size_t)t->size);
+    *via = "LOCAL";
+  } else if (t->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI) {
+    mtr_peer peer;
+    MSTRO_CHECK_CALL(POOL, st, peer_of(&t->src_endpoint_address, &peer),
+                     "demand of '%.200s': cannot reach the producer", cdo->name);
+    mtr_status ms = mtr_ep_read(pm.ep, peer, t->region_desc.data, t->region_desc.len, 0, b,
+                                (size_t)t->size, pm.timeout_ms);
+    MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
+                "demand of '%.200s': RMA read of %" PRIu64 " bytes from appid %" PRIu64
+                " failed: %s",
+                cdo->name, t->size, t->src_appid, mtr_status_description(ms));
+  } else {
+    const char *key =
+        t->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS ? t->gfs_path : t->mio_object;
+    const struct mtr_ops *ops = NULL;
+    size_t len = 0;
+    MSTRO_CHECK(POOL,
+                pm.store != NULL && mtr_store_ops(pm.store) != NULL &&
+                    strcmp(mtr_store_ops(pm.store)->name, *via) == 0,
+                st, MSTRO_TRANSPORT,
+                "demand of '%.200s': the producer stored it by %s, which this component does not "
+                "use (set the same MSTRO_TRANSPORT_DEFAULT everywhere)",
+                cdo->name, *via);
+    (void)ops;
+    mtr_status ms = mtr_store_get(pm.store, key, b, (size_t)t->size, &len);
+    MSTRO_CHECK(POOL, ms == MTR_OK && len == t->size, st, MSTRO_TRANSPORT,
+                "demand of '%.200s': %s get of '%s' failed: %s (%zu of %" PRIu64 " bytes)",
+                cdo->name, *via, key, mtr_status_description(ms), len, t->size);
+  }
+  *buf = b;
+  b = NULL;
+cleanup:
+  if (b != NULL)
+    mstro__mem_free(b);
+  return st;
+}
+
+mstro_status mstro__pm_demand(mstro_cdo cdo)
+{
+  mstro_status st = MSTRO_OK;
+  void *abuf = NULL, *data = NULL;
+  size_t alen = 0;
+  Mstro__Proto__Envelope env, *ans = NULL;
+  Mstro__Proto__Demand d;
+  mstro__attr_dict *pattrs = NULL;
+  const char *via = "OFI";
+
+  MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
+                   "demand of '%.200s': cannot serialize its attributes", cdo->name);
+  /* A ticket whose source vanished (a producer that died) is given up and
+   * the demand asked again: the PM serves it from another offer. */
+  for (unsigned attempt = 0;; attempt++) {
+    mstro__proto__envelope__init(&env);
+    mstro__proto__demand__init(&d);
+    d.cdo_id = cdo->id;
+    d.cdo_name = cdo->name;
+    d.attributes = (ProtobufCBinaryData){alen, abuf};
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND;
+    env.demand = &d;
+    MSTRO_CHECK_CALL(POOL, st, request(&env, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET, &ans),
+                     "demand of '%.200s' failed", cdo->name);
+    const Mstro__Proto__TransferTicket *t = ans->transfer_ticket;
+    MSTRO_CHECK_CALL(POOL, st,
+                     mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, &pattrs),
+                     "demand of '%.200s': the producer's attributes are unusable", cdo->name);
+    if (t->size > 0) {
+      st = fetch(cdo, t, &data, &via);
+      completed(t, st);
+      if (st == MSTRO_TRANSPORT && attempt < 100) {
+        MSTRO_LOG_WARN(POOL,
+                       "demand of '%.200s': transfer from appid %" PRIu64
+                       " failed; asking the Pool Manager again",
+                       cdo->name, t->src_appid);
+        mstro__attr_dict_destroy(pattrs);
+        pattrs = NULL;
+        mstro__proto_free(ans);
+        ans = NULL;
+        st = MSTRO_OK;
+        continue;
+      }
+      MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "demand of '%.200s' failed", cdo->name);
+    } else {
+      completed(t, MSTRO_OK);
+    }
+    break;
+  }
+  MSTRO_CHECK_CALL(
+      POOL, st,
+      mstro__pool_satisfy_from(cdo, pattrs, &data, (int64_t)ans->transfer_ticket->size, via),
+      "demand of '%.200s' failed", cdo->name);
+cleanup:
+  if (data != NULL)
+    mstro__mem_free(data);
+  mstro__attr_dict_destroy(pattrs);
+  mstro__proto_free(ans);
+  free(abuf);
+  return st;
+}
