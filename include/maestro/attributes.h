@@ -40,15 +40,15 @@ enum mstro_cdo_attr_value_type {
 
 /** A point in time: seconds and nanoseconds since the epoch, UTC offset in minutes. */
 typedef struct {
-  int64_t sec;
-  int32_t nsec;
-  int32_t offset;
+  int64_t sec;    /**< seconds since 1970-01-01T00:00:00Z */
+  int32_t nsec;   /**< nanoseconds, 0 .. 999999999 */
+  int32_t offset; /**< UTC offset of the original time zone, minutes */
 } mstro_timestamp;
 
 /** An opaque byte string value. */
 typedef struct {
-  size_t len;
-  void *data;
+  size_t len; /**< bytes at data */
+  void *data; /**< the bytes */
 } mstro_blob;
 
 /** Handle of a CDO (declared in maestro/cdo.h). */
@@ -113,6 +113,11 @@ MSTRO_API mstro_status mstro_cdo_attribute_set(mstro_cdo cdo, const char *key, v
 
 /** Get an attribute: *val_p points to the stored value (valid until the CDO
  * is disposed or the key set again).
+ * @param cdo        the CDO
+ * @param key        absolute or relative key
+ * @param[out] valtype receives the value's type
+ * @param[out] val_p receives a pointer to the stored value (for a string, a
+ *                   pointer to the const char *)
  * @return MSTRO_OK; MSTRO_INVARG for NULL arguments or an unknown key;
  *         MSTRO_NOENT when the key is known but has no value (then *valtype is
  *         MSTRO_CDO_ATTR_VALUE_INVALID and *val_p NULL); MSTRO_UNINIT. */
@@ -122,12 +127,16 @@ MSTRO_API mstro_status mstro_cdo_attribute_get(mstro_cdo cdo, const char *key,
 
 /** Set an attribute from its YAML text ("key: value" or the value only for
  * `key`); the schema decides the type.
+ * @param cdo        the CDO (not yet sealed)
+ * @param key        absolute or relative key, or NULL when yaml_value is "key: value"
+ * @param yaml_value the value as YAML text
  * @return as mstro_cdo_attribute_set; MSTRO_INVARG when the text does not
  *         parse as the key's type. */
 MSTRO_API mstro_status mstro_cdo_attribute_set_yaml(mstro_cdo cdo, const char *key,
                                                     const char *yaml_value);
 
 /** Write every attribute of the CDO to the log at info level (human readable).
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL. */
 MSTRO_API mstro_status mstro_cdo_attributes_print(mstro_cdo cdo);
 

@@ -34,12 +34,14 @@ MSTRO_API mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes 
                                          mstro_cdo *result);
 
 /** Seal: attributes are final; Maestro-provided memory is allocated if asked.
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL or an inconsistent set of
  *         attributes (e.g. layout dims that disagree with scope.local-size);
  *         MSTRO_INVSTATE if already sealed or disposed; MSTRO_NOMEM. */
 MSTRO_API mstro_status mstro_cdo_seal(mstro_cdo cdo);
 
 /** Offer a sealed CDO to the pool (seals it first if it is not).
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if already offered,
  *         required, demanded or disposed; MSTRO_NO_PM when the Pool Manager is gone. */
 MSTRO_API mstro_status mstro_cdo_offer(mstro_cdo cdo);
@@ -49,21 +51,25 @@ MSTRO_API mstro_status mstro_cdo_offer(mstro_cdo cdo);
  * disposed their handles. The data are then unchanged and the producer's
  * again. (A zero-copy consumer handle demanded by the calling thread itself
  * first gets a private copy, since waiting for it could never end.)
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if not offered;
  *         MSTRO_NO_PM. */
 MSTRO_API mstro_status mstro_cdo_withdraw(mstro_cdo cdo);
 
 /** Announce a future demand so that transport can start early.
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if offered,
  *         already required, demanded or disposed; MSTRO_NO_PM. */
 MSTRO_API mstro_status mstro_cdo_require(mstro_cdo cdo);
 
 /** Cancel a require.
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if not required. */
 MSTRO_API mstro_status mstro_cdo_retract(mstro_cdo cdo);
 
 /** Demand (requiring first if needed): when it returns MSTRO_OK, data and
  * metadata are local and complete.
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE if offered, demanded
  *         or disposed; MSTRO_NO_PM when the Pool Manager went away (after
  *         MSTRO_PM_TIMEOUT); MSTRO_NOMEM. */
@@ -71,6 +77,7 @@ MSTRO_API mstro_status mstro_cdo_demand(mstro_cdo cdo);
 
 /** Dispose the handle and everything it owns (Maestro-provided memory,
  * attribute values not owned by the user).
+ * @param cdo the CDO
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_INVSTATE while offered or
  *         required (withdraw or retract first) or when already disposed. */
 MSTRO_API mstro_status mstro_cdo_dispose(mstro_cdo cdo);
@@ -87,10 +94,14 @@ MSTRO_API mstro_status mstro_cdo_access_ptr(mstro_cdo cdo, void **data, int64_t 
 /** Access the data of a CDO as a libmamba array (element size, dims and order
  * from the layout attributes; a 1-D byte array without them). The array is
  * owned by the CDO and valid until dispose.
+ * @param cdo   the CDO (sealed, offered or demanded)
+ * @param[out] array receives the array
  * @return as mstro_cdo_access_ptr; MSTRO_NOMEM. */
 MSTRO_API mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array);
 
-/** Name of a CDO as declared; NULL for a NULL handle. Valid until dispose. */
+/** Name of a CDO as declared. Valid until dispose.
+ * @param cdo the CDO
+ * @return the name; NULL for a NULL handle. */
 MSTRO_API const char *mstro_cdo_name(mstro_cdo cdo);
 
 #ifdef __cplusplus

@@ -37,10 +37,12 @@ MSTRO_API mstro_status mstro_init(const char *workflow_name, const char *compone
  *         still offered (they are withdrawn and the fact logged). */
 MSTRO_API mstro_status mstro_finalize(void);
 
-/** Library version, "MAJOR.MINOR.PATCH". Never NULL. */
+/** Library version.
+ * @return "MAJOR.MINOR.PATCH"; never NULL. */
 MSTRO_API const char *mstro_version(void);
 
-/** Monotonic clock in nanoseconds (CLOCK_MONOTONIC). */
+/** Monotonic clock (CLOCK_MONOTONIC).
+ * @return nanoseconds since an arbitrary fixed point. */
 MSTRO_API uint64_t mstro_clock(void);
 
 /** Nanoseconds, as used by event timestamps. */

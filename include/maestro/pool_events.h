@@ -94,6 +94,8 @@ struct mstro_pool_event_group_info {
   const char *group_name; /**< the group's name */
 };
 
+/** The payload members of an event, one per kind (shared by
+ * mstro_pool_event_payload and the anonymous union of mstro_pool_event_). */
 #define MSTRO__POOL_EVENT_PAYLOADS                                                            \
   struct mstro_pool_event_cdo_info declare;                                                  \
   struct mstro_pool_event_cdo_info seal;                                                     \
@@ -113,6 +115,32 @@ struct mstro_pool_event_group_info {
 union mstro_pool_event_payload {
   MSTRO__POOL_EVENT_PAYLOADS
 };
+/** @var mstro_pool_event_payload::declare
+ * Payload of MSTRO_POOL_EVENT_DECLARE. */
+/** @var mstro_pool_event_payload::seal
+ * Payload of MSTRO_POOL_EVENT_SEAL. */
+/** @var mstro_pool_event_payload::offer
+ * Payload of MSTRO_POOL_EVENT_OFFER. */
+/** @var mstro_pool_event_payload::require
+ * Payload of MSTRO_POOL_EVENT_REQUIRE. */
+/** @var mstro_pool_event_payload::retract
+ * Payload of MSTRO_POOL_EVENT_RETRACT. */
+/** @var mstro_pool_event_payload::demand
+ * Payload of MSTRO_POOL_EVENT_DEMAND. */
+/** @var mstro_pool_event_payload::withdraw
+ * Payload of MSTRO_POOL_EVENT_WITHDRAW. */
+/** @var mstro_pool_event_payload::dispose
+ * Payload of MSTRO_POOL_EVENT_DISPOSE. */
+/** @var mstro_pool_event_payload::transfer_started
+ * Payload of MSTRO_POOL_EVENT_TRANSFER_STARTED. */
+/** @var mstro_pool_event_payload::transfer_completed
+ * Payload of MSTRO_POOL_EVENT_TRANSFER_COMPLETED. */
+/** @var mstro_pool_event_payload::join
+ * Payload of MSTRO_POOL_EVENT_APP_JOIN. */
+/** @var mstro_pool_event_payload::leave
+ * Payload of MSTRO_POOL_EVENT_APP_LEAVE. */
+/** @var mstro_pool_event_payload::group
+ * Payload of the group events (MSTRO_POOL_EVENT_GROUP_*). */
 
 /** An event: a node of a list chained through `next`. The payload is reached
  * as `ev->payload.offer.cdo_name` or, aliasing the same storage,
@@ -129,6 +157,7 @@ struct mstro_pool_event_ {
     };
   };
 };
+/** Handle of an event (the head of a list chained through `next`). */
 typedef struct mstro_pool_event_ *mstro_pool_event;
 
 /** A subscription. */
@@ -147,10 +176,14 @@ MSTRO_API mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event
                                        mstro_subscription *result);
 
 /** Take every pending event without waiting; *event is NULL when none.
+ * @param s the subscription
+ * @param[out] event receives the list of pending events, or NULL
  * @return MSTRO_OK; MSTRO_INVARG for NULL arguments. */
 MSTRO_API mstro_status mstro_subscription_poll(mstro_subscription s, mstro_pool_event *event);
 
 /** Wait until at least one event is pending, then take all pending ones.
+ * @param s the subscription
+ * @param[out] event receives the list of events
  * @return MSTRO_OK; MSTRO_INVARG for NULL arguments, or when another thread
  *         disposes the subscription meanwhile (*event NULL; this is how a
  *         blocked listener is stopped); MSTRO_NO_PM when the Pool Manager
@@ -159,6 +192,9 @@ MSTRO_API mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_
 
 /** As mstro_subscription_wait, until an absolute CLOCK_REALTIME deadline.
  * Events already pending are returned at once, whatever the deadline.
+ * @param s the subscription
+ * @param abstime absolute deadline (CLOCK_REALTIME)
+ * @param[out] event receives the list of events, or NULL on timeout
  * @return MSTRO_OK; MSTRO_TIMEOUT (and *event NULL) when the deadline passes
  *         with no event, at once for a past deadline; MSTRO_INVARG for NULL
  *         arguments or a tv_nsec outside [0, 1e9). */
@@ -168,20 +204,26 @@ MSTRO_API mstro_status mstro_subscription_timedwait(mstro_subscription s,
 
 /** Acknowledge an event of a REQUIRE_ACK subscription (the list it heads);
  * the operations waiting on it resume.
+ * @param s     the subscription (with MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK)
+ * @param event the event (list) to acknowledge, as returned by poll or wait
  * @return MSTRO_OK; MSTRO_INVARG for NULL, a subscription without
  *         REQUIRE_ACK, or an event with nothing to ack. */
 MSTRO_API mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event);
 
 /** End a subscription; pending events are dropped, pending acks released,
  * and threads blocked in wait/timedwait on it return MSTRO_INVARG.
+ * @param s the subscription
  * @return MSTRO_OK; MSTRO_INVARG for NULL. */
 MSTRO_API mstro_status mstro_subscription_dispose(mstro_subscription s);
 
 /** Free an event and the whole ->next list after it.
+ * @param e the event
  * @return MSTRO_OK; MSTRO_INVARG for NULL. */
 MSTRO_API mstro_status mstro_pool_event_dispose(mstro_pool_event e);
 
-/** Name of an event kind ("OFFER", ...); "unknown" for anything else. */
+/** Name of an event kind.
+ * @param kind one event kind
+ * @return "OFFER", ...; "unknown" for anything else. */
 MSTRO_API const char *mstro_pool_event_description(mstro_pool_event_kind kind);
 
 #ifdef __cplusplus

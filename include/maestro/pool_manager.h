@@ -18,6 +18,7 @@ extern "C" {
 MSTRO_API mstro_status mstro_pm_start(void);
 /** Contact string of the running Pool Manager (fabric addresses and the
  * workflow secret) for MSTRO_POOL_MANAGER_INFO; the caller frees it.
+ * @param[out] info receives the contact string (free with free())
  * @return MSTRO_OK; MSTRO_INVARG for NULL; MSTRO_NOENT if no PM runs here. */
 MSTRO_API mstro_status mstro_pm_getinfo(char **info);
 /** Tell every component, then stop serving.

@@ -37,7 +37,9 @@ typedef struct mstro_cdo_selector_ *mstro_cdo_selector;
 MSTRO_API mstro_status mstro_cdo_selector_create(mstro_schema schema, const char *nspace,
                                                  const char *query, mstro_cdo_selector *result);
 
-/** Free a selector. @return MSTRO_OK; MSTRO_INVARG for NULL. */
+/** Free a selector.
+ * @param s the selector
+ * @return MSTRO_OK; MSTRO_INVARG for NULL. */
 MSTRO_API mstro_status mstro_cdo_selector_dispose(mstro_cdo_selector s);
 
 #ifdef __cplusplus

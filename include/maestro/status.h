@@ -31,12 +31,15 @@ extern "C" {
   X(MSTRO_INVSTATE, "operation not allowed in the object's current state")                         \
   X(MSTRO_TRANSPORT, "transport failure")
 
+/** Expands one MSTRO_STATUS_LIST entry into an enumerator. */
 #define MSTRO__STATUS_ENUM(name, text) name,
 /** Result of every mstro_ function. */
 typedef enum { MSTRO_STATUS_LIST(MSTRO__STATUS_ENUM) MSTRO_STATUS_MAX } mstro_status;
 #undef MSTRO__STATUS_ENUM
 
-/** Human-readable text for a status; never NULL ("unknown status" when out of range). */
+/** Human-readable text for a status.
+ * @param s a status
+ * @return the text; never NULL ("unknown status" when out of range). */
 MSTRO_API const char *mstro_status_description(mstro_status s);
 
 #ifdef __cplusplus
