@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the build tree into a temporary prefix, then builds a five-line
 # program against it twice: with `pkg-config --cflags --libs maestro` and with
-# CMake's find_package(maestro). Usage: check-install.sh <build-dir>
+# CMake's find_package(maestro). Usage: check-install.sh <build-dir> [cflags]
+# (cflags: the sanitizer flags of a sanitized build, which its clients need too).
 set -euo pipefail
 build=$(cd "$1" && pwd)
+xflags=${2:-}
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 cmake --install "$build" --prefix "$t/prefix" >"$t/install.log" || { cat "$t/install.log"; exit 1; }
@@ -25,7 +27,8 @@ int main(void) {
 C
 export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 # shellcheck disable=SC2046
-cc -o "$t/hello" "$t/hello.c" $(pkg-config --cflags --libs maestro) -Wl,-rpath,"$(pkg-config --variable=libdir maestro)"
+# shellcheck disable=SC2086
+cc $xflags -o "$t/hello" "$t/hello.c" $(pkg-config --cflags --libs maestro) -Wl,-rpath,"$(pkg-config --variable=libdir maestro)"
 "$t/hello" | grep -q "maestro .*: success" || { echo "check-install: pkg-config program failed"; exit 1; }
 for pc in mamba lyt maestro-transport maestro-pm; do
   pkg-config --exists "$pc" || { echo "check-install: $pc.pc missing or broken"; exit 1; }
@@ -40,7 +43,7 @@ find_package(maestro REQUIRED)
 add_executable(hello hello.c)
 target_link_libraries(hello PRIVATE maestro::maestro)
 CM
-cmake -S "$t/cm" -B "$t/cm/build" -DCMAKE_PREFIX_PATH="$t/prefix" >"$t/cm.log" 2>&1 || { cat "$t/cm.log"; exit 1; }
+cmake -S "$t/cm" -B "$t/cm/build" -DCMAKE_PREFIX_PATH="$t/prefix" -DCMAKE_C_FLAGS="$xflags" >"$t/cm.log" 2>&1 || { cat "$t/cm.log"; exit 1; }
 cmake --build "$t/cm/build" >>"$t/cm.log" 2>&1 || { cat "$t/cm.log"; exit 1; }
 LD_LIBRARY_PATH="$libdir/..:${LD_LIBRARY_PATH:-}" "$t/cm/build/hello" | grep -q "success" ||
   { echo "check-install: find_package program failed"; exit 1; }
