@@ -88,42 +88,79 @@ LYT_API lyt_status lyt_layout_create_strided(size_t elem_size, int ndims, const 
 
 /** Sub-block of a layout: the index space extent[], starting at index
  * offset[] of parent; same buffer, same strides.
+ * @param parent the layout the block is taken from
+ * @param offset ndims start indices of the block, each >= 0
+ * @param extent ndims extents of the block, each > 0
+ * @param[out] out the new layout (free with lyt_layout_destroy)
  * @return LYT_OK; LYT_INVALID_ARG (NULL, extent <= 0, offset < 0, block
  *         outside the parent's dims); LYT_NOMEM. */
 LYT_API lyt_status lyt_layout_create_subblock(const lyt_layout *parent, const int64_t *offset,
                                               const int64_t *extent, lyt_layout **out);
 
-/** Copy of a layout. @return LYT_OK, LYT_INVALID_ARG, LYT_NOMEM. */
+/** Copy of a layout.
+ * @param l the layout
+ * @param[out] out the copy (free with lyt_layout_destroy)
+ * @return LYT_OK, LYT_INVALID_ARG, LYT_NOMEM. */
 LYT_API lyt_status lyt_layout_copy(const lyt_layout *l, lyt_layout **out);
 
-/** Frees a layout; NULL is allowed. */
+/** Frees a layout.
+ * @param l the layout; NULL is allowed */
 LYT_API void lyt_layout_destroy(lyt_layout *l);
 
-/** Accessors: never fail for a valid layout; return 0 for NULL. */
+/* Accessors: never fail for a valid layout; return 0 for NULL. */
+/** Element size.
+ * @param l the layout
+ * @return bytes per element; 0 for NULL. */
 LYT_API size_t lyt_layout_elem_size(const lyt_layout *l);
+/** Number of dimensions.
+ * @param l the layout
+ * @return ndims; 0 for NULL. */
 LYT_API int lyt_layout_ndims(const lyt_layout *l);
-/** Number of elements (product of dims). */
+/** Number of elements (product of dims).
+ * @param l the layout
+ * @return the element count; 0 for NULL. */
 LYT_API int64_t lyt_layout_nelems(const lyt_layout *l);
 /** Bytes a buffer must have for this layout: offset + the highest byte
- * addressed + 1 (for a dense layout: nelems * elem_size). */
+ * addressed + 1 (for a dense layout: nelems * elem_size).
+ * @param l the layout
+ * @return the span in bytes; 0 for NULL. */
 LYT_API int64_t lyt_layout_span_bytes(const lyt_layout *l);
-/** Byte offset of element (0,..,0). */
+/** Byte offset of element (0,..,0).
+ * @param l the layout
+ * @return the offset in bytes; 0 for NULL. */
 LYT_API int64_t lyt_layout_offset(const lyt_layout *l);
 
-/** Copies dims / byte strides into caller arrays of ndims entries.
+/** Copies the dims into a caller array of ndims entries.
+ * @param l the layout
+ * @param[out] dims receives ndims extents
  * @return LYT_OK or LYT_INVALID_ARG (NULL). */
 LYT_API lyt_status lyt_layout_get_dims(const lyt_layout *l, int64_t *dims);
+/** Copies the byte strides into a caller array of ndims entries.
+ * @param l the layout
+ * @param[out] strides receives ndims byte strides
+ * @return LYT_OK or LYT_INVALID_ARG (NULL). */
 LYT_API lyt_status lyt_layout_get_strides(const lyt_layout *l, int64_t *strides);
 
-/** 1 when the elements fill [offset, offset + nelems*elem_size) without gaps. */
+/** Whether the layout is contiguous.
+ * @param l the layout
+ * @return 1 when the elements fill [offset, offset + nelems*elem_size)
+ *         without gaps, else 0. */
 LYT_API int lyt_layout_is_contiguous(const lyt_layout *l);
 
-/** LYT_OK when a transform between a and b is possible (same element size,
- * ndims and dims); LYT_MISMATCH (logged, naming the difference) otherwise. */
+/** Whether a transform between a and b is possible (same element size,
+ * ndims and dims).
+ * @param a one layout
+ * @param b the other layout
+ * @return LYT_OK when possible; LYT_MISMATCH (logged, naming the
+ *         difference) otherwise. */
 LYT_API lyt_status lyt_layout_check_compatible(const lyt_layout *a, const lyt_layout *b);
 
 /** Writes a one-line description ("f64-like 8B [4096x4096] strides [32768,8] +0")
- * into buf (always NUL-terminated when len > 0). Returns buf. */
+ * into buf (always NUL-terminated when len > 0).
+ * @param l   the layout
+ * @param buf destination of the text
+ * @param len bytes available at buf
+ * @return buf. */
 LYT_API char *lyt_layout_describe(const lyt_layout *l, char *buf, size_t len);
 
 /** Non-temporal (streaming) store policy of a transform. */
@@ -162,7 +199,16 @@ LYT_API lyt_status lyt_transform(const lyt_layout *src, const void *src_ptr, con
                                  void *dst_ptr, const lyt_transform_opts *opts);
 
 /** Convenience: row-major <-> column-major conversion of a dense array.
- * Equivalent to lyt_transform between the two dense layouts of dims. */
+ * Equivalent to lyt_transform between the two dense layouts of dims.
+ * @param elem_size bytes per element, > 0
+ * @param ndims     1 .. LYT_MAX_DIMS
+ * @param dims      ndims extents, each > 0
+ * @param src_order order of the source buffer
+ * @param src_ptr   source buffer
+ * @param dst_order order of the destination buffer
+ * @param dst_ptr   destination buffer
+ * @param opts      NULL for defaults
+ * @return as lyt_layout_create_dense and lyt_transform. */
 LYT_API lyt_status lyt_transform_dense(size_t elem_size, int ndims, const int64_t *dims,
                                        lyt_order src_order, const void *src_ptr,
                                        lyt_order dst_order, void *dst_ptr,
@@ -170,6 +216,10 @@ LYT_API lyt_status lyt_transform_dense(size_t elem_size, int ndims, const int64_
 
 /** Naive element-by-element reference transform (an odometer over the index
  * space, memcpy per element). Slow; for tests and as a benchmark baseline.
+ * @param src     layout of the source buffer
+ * @param src_ptr source buffer
+ * @param dst     layout of the destination buffer
+ * @param dst_ptr destination buffer
  * @return as lyt_transform (no in-place support: buffers must not overlap). */
 LYT_API lyt_status lyt_transform_reference(const lyt_layout *src, const void *src_ptr,
                                            const lyt_layout *dst, void *dst_ptr);

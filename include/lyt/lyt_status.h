@@ -22,15 +22,19 @@ extern "C" {
   X(LYT_OVERLAP, "distribution blocks overlap")                                                    \
   X(LYT_HOLE, "distribution leaves elements unowned")
 
+/** Expands one LYT_STATUS_LIST entry into an enumerator. */
 #define LYT__STATUS_ENUM(name, text) name,
 /** Result of every lyt_ function. */
 typedef enum { LYT_STATUS_LIST(LYT__STATUS_ENUM) LYT_STATUS_MAX } lyt_status;
 #undef LYT__STATUS_ENUM
 
-/** Human-readable text for a status; never NULL ("unknown status" when out of range). */
+/** Human-readable text for a status.
+ * @param s a status
+ * @return the text; never NULL ("unknown status" when out of range). */
 LYT_API const char *lyt_status_description(lyt_status s);
 
-/** Library version, "MAJOR.MINOR.PATCH". */
+/** Library version.
+ * @return "MAJOR.MINOR.PATCH". */
 LYT_API const char *lyt_version(void);
 
 #ifdef __cplusplus
