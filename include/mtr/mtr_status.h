@@ -26,15 +26,19 @@ extern "C" {
   X(MTR_NOT_FOUND, "no such key, object or address")                                               \
   X(MTR_CLOSED, "endpoint or store closed or unusable after an earlier failure")
 
+/** Expands one MTR_STATUS_LIST entry into an enumerator. */
 #define MTR__STATUS_ENUM(name, text) name,
 /** Result of every mtr_ function. */
 typedef enum { MTR_STATUS_LIST(MTR__STATUS_ENUM) MTR_STATUS_MAX } mtr_status;
 #undef MTR__STATUS_ENUM
 
-/** Human-readable text for a status; never NULL ("unknown status" when out of range). */
+/** Human-readable text for a status.
+ * @param s a status
+ * @return the text; never NULL ("unknown status" when out of range). */
 MTR_API const char *mtr_status_description(mtr_status s);
 
-/** Library version, "MAJOR.MINOR.PATCH". */
+/** Library version.
+ * @return "MAJOR.MINOR.PATCH". */
 MTR_API const char *mtr_version(void);
 
 #ifdef __cplusplus
