@@ -30,7 +30,8 @@
 #include "mtr.h"
 #include "proto_client.h"
 
-#define RX_POLL_MS 50
+#define RX_POLL_MS     50
+#define RETRY_PAUSE_MS 100
 
 struct call {
   uint64_t seq;
@@ -672,7 +673,12 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
     if (t->size > 0) {
       st = fetch(cdo, t, &data, &via);
       completed(t, st);
-      if (st == MSTRO_TRANSPORT && attempt < 100) {
+      if (st == MSTRO_TRANSPORT &&
+          (uint64_t)attempt * RETRY_PAUSE_MS < (uint64_t)pm.timeout_ms * 4) {
+        /* the PM drops a dead producer after its heartbeat grace; until then
+         * it may name the same offer again */
+        struct timespec pause = {0, RETRY_PAUSE_MS * 1000000L};
+        nanosleep(&pause, NULL);
         MSTRO_LOG_WARN(POOL,
                        "demand of '%.200s': transfer from appid %" PRIu64
                        " failed; asking the Pool Manager again",

@@ -2,7 +2,7 @@
  * a producer or a consumer process that joins the Pool Manager named by
  * MSTRO_POOL_MANAGER_INFO and exchanges CDOs through it.
  *
- *   pm_component producer [-n COUNT] [-s SIZE] [--2d]
+ *   pm_component producer [-n COUNT] [-s SIZE] [--2d] [--stall]
  *   pm_component consumer [-n COUNT] [-s SIZE] [--2d [--colmajor]] [--quiet]
  *
  * The producer offers COUNT CDOs "cdo-<i>" of SIZE bytes (a pattern every
@@ -11,13 +11,15 @@
  * The consumer requires and demands each, checks every byte and the
  * attributes (size; with --2d the layout, and with --colmajor it asks for
  * column-major and checks the transposition), prints what moved and how
- * fast, then offers "consumer-done". Exit status 0 only if everything
+ * fast, then offers "consumer-done". A producer with --stall offers and then
+ * hangs until killed (failure tests). Exit status 0 only if everything
  * checked out.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "demo_common.h"
 #include "maestro.h"
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
   int rc = 0;
   long n = 4;
   long long size = 1 << 20;
-  bool two_d = false, colmajor = false, quiet = false, joined = false;
+  bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false;
   mstro_cdo *cdos = NULL;
   unsigned char **bufs = NULL;
   mstro_status st;
@@ -80,6 +82,8 @@ int main(int argc, char **argv)
       colmajor = true;
     else if (strcmp(argv[i], "--quiet") == 0)
       quiet = true;
+    else if (strcmp(argv[i], "--stall") == 0)
+      stall = true;
     else {
       fprintf(stderr, "pm_component: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -144,6 +148,13 @@ int main(int argc, char **argv)
     }
   }
 
+  if (producer && stall) {
+    /* failure tests: a producer that offered and then hangs until killed */
+    printf("producer: offered, stalling\n");
+    fflush(stdout);
+    for (;;)
+      pause();
+  }
   if (producer) {
     mstro_cdo done = NULL;
     if ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done)) != MSTRO_OK ||
