@@ -2,5 +2,6 @@
  * Symbol export macro: the library builds with hidden visibility. */
 #ifndef MMB_EXPORT_H
 #define MMB_EXPORT_H
+/** Marks a function of the public interface (default visibility). */
 #define MMB_API __attribute__((visibility("default")))
 #endif

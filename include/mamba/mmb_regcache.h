@@ -41,8 +41,10 @@ extern "C" {
  * (registrations of one cache are serialized), so they must not call back
  * into the same cache. */
 typedef struct {
-  void *ctx;
+  void *ctx; /**< passed to every callback */
+  /** Registers [addr, addr+len); 0 and *handle on success. */
   int (*reg)(void *ctx, void *addr, size_t len, void **handle);
+  /** Deregisters what reg returned; 0 on success. */
   int (*dereg)(void *ctx, void *handle);
   /** Local descriptor for data transfer calls (e.g. fi_mr_desc()). */
   void *(*desc)(void *ctx, void *handle);
@@ -50,7 +52,9 @@ typedef struct {
   uint64_t (*key)(void *ctx, void *handle);
 } mmb_registrar;
 
+/** A registration cache (one per registrar, e.g. per libfabric domain). */
 typedef struct mmbRegCache mmbRegCache;
+/** A cached registration covering a range of addresses. */
 typedef struct mmbRegEntry mmbRegEntry;
 
 /** Bounds of a cache; zero fields take defaults. */
@@ -72,46 +76,83 @@ typedef struct {
   uint64_t entries, bytes;  /**< current valid entries and their registered bytes */
   uint64_t in_use;          /**< entries currently held by someone */
 } mmb_regcache_stats;
+/** @var mmb_regcache_stats::hits
+ * Acquires served from an existing entry. */
+/** @var mmb_regcache_stats::entries
+ * Current valid entries (their registered bytes: `bytes`). */
 
-/** Create a cache. @return MMB_OK; MMB_INVALID_ARG (NULL, missing reg/dereg);
+/** Create a cache.
+ * @param registrar the fabric owner's callbacks (copied)
+ * @param config    bounds, or NULL for defaults
+ * @param[out] cache receives the cache (destroy with mmb_regcache_destroy)
+ * @return MMB_OK; MMB_INVALID_ARG (NULL, missing reg/dereg);
  * MMB_OUT_OF_MEMORY; MMB_UNINIT. */
 MMB_API mmb_status mmb_regcache_create(const mmb_registrar *registrar,
                                        const mmb_regcache_config *config, mmbRegCache **cache);
 
 /** Deregister everything and free the cache. Entries still held are
  * deregistered anyway (a warning; their handles become invalid).
+ * @param cache the cache
  * @return MMB_OK; MMB_BUSY when entries were still held; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regcache_destroy(mmbRegCache *cache);
 
 /** Get a registration covering [addr, addr+len) (len > 0), registering if
  * needed. The entry stays valid until mmb_regcache_release().
+ * @param cache the cache
+ * @param addr  start of the range
+ * @param len   its length in bytes, > 0
+ * @param[out] entry receives the entry
  * @return MMB_OK; MMB_INVALID_ARG; MMB_ERROR (the registrar failed; logged). */
 MMB_API mmb_status mmb_regcache_acquire(mmbRegCache *cache, const void *addr, size_t len,
                                         mmbRegEntry **entry);
 
-/** Drop a reference taken by acquire. @return MMB_OK; MMB_INVALID_ARG
- * (NULL, not held). */
+/** Drop a reference taken by acquire.
+ * @param cache the cache
+ * @param entry the entry
+ * @return MMB_OK; MMB_INVALID_ARG (NULL, not held). */
 MMB_API mmb_status mmb_regcache_release(mmbRegCache *cache, mmbRegEntry *entry);
 
 /** Drop every entry overlapping [addr, addr+len) (memory about to be freed
  * outside libmamba). Held entries are deregistered at their last release.
+ * @param cache the cache
+ * @param addr  start of the range
+ * @param len   its length in bytes
  * @return MMB_OK; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regcache_invalidate(mmbRegCache *cache, const void *addr, size_t len);
 
-/** Deregister every idle entry. @return MMB_OK; MMB_INVALID_ARG. */
+/** Deregister every idle entry.
+ * @param cache the cache
+ * @return MMB_OK; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regcache_flush(mmbRegCache *cache);
 
-/** Query / print counters. */
+/** Query the counters.
+ * @param cache the cache
+ * @param[out] stats receives the counters
+ * @return MMB_OK; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regcache_get_stats(const mmbRegCache *cache, mmb_regcache_stats *stats);
+/** Print the counters (one line).
+ * @param cache the cache
+ * @param out   the stream (NULL: stderr)
+ * @return MMB_OK; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regcache_print_stats(const mmbRegCache *cache, FILE *out);
 
-/** The registrar's handle of an entry (e.g. the struct fid_mr *). */
+/** The registrar's handle of an entry (e.g. the struct fid_mr *).
+ * @param entry the entry
+ * @return the handle; NULL for NULL. */
 MMB_API void *mmb_regentry_handle(const mmbRegEntry *entry);
-/** The registrar's descriptor (registrar->desc, NULL without it). */
+/** The registrar's descriptor of an entry.
+ * @param entry the entry
+ * @return registrar->desc's result; NULL without that callback. */
 MMB_API void *mmb_regentry_desc(const mmbRegEntry *entry);
-/** The registrar's remote key (registrar->key, 0 without it). */
+/** The registrar's remote key of an entry.
+ * @param entry the entry
+ * @return registrar->key's result; 0 without that callback. */
 MMB_API uint64_t mmb_regentry_key(const mmbRegEntry *entry);
-/** The registered range of an entry (page-aligned, may be larger than asked). */
+/** The registered range of an entry (page-aligned, may be larger than asked).
+ * @param entry the entry
+ * @param[out] addr receives the start of the range
+ * @param[out] len  receives its length in bytes
+ * @return MMB_OK; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_regentry_range(const mmbRegEntry *entry, void **addr, size_t *len);
 
 /* ------------------------------------------------------------------ */
@@ -119,6 +160,7 @@ MMB_API mmb_status mmb_regentry_range(const mmbRegEntry *entry, void **addr, siz
  * registrar, sub-allocated with a pool strategy (transport buffers). */
 typedef struct mmbSlabPool mmbSlabPool;
 
+/** Configuration of a slab pool; zero fields take defaults. */
 typedef struct {
   size_t slab_size; /**< bytes per registered region (default 16 MiB, rounded to 4 MiB) */
   size_t max_bytes; /**< bound on registered bytes, 0: none */
@@ -126,35 +168,53 @@ typedef struct {
 
 /** Create a slab pool in `space` (NULL: DRAM). The registrar is called with
  * the pool's locks held: it must not allocate from the same slab pool.
+ * @param space     the space of the slabs, or NULL for DRAM
+ * @param registrar the fabric owner's callbacks
+ * @param config    sizes and bounds, or NULL for defaults
+ * @param[out] pool receives the pool (destroy with mmb_slab_pool_destroy)
  * @return MMB_OK; MMB_INVALID_ARG; MMB_OUT_OF_MEMORY; MMB_UNINIT. */
 MMB_API mmb_status mmb_slab_pool_create(mmbMemSpace *space, const mmb_registrar *registrar,
                                         const mmb_slab_config *config, mmbSlabPool **pool);
-/** Deregister and free every slab. @return MMB_OK; MMB_BUSY (live buffers released). */
+/** Deregister and free every slab.
+ * @param pool the pool
+ * @return MMB_OK; MMB_BUSY (live buffers released). */
 MMB_API mmb_status mmb_slab_pool_destroy(mmbSlabPool *pool);
 
-/** A buffer of `size` bytes (<= slab_size) inside a registered slab: its
- * registration handle, descriptor, key and the buffer's offset from the start
- * of the registered region (for offset-based RMA addressing).
- * @return MMB_OK; MMB_INVALID_ARG; MMB_LIMIT (max_bytes); MMB_ERROR (registrar);
- *         MMB_OUT_OF_MEMORY. */
+/** A buffer inside a registered slab: its registration handle, descriptor,
+ * key and the buffer's offset from the start of the registered region (for
+ * offset-based RMA addressing). */
 typedef struct {
-  void *ptr;
-  size_t size;
-  void *handle;
-  void *desc;
-  uint64_t key;
+  void *ptr;     /**< the buffer */
+  size_t size;   /**< its usable bytes */
+  void *handle;  /**< the slab's registration handle */
+  void *desc;    /**< the registrar's descriptor of the slab */
+  uint64_t key;  /**< the registrar's remote key of the slab */
   void *region;  /**< start of the registered region */
   size_t offset; /**< ptr - region */
 } mmb_slab_buffer;
 
+/** A buffer of `size` bytes (<= slab_size) inside a registered slab.
+ * @param pool the pool
+ * @param size bytes, <= slab_size
+ * @param[out] buf receives the buffer and its registration
+ * @return MMB_OK; MMB_INVALID_ARG; MMB_LIMIT (max_bytes); MMB_ERROR (registrar);
+ *         MMB_OUT_OF_MEMORY. */
 MMB_API mmb_status mmb_slab_alloc(mmbSlabPool *pool, size_t size, mmb_slab_buffer *buf);
-/** Free a buffer by pointer. @return MMB_OK; MMB_INVALID_FREE; MMB_INVALID_ARG. */
+/** Free a buffer by pointer.
+ * @param pool the pool
+ * @param ptr  the buffer's ptr
+ * @return MMB_OK; MMB_INVALID_FREE; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_slab_free(mmbSlabPool *pool, void *ptr);
 /** Find the registration of a pointer anywhere inside a slab of this pool
  * (buf->ptr is ptr, buf->size the bytes from ptr to the end of the slab).
+ * @param pool the pool
+ * @param ptr  an address inside a slab
+ * @param[out] buf receives the registration
  * @return MMB_OK; MMB_NOT_FOUND; MMB_INVALID_ARG. */
 MMB_API mmb_status mmb_slab_lookup(mmbSlabPool *pool, const void *ptr, mmb_slab_buffer *buf);
-/** The interface the pool sub-allocates with (for mmb_interface_get_stats()). */
+/** The interface the pool sub-allocates with (for mmb_interface_get_stats()).
+ * @param pool the pool
+ * @return the interface; NULL for NULL. */
 MMB_API mmbMemInterface *mmb_slab_pool_interface(const mmbSlabPool *pool);
 
 #ifdef __cplusplus

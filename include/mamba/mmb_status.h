@@ -26,15 +26,19 @@ extern "C" {
   X(MMB_NO_DEVICE, "no such device at run time")                                                   \
   X(MMB_BUSY, "resource in use")
 
+/** Expands one MMB_STATUS_LIST entry into an enumerator. */
 #define MMB__STATUS_ENUM(name, text) name,
 /** Result of every mmb_ function. */
 typedef enum { MMB_STATUS_LIST(MMB__STATUS_ENUM) MMB_STATUS_MAX } mmb_status;
 #undef MMB__STATUS_ENUM
 
-/** Human-readable text for a status; never NULL ("unknown status" when out of range). */
+/** Human-readable text for a status.
+ * @param s a status
+ * @return the text; never NULL ("unknown status" when out of range). */
 MMB_API const char *mmb_status_description(mmb_status s);
 
-/** Library version, "MAJOR.MINOR.PATCH". */
+/** Library version.
+ * @return "MAJOR.MINOR.PATCH". */
 MMB_API const char *mmb_version(void);
 
 #ifdef __cplusplus

@@ -16,20 +16,20 @@
  * Every transport fills one `struct mtr_ops` with designated initializers; the
  * table starts with its size and version so that a newer caller can tell which
  * fields an older table has (libfabric style). Unsupported operations are NULL
- * and the generic calls answer #MTR_UNIMPLEMENTED for them.
+ * and the generic calls answer MTR_UNIMPLEMENTED for them.
  *
  * Handles (#mtr_ep, #mtr_store) carry their ops table, so the generic calls
  * (mtr_ep_send(), mtr_store_put(), ...) work for any transport.
  *
  * Conventions for every function here:
- * - returns #MTR_OK or an error status, and logs why at error level (module
+ * - returns MTR_OK or an error status, and logs why at error level (module
  *   `transport.*`, configured with MSTRO_LOG_LEVEL / MSTRO_LOG_MODULES);
  * - bad input (NULL handle or pointer, zero length where data is required, an
- *   oversized message, a malformed address or descriptor) is #MTR_INVALID_ARG or
- *   #MTR_TRUNCATED, never a crash;
+ *   oversized message, a malformed address or descriptor) is MTR_INVALID_ARG or
+ *   MTR_TRUNCATED, never a crash;
  * - every call that waits takes `timeout_ms` (milliseconds; a negative value
  *   means the transport's default, MSTRO_TRANSPORT_TIMEOUT seconds, default
- *   60) and returns #MTR_TIMEOUT when it expires; nothing waits forever.
+ *   60) and returns MTR_TIMEOUT when it expires; nothing waits forever.
  *
  * Thread safety: an endpoint or store may be used from several threads; calls
  * on one endpoint are serialized internally.
@@ -168,10 +168,10 @@ struct mtr_ops {
 /* ---- registry ---------------------------------------------------------- */
 
 /** Looks a transport up by name, case-insensitively: "OFI" (alias "RDMA"),
- * "GFS", "MIO". Returns #MTR_OK and the table even if the transport is not
- * usable on this machine (see mtr_transport_probe()); #MTR_NOT_FOUND for an
- * unknown name, #MTR_UNAVAILABLE for a transport not built in (MIO without
- * librados), #MTR_INVALID_ARG for NULL.
+ * "GFS", "MIO". Returns MTR_OK and the table even if the transport is not
+ * usable on this machine (see mtr_transport_probe()); MTR_NOT_FOUND for an
+ * unknown name, MTR_UNAVAILABLE for a transport not built in (MIO without
+ * librados), MTR_INVALID_ARG for NULL.
  * @param name transport name
  * @param[out] ops receives the transport's ops table
  * @return see above. */
@@ -185,7 +185,7 @@ MTR_API size_t mtr_transport_count(void);
  * @return its ops table; NULL out of range. */
 MTR_API const struct mtr_ops *mtr_transport_get(size_t i);
 
-/** Whether a transport can be used here now: #MTR_OK, or #MTR_UNAVAILABLE with
+/** Whether a transport can be used here now: MTR_OK, or MTR_UNAVAILABLE with
  * the reason in `why` (a provider missing, MSTRO_GFS_DIR unset or not writable,
  * MSTRO_MIO_CONF unset, ...). `why` may be NULL.
  * @param ops    the transport
@@ -195,31 +195,31 @@ MTR_API const struct mtr_ops *mtr_transport_get(size_t i);
 MTR_API mtr_status mtr_transport_probe(const struct mtr_ops *ops, char *why, size_t whylen);
 
 /** Writes one line per known transport to `buf`: "NAME: available" or
- * "NAME: unavailable (reason)", including ones not built in. #MTR_TRUNCATED
+ * "NAME: unavailable (reason)", including ones not built in. MTR_TRUNCATED
  * when `buf` is too small (the text is cut, NUL-terminated).
  * @param buf    destination of the text
  * @param buflen bytes available at buf
- * @return #MTR_OK or #MTR_TRUNCATED. */
+ * @return MTR_OK or MTR_TRUNCATED. */
 MTR_API mtr_status mtr_transport_list(char *buf, size_t buflen);
 
 /** The transport named by MSTRO_TRANSPORT_DEFAULT ("OFI", "RDMA", "GFS",
  * "MIO"; default "OFI"). If that one is unavailable, the first available one in
  * order of preference is chosen and the reason is logged at warning level.
- * #MTR_INVALID_ARG for a bad value of the variable (logged),
- * #MTR_UNAVAILABLE if none is usable.
+ * MTR_INVALID_ARG for a bad value of the variable (logged),
+ * MTR_UNAVAILABLE if none is usable.
  * @param[out] ops receives the chosen transport's ops table
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_transport_default(const struct mtr_ops **ops);
 
 /** Checks every environment variable of the transport layer
  * (MSTRO_TRANSPORT_DEFAULT, MSTRO_TRANSPORT_TIMEOUT, MSTRO_OFI_*, MSTRO_GFS_*,
- * MSTRO_MIO_*): #MTR_OK, or #MTR_INVALID_ARG with the first bad one named in
+ * MSTRO_MIO_*): MTR_OK, or MTR_INVALID_ARG with the first bad one named in
  * `why` (may be NULL) and logged. The transports themselves warn about a bad
  * value and use its default; callers that want a bad value to be an error
  * (mstro_init) call this first.
  * @param why    receives the first bad variable and value, or NULL
  * @param whylen bytes available at why
- * @return #MTR_OK or #MTR_INVALID_ARG. */
+ * @return MTR_OK or MTR_INVALID_ARG. */
 MTR_API mtr_status mtr_env_check(char *why, size_t whylen);
 /** Prints each variable with its type, default and meaning to `out`.
  * @param out the stream to write to */
@@ -228,67 +228,67 @@ MTR_API void mtr_env_print(FILE *out);
 /* ---- endpoints --------------------------------------------------------- */
 
 /** Opens an endpoint of an endpoint transport. `cfg` may be NULL (defaults).
- * #MTR_UNAVAILABLE if no provider gives what is needed, #MTR_UNIMPLEMENTED for a
+ * MTR_UNAVAILABLE if no provider gives what is needed, MTR_UNIMPLEMENTED for a
  * store transport.
  * @param ops an endpoint transport
  * @param cfg options, or NULL
  * @param[out] ep receives the endpoint
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_open(const struct mtr_ops *ops, const struct mtr_ep_config *cfg,
                                mtr_ep **ep);
 /** Closes an endpoint; regions still exposed are released (with a warning;
  * their handles become invalid) and transfers abandoned by a timeout are
- * dropped. NULL is #MTR_OK.
+ * dropped. NULL is MTR_OK.
  * @param ep the endpoint, or NULL
- * @return #MTR_OK, or the transport's failure status. */
+ * @return MTR_OK, or the transport's failure status. */
 MTR_API mtr_status mtr_ep_close(mtr_ep *ep);
 /** The endpoint's address as a printable string ("ofi:<provider>:<hex>", no ';'
- * or whitespace) for other processes' mtr_ep_peer_insert(). #MTR_TRUNCATED if
+ * or whitespace) for other processes' mtr_ep_peer_insert(). MTR_TRUNCATED if
  * `buflen` is too small (MTR_ADDR_MAX always suffices).
  * @param ep     the endpoint
  * @param buf    destination of the address
  * @param buflen bytes available at buf
- * @return #MTR_OK, #MTR_TRUNCATED or #MTR_INVALID_ARG. */
+ * @return MTR_OK, MTR_TRUNCATED or MTR_INVALID_ARG. */
 MTR_API mtr_status mtr_ep_addr(mtr_ep *ep, char *buf, size_t buflen);
 /** A human-readable line: provider, fabric, domain, chunk size, limits.
- * #MTR_TRUNCATED if `buflen` is too small (the line is cut), #MTR_INVALID_ARG
+ * MTR_TRUNCATED if `buflen` is too small (the line is cut), MTR_INVALID_ARG
  * for a NULL or empty buffer.
  * @param ep     the endpoint
  * @param buf    destination of the line
  * @param buflen bytes available at buf
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_info(mtr_ep *ep, char *buf, size_t buflen);
-/** Inserts a peer by its address string. #MTR_INVALID_ARG for a malformed
+/** Inserts a peer by its address string. MTR_INVALID_ARG for a malformed
  * address or one of another provider.
  * @param ep   the endpoint
  * @param addr the peer's address (its mtr_ep_addr())
  * @param[out] peer receives the peer handle
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer);
 /** Forgets a peer (its connection is torn down where the provider has one).
- * #MTR_INVALID_ARG for #MTR_PEER_UNKNOWN or a peer the endpoint does not know.
+ * MTR_INVALID_ARG for #MTR_PEER_UNKNOWN or a peer the endpoint does not know.
  * @param ep   the endpoint
  * @param peer the peer
- * @return #MTR_OK, or the status above. */
+ * @return MTR_OK, or the status above. */
 MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
 /** Sends one control message of `len` bytes (0 allowed, `buf` then may be NULL)
  * with a user tag; returns when the message has left (the buffer may be
- * reused). #MTR_TRUNCATED if len exceeds the endpoint's msg_max, #MTR_PEER if
- * the peer is gone, #MTR_TIMEOUT.
+ * reused). MTR_TRUNCATED if len exceeds the endpoint's msg_max, MTR_PEER if
+ * the peer is gone, MTR_TIMEOUT.
  * @param ep         the endpoint
  * @param peer       the destination
  * @param tag        user tag delivered with the message
  * @param buf        the message
  * @param len        its length in bytes
  * @param timeout_ms milliseconds to wait; negative: the default
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
                                int timeout_ms);
 /** Receives the next control message from any peer into `buf` (capacity
  * `cap`): sets `*len`, `*tag` and `*from` (#MTR_PEER_UNKNOWN when the sender
  * has not been inserted here or the provider does not tell; `from`/`tag` may
- * be NULL). #MTR_TIMEOUT if none arrives in time (timeout 0: poll once);
- * #MTR_TRUNCATED if the message is larger than `cap` (it is dropped, `*len`
+ * be NULL). MTR_TIMEOUT if none arrives in time (timeout 0: poll once);
+ * MTR_TRUNCATED if the message is larger than `cap` (it is dropped, `*len`
  * says its size) or larger than the endpoint's msg_max.
  * @param ep         the endpoint
  * @param[out] from  receives the sender, or NULL
@@ -297,40 +297,40 @@ MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const vo
  * @param cap        bytes available at buf
  * @param[out] len   receives the message's length
  * @param timeout_ms milliseconds to wait; 0: poll once; negative: the default
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
                                size_t *len, int timeout_ms);
 /** Drives progress once without waiting (serves peers' reads of exposed
  * regions with manual-progress providers; received messages are queued).
- * #MTR_ERROR if the completion queue failed.
+ * MTR_ERROR if the completion queue failed.
  * @param ep the endpoint
- * @return #MTR_OK or #MTR_ERROR. */
+ * @return MTR_OK or MTR_ERROR. */
 MTR_API mtr_status mtr_ep_progress(mtr_ep *ep);
 /** Exposes `len` bytes at `buf` for remote reads (registered through the
  * registration cache). The memory must stay valid and unchanged until
- * mtr_region_release(). #MTR_INVALID_ARG for NULL, a zero length or a NULL
- * result; #MTR_ERROR if the registration fails (see ulimit -l, logged);
- * #MTR_NOMEM.
+ * mtr_region_release(). MTR_INVALID_ARG for NULL, a zero length or a NULL
+ * result; MTR_ERROR if the registration fails (see ulimit -l, logged);
+ * MTR_NOMEM.
  * @param ep  the endpoint
  * @param buf the memory
  * @param len its length in bytes, > 0
  * @param[out] region receives the region handle
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len, mtr_region **region);
 /** Serializes the region's descriptor ({addr, len, key} plus a header) into
- * `desc`, which must hold MTR_REGION_DESC_SIZE bytes (#MTR_INVALID_ARG
+ * `desc`, which must hold MTR_REGION_DESC_SIZE bytes (MTR_INVALID_ARG
  * otherwise). The descriptor is plain bytes: send it in any message.
  * @param region  the region
  * @param desc    destination of the descriptor
  * @param desclen bytes available at desc
- * @return #MTR_OK or #MTR_INVALID_ARG. */
+ * @return MTR_OK or MTR_INVALID_ARG. */
 MTR_API mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen);
-/** Withdraws a region; NULL is #MTR_OK. The registration may stay cached
+/** Withdraws a region; NULL is MTR_OK. The registration may stay cached
  * for the next transfer from the same memory: memory that is then freed
  * outside libmamba (free(), munmap()) must be reported with
  * mtr_ep_invalidate() before it is freed.
  * @param region the region, or NULL
- * @return #MTR_OK, or the transport's failure status. */
+ * @return MTR_OK, or the transport's failure status. */
 MTR_API mtr_status mtr_region_release(mtr_region *region);
 /** Drops cached registrations overlapping [addr, addr+len): call it before
  * freeing memory that was exposed or read into and was not allocated through
@@ -339,14 +339,14 @@ MTR_API mtr_status mtr_region_release(mtr_region *region);
  * @param ep   the endpoint
  * @param addr start of the memory
  * @param len  its length in bytes
- * @return #MTR_OK; #MTR_INVALID_ARG for a NULL endpoint or address or a
- *         zero length; #MTR_UNIMPLEMENTED for a transport without it. */
+ * @return MTR_OK; MTR_INVALID_ARG for a NULL endpoint or address or a
+ *         zero length; MTR_UNIMPLEMENTED for a transport without it. */
 MTR_API mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len);
 /** Reads `len` bytes at `offset` of a peer's region (its descriptor `desc`)
  * into `dst`, in pipelined chunks, and returns when all have arrived.
- * #MTR_INVALID_ARG for a malformed descriptor or a range outside the region,
- * #MTR_PEER if the peer is gone or refuses, #MTR_TIMEOUT. After an error the
- * content of `dst` is undefined; after #MTR_TIMEOUT chunks still in flight may
+ * MTR_INVALID_ARG for a malformed descriptor or a range outside the region,
+ * MTR_PEER if the peer is gone or refuses, MTR_TIMEOUT. After an error the
+ * content of `dst` is undefined; after MTR_TIMEOUT chunks still in flight may
  * land in `dst` until the peer is removed or the endpoint is closed.
  * @param ep         the endpoint
  * @param peer       the peer that exposed the region
@@ -356,7 +356,7 @@ MTR_API mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len);
  * @param dst        destination
  * @param len        bytes to read
  * @param timeout_ms milliseconds to wait; negative: the default
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen,
                                uint64_t offset, void *dst, size_t len, int timeout_ms);
 /** The ops table of an endpoint.
@@ -371,58 +371,58 @@ MTR_API const struct mtr_ops *mtr_store_ops(const mtr_store *store);
 /* ---- stores ------------------------------------------------------------ */
 
 /** Opens a store of a store transport. `cfg` may be NULL (environment).
- * #MTR_UNAVAILABLE with the reason logged (GFS: directory unset, missing or not
+ * MTR_UNAVAILABLE with the reason logged (GFS: directory unset, missing or not
  * writable; MIO: configuration unreadable, cluster unreachable, pool missing),
- * #MTR_TIMEOUT (MIO connect), #MTR_INVALID_ARG (bad configuration, e.g. a
- * chunk_size outside the cluster's limits), #MTR_UNIMPLEMENTED for an
+ * MTR_TIMEOUT (MIO connect), MTR_INVALID_ARG (bad configuration, e.g. a
+ * chunk_size outside the cluster's limits), MTR_UNIMPLEMENTED for an
  * endpoint transport.
  * @param ops a store transport
  * @param cfg options, or NULL
  * @param[out] store receives the store
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_store_open(const struct mtr_ops *ops, const struct mtr_store_config *cfg,
                                   mtr_store **store);
-/** Closes a store; NULL is #MTR_OK; #MTR_IO if the directory could not be
+/** Closes a store; NULL is MTR_OK; MTR_IO if the directory could not be
  * closed (GFS).
  * @param store the store, or NULL
- * @return #MTR_OK or #MTR_IO. */
+ * @return MTR_OK or MTR_IO. */
 MTR_API mtr_status mtr_store_close(mtr_store *store);
 /** Stores `len` bytes under `key`, replacing an existing value atomically: a
  * reader sees the old or the new value in full, never a part. Keys are
  * non-empty strings of at most MTR_KEY_MAX bytes; any byte is allowed
  * (transports escape what their namespace forbids, so "../x" is a plain key).
- * One writer per key at a time. #MTR_INVALID_ARG for a bad key or a NULL
- * buffer with a length, #MTR_IO / #MTR_TIMEOUT for storage errors (nothing
+ * One writer per key at a time. MTR_INVALID_ARG for a bad key or a NULL
+ * buffer with a length, MTR_IO / MTR_TIMEOUT for storage errors (nothing
  * partial is left visible under the key).
  * @param store the store
  * @param key   the key
  * @param buf   the value
  * @param len   its length in bytes
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, size_t len);
 /** Reads the value of `key` into `buf` (capacity `cap`), sets `*len`.
- * #MTR_NOT_FOUND if absent, #MTR_TRUNCATED (`*len` = the value's size, the
- * content of `buf` unspecified) if the value is larger than `cap`, #MTR_AGAIN
- * if it was replaced repeatedly while being read (MIO), #MTR_IO.
+ * MTR_NOT_FOUND if absent, MTR_TRUNCATED (`*len` = the value's size, the
+ * content of `buf` unspecified) if the value is larger than `cap`, MTR_AGAIN
+ * if it was replaced repeatedly while being read (MIO), MTR_IO.
  * @param store the store
  * @param key   the key
  * @param buf   destination of the value
  * @param cap   bytes available at buf
  * @param[out] len receives the value's size
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t cap,
                                  size_t *len);
-/** Size of the value of `key`; #MTR_NOT_FOUND if absent, #MTR_INVALID_ARG
- * for a bad key or a NULL `len`, #MTR_IO for a storage error.
+/** Size of the value of `key`; MTR_NOT_FOUND if absent, MTR_INVALID_ARG
+ * for a bad key or a NULL `len`, MTR_IO for a storage error.
  * @param store the store
  * @param key   the key
  * @param[out] len receives the value's size
- * @return #MTR_OK, or the statuses above. */
+ * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_store_stat(mtr_store *store, const char *key, size_t *len);
 /** Removes `key`.
  * @param store the store
  * @param key   the key
- * @return #MTR_OK; #MTR_NOT_FOUND if absent, #MTR_IO for a storage error. */
+ * @return MTR_OK; MTR_NOT_FOUND if absent, MTR_IO for a storage error. */
 MTR_API mtr_status mtr_store_remove(mtr_store *store, const char *key);
 
 /** Longest key accepted by the stores. */
