@@ -18,6 +18,8 @@
 #   pool_local.png               offer->demand pairs per second vs thread count
 #   selector_eval.png            selector evaluations per second vs hand-written C
 #   ratios.md                    every case: value, baseline, ratio (markdown)
+#   targets.md                   the targets of the library issues (3-6), each
+#                                case measured against it: met / not met
 # Sizes are parsed from case names ending in _<n>B, _<n>KiB, _<n>MiB or
 # _<n>GiB; what was parsed is printed. A plot whose data are absent is
 # skipped with a message. Needs gnuplot (Debian: gnuplot-nox).
@@ -271,6 +273,37 @@ if has selector_eval; then
     histo selector_eval "selector_eval: selector evaluations per second vs hand-written C of the same test" \
       'evaluations per second (log, higher is better)' 1 "selector (mstro)|hand-written C"
 fi
+
+# ---- targets of the library issues: met / not met ------------------------------
+# issue;benchmark;case regex;minimum ratio (- for none);target text. Sizes >= 16 MiB for the
+# bandwidth targets; "within 4 raw round trips" is ratio (raw/Maestro) >= 0.25.
+targets='3;mamba_pool;^(64KiB|1MiB|16MiB)_[12]threads?$;5;libmamba pool >= 5x faster than malloc+free from 64 KiB up
+3;mamba_pool;^(64B|4KiB)_[12]threads?$;1;libmamba pool never slower than malloc+free below 64 KiB
+3;mamba_regcache;^hit_[0-9]+[KMG]?i?B$;100;registration-cache hit >= 100x cheaper than fi_mr_reg+fi_close (tcp)
+3;mamba_regcache;^hit_vs_pinning_;-;(reference) hit vs mlock+munlock, what hardware providers add to a registration
+4;layout_transpose;^f64_4096x4096$;0.7;2D transpose f64 4096x4096, 1 thread, >= 0.70 of memcpy
+4;layout_transpose;^permute201_f64_256x256x256$;0.5;3D permutation (2,0,1) 256^3 f64 >= 0.50 of memcpy
+4;layout_redistribute;^bc4_to_block3_f64_4096_(direct|direct_1thread|packed)$;0.5;redistribution block-cyclic 4 -> block 3 >= 0.50 of memcpy
+5;pool_local;^demand_64MiB_copy$;0.9;64 MiB demand >= 0.9 of memcpy (or zero-copy)
+5;pool_local;^demand_64MiB_zerocopy$;0.9;64 MiB demand without a consumer buffer: zero-copy
+6;transport_ofi;^read_.*_([0-9]+GiB|(16|32|64|128|256|512)MiB)$;0.9;OFI transport >= 0.9 of raw libfabric bandwidth from 16 MiB up
+6;transfer;_([0-9]+GiB|(16|32|64|128|256|512)MiB)$;0.9;CDO transfer through the PM >= 0.9 of raw libfabric RMA read from 16 MiB up
+6;transfer;(demand|lat);0.25;small-CDO demand within 4 raw libfabric round trips'
+{
+  echo "| issue | target | case | value | baseline | ratio | met? |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "$targets" | while IFS=';' read -r issue bench re min text; do
+    rows=$(awk -F, -v b="$bench" -v re="$re" 'NR > 1 && $2 == b && $3 ~ re && !($2 == "transfer" && re ~ /MiB/ && $5 !~ /\/s$/)' "$csv")
+    if [ -z "$rows" ]; then
+      echo "| $issue | $text | — | | | | not measured (no $bench results in this run) |"
+      continue
+    fi
+    printf '%s\n' "$rows" | awk -F, -v issue="$issue" -v text="$text" -v min="$min" '
+      { met = (min == "-") ? "(reference)" : ($7 + 0 >= min + 0) ? "met" : "**not met**"
+        printf "| %s | %s | %s | %s %s | %s %s | %s | %s |\n", issue, (NR == 1 ? text : "\""), $3, $4, $5, $6, $5, $7, met }'
+  done
+} >"$out/targets.md"
+echo "bench-plot: $out/targets.md ($(grep -c 'not met' "$out/targets.md") rows not met, $(grep -c '| met |' "$out/targets.md") met)"
 
 # ---- ratios table ------------------------------------------------------------
 {

@@ -47,5 +47,7 @@ bash "$src/scripts/bench-plot.sh" "$run" || fail "bench-plot failed"
 for p in bandwidth_transport_ofi latency mamba_pool pool_local; do
   [ -s "$run/plots/$p.png" ] || fail "no $p.png"
 done
-grep -q 'read_shm_16MiB' "$run/plots/ratios.md" || fail "ratios.md incomplete"
+grep -q "read_shm_16MiB" "$run/plots/ratios.md" || fail "ratios.md incomplete"
+grep -q "read_shm_16MiB .* met |" "$run/plots/targets.md" || fail "targets.md: read_shm_16MiB (ratio 0.9) not met"
+grep -q "64B_1thread .*not met" "$run/plots/targets.md" || fail "targets.md: 64B_1thread (ratio 0.9 < 1) not marked not met"
 echo "ok: bench-plot"
