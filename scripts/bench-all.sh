@@ -127,7 +127,13 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
   echo "compiler: $(awk -F= '/^CMAKE_C_COMPILER:/ {print $2}' "$build/CMakeCache.txt" 2>/dev/null) $( (cc --version 2>/dev/null || true) | head -1)"
   echo "build_dir: $(cd "$build" && pwd)"
   echo "build_type: $(awk -F= '/^CMAKE_BUILD_TYPE:/ {print $2}' "$build/CMakeCache.txt" 2>/dev/null)"
-  echo "git_commit: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
+  # the commit of the sources the benchmarks were built from (a git tree, or a
+  # snapshot made with git archive that has its commit in .git-commit)
+  srcdir=$(awk -F= '/^CMAKE_HOME_DIRECTORY:/ {print $2}' "$build/CMakeCache.txt" 2>/dev/null)
+  srcdir=${srcdir:-$top}
+  commit=$(git -C "$srcdir" describe --always --dirty 2>/dev/null || cat "$srcdir/.git-commit" 2>/dev/null || echo unknown)
+  echo "source: $srcdir"
+  echo "git_commit: $commit"
   if command -v fi_info >/dev/null; then
     echo "libfabric: $(fi_info --version 2>/dev/null | awk -F': *' '/^libfabric:/ {print $2}')"
     echo "libfabric_providers: $(fi_info -l 2>/dev/null | awk '/^[^ \t].*:$/ {sub(/:$/, ""); printf "%s%s", s, $0; s=" "}')"
