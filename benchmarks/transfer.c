@@ -1,0 +1,427 @@
+/* transfer: CDO transfer between two processes through the Pool Manager
+ * against raw libfabric between the same two processes in the same run.
+ *
+ *  - bandwidth: mstro_cdo_demand() of a CDO a producer process offered (PM
+ *    round trip for the ticket, one-sided RMA read into Maestro-provided
+ *    memory, metadata merge) vs raw fi_read() of the same bytes from a region
+ *    the producer registered (split only where max_msg_size demands, all
+ *    chunks posted at once), 4 KiB .. 1 GiB (--quick: up to 64 MiB);
+ *  - latency: demand of a 64-byte CDO vs one raw 64-byte fi_read() (a round
+ *    trip to the producer's memory).
+ *
+ * Providers: tcp;ofi_rxm and shm (or --provider NAME). Processes: a Pool
+ * Manager (mstro_pm_start in a child), a producer and a consumer (children);
+ * the consumer measures and prints the BENCH lines. The producer drives
+ * progress of its raw endpoint from a thread that idles like the transport's
+ * waits (50 us), so both paths get comparable target-side service.
+ *
+ *   transfer [--quick] [--provider NAME]
+ *
+ * Not measured here yet: GFS vs plain write+read, MIO vs rados (see
+ * benchmarks/transport_store for the stores themselves).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rdma/fabric.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_eq.h>
+#include <rdma/fi_rma.h>
+
+#include "bench.h"
+#include "maestro.h"
+#include "maestro/pool_manager.h"
+
+#define SMALL 64
+
+struct raw {
+  struct fi_info *info;
+  struct fid_fabric *fabric;
+  struct fid_domain *domain;
+  struct fid_av *av;
+  struct fid_cq *cq;
+  struct fid_ep *ep;
+  fi_addr_t peer;
+  struct fid_mr *mr;
+};
+
+#define RAW_CHECK(call)                                                                            \
+  do {                                                                                             \
+    int rc_ = (int)(call);                                                                         \
+    if (rc_ != 0) {                                                                                \
+      fprintf(stderr, "%s: %s\n", #call, fi_strerror(-rc_));                                       \
+      exit(3);                                                                                     \
+    }                                                                                              \
+  } while (0)
+
+static void raw_open(struct raw *r, const char *prov)
+{
+  struct fi_info *h = fi_allocinfo();
+  h->ep_attr->type = FI_EP_RDM;
+  h->caps = FI_MSG | FI_RMA | FI_READ | FI_REMOTE_READ;
+  h->mode = FI_CONTEXT | FI_CONTEXT2;
+  h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
+  h->fabric_attr->prov_name = strdup(prov);
+  RAW_CHECK(fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &r->info));
+  fi_freeinfo(h);
+  RAW_CHECK(fi_fabric(r->info->fabric_attr, &r->fabric, NULL));
+  RAW_CHECK(fi_domain(r->fabric, r->info, &r->domain, NULL));
+  struct fi_cq_attr cq = {.format = FI_CQ_FORMAT_CONTEXT, .size = 1024};
+  RAW_CHECK(fi_cq_open(r->domain, &cq, &r->cq, NULL));
+  struct fi_av_attr av = {.type = r->info->domain_attr->av_type, .count = 4};
+  RAW_CHECK(fi_av_open(r->domain, &av, &r->av, NULL));
+  RAW_CHECK(fi_endpoint(r->domain, r->info, &r->ep, NULL));
+  RAW_CHECK(fi_ep_bind(r->ep, &r->av->fid, 0));
+  RAW_CHECK(fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV));
+  RAW_CHECK(fi_enable(r->ep));
+}
+
+static void raw_close(struct raw *r)
+{
+  fi_close(&r->ep->fid);
+  if (r->mr)
+    fi_close(&r->mr->fid);
+  fi_close(&r->av->fid);
+  fi_close(&r->cq->fid);
+  fi_close(&r->domain->fid);
+  fi_close(&r->fabric->fid);
+  fi_freeinfo(r->info);
+}
+
+/* Waits for n completions. */
+static void raw_wait_n(struct raw *r, size_t n)
+{
+  struct fi_cq_entry e[16];
+  while (n > 0) {
+    ssize_t got = fi_cq_read(r->cq, e, 16);
+    if (got > 0) {
+      n -= (size_t)got;
+    } else if (got == -FI_EAGAIN) {
+      sched_yield();
+    } else if (got == -FI_EAVAIL) {
+      struct fi_cq_err_entry err = {0};
+      fi_cq_readerr(r->cq, &err, 0);
+      fprintf(stderr, "raw completion error: %s\n", fi_strerror(err.err));
+      exit(3);
+    }
+  }
+}
+
+struct hello {
+  unsigned char addr[256];
+  size_t addrlen;
+  uint64_t key, base;
+};
+
+static void xwrite(int fd, const void *b, size_t n)
+{
+  const char *p = b;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w <= 0 && errno != EINTR)
+      exit(4);
+    if (w > 0) {
+      p += w;
+      n -= (size_t)w;
+    }
+  }
+}
+
+static void xread(int fd, void *b, size_t n)
+{
+  char *p = b;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r <= 0 && errno != EINTR)
+      exit(4);
+    if (r > 0) {
+      p += r;
+      n -= (size_t)r;
+    }
+  }
+}
+
+static void must(mstro_status st, const char *what)
+{
+  if (st != MSTRO_OK) {
+    fprintf(stderr, "transfer: %s: %s\n", what, mstro_status_description(st));
+    exit(5);
+  }
+}
+
+static size_t sizes[32];
+static int n_sizes;
+
+static atomic_bool stop_progress;
+
+static void *progress_main(void *arg)
+{
+  struct raw *r = arg;
+  struct fi_cq_entry e[8];
+  struct timespec ts = {0, 50000};
+  while (!atomic_load(&stop_progress)) {
+    fi_cq_read(r->cq, e, 8);
+    nanosleep(&ts, NULL);
+  }
+  return NULL;
+}
+
+static int producer(const char *prov, int wfd)
+{
+  size_t max = sizes[n_sizes - 1];
+  unsigned char *buf = malloc(max);
+  struct raw r = {0};
+  struct hello h = {0};
+  mstro_cdo *cdos = calloc((size_t)n_sizes + 1, sizeof *cdos);
+  pthread_t th;
+  if (buf == NULL || cdos == NULL)
+    return 1;
+  for (size_t i = 0; i < max; i++)
+    buf[i] = (unsigned char)(i * 131u + 7u);
+  raw_open(&r, prov);
+  RAW_CHECK(fi_mr_reg(r.domain, buf, max, FI_REMOTE_READ, 0, 1, 0, &r.mr, NULL));
+  h.addrlen = sizeof h.addr;
+  RAW_CHECK(fi_getname(&r.ep->fid, h.addr, &h.addrlen));
+  h.key = fi_mr_key(r.mr);
+  h.base = (r.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf : 0;
+  pthread_create(&th, NULL, progress_main, &r);
+  xwrite(wfd, &h, sizeof h);
+
+  must(mstro_init(NULL, "bench-producer", 0), "producer mstro_init");
+  for (int k = 0; k <= n_sizes; k++) {
+    char name[64];
+    int64_t len = k < n_sizes ? (int64_t)sizes[k] : SMALL;
+    snprintf(name, sizeof name, "bench-%lld", (long long)len);
+    void *p = buf;
+    must(mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &cdos[k]), "declare");
+    mstro_cdo_attribute_set(cdos[k], MSTRO_ATTR_CORE_CDO_RAW_PTR, &p, true, false);
+    mstro_cdo_attribute_set(cdos[k], MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &len, true, false);
+    must(mstro_cdo_seal(cdos[k]), "seal");
+    must(mstro_cdo_offer(cdos[k]), "offer");
+  }
+  mstro_cdo done = NULL;
+  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
+  must(mstro_cdo_demand(done), "demand bench-done");
+  mstro_cdo_dispose(done);
+  for (int k = 0; k <= n_sizes; k++) {
+    must(mstro_cdo_withdraw(cdos[k]), "withdraw");
+    mstro_cdo_dispose(cdos[k]);
+  }
+  must(mstro_finalize(), "producer finalize");
+  atomic_store(&stop_progress, true);
+  pthread_join(th, NULL);
+  raw_close(&r);
+  free(cdos);
+  free(buf);
+  return 0;
+}
+
+static double raw_read(struct raw *r, struct hello *h, void *dst, void *desc, size_t len)
+{
+  size_t chunk = r->info->ep_attr->max_msg_size;
+  size_t n = 0;
+  double t0 = bench_now();
+  for (size_t off = 0; off < len; off += chunk) {
+    size_t l = len - off < chunk ? len - off : chunk;
+    ssize_t rc;
+    while ((rc = fi_read(r->ep, (char *)dst + off, l, desc, r->peer, h->base + off, h->key,
+                         NULL)) == -FI_EAGAIN) {
+      struct fi_cq_entry e[16];
+      ssize_t got = fi_cq_read(r->cq, e, 16);
+      if (got > 0)
+        n -= (size_t)got;
+    }
+    if (rc != 0) {
+      fprintf(stderr, "fi_read: %s\n", fi_strerror((int)-rc));
+      exit(3);
+    }
+    n++;
+  }
+  raw_wait_n(r, n);
+  return bench_now() - t0;
+}
+
+static double cdo_demand(int64_t len)
+{
+  char name[64];
+  mstro_cdo c = NULL;
+  void *data = NULL;
+  int64_t got = 0;
+  snprintf(name, sizeof name, "bench-%lld", (long long)len);
+  double t0 = bench_now();
+  must(mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &c), "declare");
+  must(mstro_cdo_demand(c), "demand");
+  double t = bench_now() - t0;
+  must(mstro_cdo_access_ptr(c, &data, &got), "access_ptr");
+  if (got != len || ((unsigned char *)data)[len - 1] != (unsigned char)((len - 1) * 131u + 7u)) {
+    fprintf(stderr, "transfer: wrong data for %lld bytes\n", (long long)len);
+    exit(6);
+  }
+  mstro_cdo_dispose(c);
+  return t;
+}
+
+static int consumer(const char *prov, const char *tag, int rfd, bool quick)
+{
+  size_t max = sizes[n_sizes - 1];
+  struct raw r = {0};
+  struct hello h;
+  unsigned char *dst = malloc(max);
+  double traw[16], tcdo[16];
+  if (dst == NULL)
+    return 1;
+  memset(dst, 0, max);
+  xread(rfd, &h, sizeof h);
+  raw_open(&r, prov);
+  RAW_CHECK(fi_mr_reg(r.domain, dst, max, FI_READ, 0, 2, 0, &r.mr, NULL));
+  if (fi_av_insert(r.av, h.addr, 1, &r.peer, 0, NULL) != 1) {
+    fprintf(stderr, "fi_av_insert failed\n");
+    return 3;
+  }
+  void *desc = fi_mr_desc(r.mr);
+  must(mstro_init(NULL, "bench-consumer", 0), "consumer mstro_init");
+
+  for (int k = 0; k < n_sizes; k++) {
+    size_t len = sizes[k];
+    int reps = len >= (256u << 20) ? 3 : len >= (16u << 20) ? 5 : quick ? 7 : 11;
+    raw_read(&r, &h, dst, desc, len); /* warm-up: connection, registration */
+    cdo_demand((int64_t)len);
+    for (int i = 0; i < reps; i++) {
+      traw[i] = raw_read(&r, &h, dst, desc, len);
+      tcdo[i] = cdo_demand((int64_t)len);
+    }
+    double mraw = bench_median(traw, reps), mcdo = bench_median(tcdo, reps);
+    char cname[64];
+    if (len >= (1u << 20))
+      snprintf(cname, sizeof cname, "%s_%zuMiB", tag, len >> 20);
+    else
+      snprintf(cname, sizeof cname, "%s_%zuKiB", tag, len >> 10);
+    bench_report("transfer", cname, (double)len / mcdo / 1e9, "GB/s", (double)len / mraw / 1e9,
+                 BENCH_HIGHER_IS_BETTER);
+  }
+  /* small-CDO demand latency vs one raw round trip (a 64-byte read) */
+  double lraw[64], lcdo[64];
+  int reps = quick ? 31 : 63;
+  raw_read(&r, &h, dst, desc, SMALL);
+  cdo_demand(SMALL);
+  for (int i = 0; i < reps; i++) {
+    lraw[i] = raw_read(&r, &h, dst, desc, SMALL);
+    lcdo[i] = cdo_demand(SMALL);
+  }
+  double mr = bench_median(lraw, reps), mc = bench_median(lcdo, reps);
+  char cname[64];
+  snprintf(cname, sizeof cname, "%s_demand_latency_64B", tag);
+  bench_report("transfer", cname, mc * 1e6, "us", mr * 1e6, BENCH_LOWER_IS_BETTER);
+  printf("# %s: small demand = %.1f raw round trips (target: <= 4)\n", tag, mc / mr);
+
+  mstro_cdo done = NULL;
+  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
+  must(mstro_cdo_seal(done), "seal");
+  must(mstro_cdo_offer(done), "offer done");
+  must(mstro_cdo_withdraw(done), "withdraw done");
+  mstro_cdo_dispose(done);
+  must(mstro_finalize(), "consumer finalize");
+  raw_close(&r);
+  free(dst);
+  return 0;
+}
+
+static int wait_child(pid_t p)
+{
+  int ws = 0;
+  while (waitpid(p, &ws, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+/* One run with one provider: PM, producer and consumer as children. */
+static int run(const char *prov, const char *tag, bool quick)
+{
+  int info_pipe[2], stop_pipe[2], hello_pipe[2];
+  if (pipe(info_pipe) || pipe(stop_pipe) || pipe(hello_pipe))
+    return 1;
+  setenv("FI_PROVIDER", prov, 1);
+  setenv("MSTRO_WORKFLOW_NAME", "bench-transfer", 1);
+  fflush(stdout);
+  pid_t pm = fork();
+  if (pm == 0) {
+    char *info = NULL, c;
+    close(info_pipe[0]);
+    close(stop_pipe[1]);
+    if (mstro_pm_start() != MSTRO_OK || mstro_pm_getinfo(&info) != MSTRO_OK)
+      _exit(2);
+    size_t n = strlen(info) + 1;
+    xwrite(info_pipe[1], &n, sizeof n);
+    xwrite(info_pipe[1], info, n);
+    free(info);
+    while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
+      ;
+    mstro_pm_terminate();
+    _exit(0);
+  }
+  close(info_pipe[1]);
+  close(stop_pipe[0]);
+  size_t n = 0;
+  xread(info_pipe[0], &n, sizeof n);
+  char *info = malloc(n);
+  if (info == NULL || n == 0 || n > 8192)
+    return 1;
+  xread(info_pipe[0], info, n);
+  setenv("MSTRO_POOL_MANAGER_INFO", info, 1);
+  free(info);
+  pid_t prod = fork();
+  if (prod == 0) {
+    close(hello_pipe[0]);
+    _exit(producer(prov, hello_pipe[1]));
+  }
+  close(hello_pipe[1]);
+  pid_t cons = fork();
+  if (cons == 0)
+    _exit(consumer(prov, tag, hello_pipe[0], quick));
+  int rc = wait_child(cons);
+  if (rc != 0)
+    kill(prod, SIGKILL);
+  int rp = wait_child(prod);
+  close(stop_pipe[1]); /* the PM stops */
+  int rpm = wait_child(pm);
+  unsetenv("MSTRO_POOL_MANAGER_INFO");
+  if (rc != 0 || rp != 0 || rpm != 0)
+    fprintf(stderr, "transfer (%s): consumer %d, producer %d, PM %d\n", prov, rc, rp, rpm);
+  return rc != 0 ? rc : rp != 0 ? rp : rpm;
+}
+
+int main(int argc, char **argv)
+{
+  bool quick = bench_quick(argc, argv);
+  const char *only = NULL;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc)
+      only = argv[++i];
+  size_t top = quick ? (64u << 20) : (1u << 30);
+  for (size_t s = 4096; s <= top; s *= 4)
+    sizes[n_sizes++] = s;
+  if (sizes[n_sizes - 1] != top)
+    sizes[n_sizes++] = top;
+  setenv("MSTRO_LOG_LEVEL", "err", 0);
+  int rc = 0;
+  if (only != NULL) {
+    rc = run(only, only, quick);
+  } else {
+    rc |= run("tcp;ofi_rxm", "tcp_rxm", quick);
+    rc |= run("shm", "shm", quick);
+  }
+  return rc;
+}
