@@ -1078,6 +1078,8 @@ static inline bool user_block(struct mmb__pool *p, void *ptr, _Atomic unsigned c
 static void tc_reserve(const struct mmb__pool *p, struct mmb__tcache *tc, unsigned c)
 {
   size_t cs = mmb__class_size(c);
+  if (cs > tc->large_budget)
+    return; /* never cached: no scan on every free of such a block */
   if (tc->large_bytes + cs > tc->large_budget) {
     for (unsigned b = MMB__NSMALL; b < tc->nbins; b++) {
       struct tc_bin *o = &tc->bins[b];
