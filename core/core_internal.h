@@ -163,6 +163,13 @@ mstro_status mstro__pm_offer(mstro_cdo cdo);
 mstro_status mstro__pm_withdraw(mstro_cdo cdo);
 mstro_status mstro__pm_require(mstro_cdo cdo, bool require);
 mstro_status mstro__pm_demand(mstro_cdo cdo);
+struct mstro__ev_info;
+/* Announce (subscribe true) or cancel a subscription at the PM, which then
+ * forwards the events of the other components (kind mask, options). */
+mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opts, bool subscribe);
+/* An event of another component for subscription `remote_id` (pm_rx thread). */
+void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
+                                 uint64_t src_appid, const struct mstro__ev_info *info);
 /* Tell the PM of a declare (true) or dispose (false); no answer awaited. */
 void mstro__pm_notify(mstro_cdo cdo, bool declare);
 

@@ -43,14 +43,16 @@ struct mstro_subscription_ {
   pthread_cond_t cv;
   struct ack_token *pending;
   struct mstro_subscription_ *next;
-  int waiters;   /* threads in wait/timedwait */
-  bool disposed; /* dispose started: waiters leave, then it is freed */
+  uint64_t remote_id; /* its id at the Pool Manager; 0: local events only */
+  int waiters;        /* threads in wait/timedwait */
+  bool disposed;      /* dispose started: waiters leave, then it is freed */
 };
 
 static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ack_cv = PTHREAD_COND_INITIALIZER;
 static struct mstro_subscription_ *subs;
 static uint64_t ack_counter;
+static uint64_t remote_counter;
 
 #define CDO_KINDS                                                                                  \
   (MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_OFFER |                     \
@@ -306,6 +308,58 @@ mstro_status mstro__event_raise_slow(mstro_pool_event_kind kind, mstro__ev_phase
   return st;
 }
 
+/* The appid fields of a node's payload. */
+static void set_appid(struct ev_node *n, mstro_pool_event_kind kind, uint64_t appid,
+                      uint64_t src_appid)
+{
+  if (kind & CDO_KINDS) {
+    n->pub.payload.declare.appid = appid; /* the CDO payloads share one layout */
+  } else if (kind == MSTRO_POOL_EVENT_TRANSFER_STARTED) {
+    n->pub.payload.transfer_started.appid = appid;
+    n->pub.payload.transfer_started.src_appid = src_appid;
+  } else if (kind == MSTRO_POOL_EVENT_TRANSFER_COMPLETED) {
+    n->pub.payload.transfer_completed.appid = appid;
+    n->pub.payload.transfer_completed.src_appid = src_appid;
+  } else if (kind & GROUP_KINDS) {
+    n->pub.payload.group.appid = appid;
+  } else if (kind == MSTRO_POOL_EVENT_APP_JOIN) {
+    n->pub.payload.join.appid = appid;
+  } else if (kind == MSTRO_POOL_EVENT_APP_LEAVE) {
+    n->pub.payload.leave.appid = appid;
+  }
+}
+
+void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
+                                 uint64_t src_appid, const struct mstro__ev_info *info)
+{
+  pthread_mutex_lock(&ev_lock);
+  for (struct mstro_subscription_ *s = subs; s != NULL; s = s->next) {
+    if (s->remote_id != remote_id || !(s->mask & (unsigned)kind))
+      continue;
+    if (kind & (CDO_KINDS | TRANSFER_KINDS)) {
+      bool match = false;
+      if (mstro__selector_eval(s->sel, info->attrs, &match) != MSTRO_OK || !match)
+        break;
+    }
+    struct ev_node *n = make_node(kind, info);
+    if (n == NULL) {
+      MSTRO_LOG_ERR(EVENT, "out of memory: a remote %s event is lost",
+                    mstro_pool_event_description(kind));
+      break;
+    }
+    set_appid(n, kind, appid, src_appid);
+    n->pub.serial = ++s->serial;
+    if (s->tail)
+      s->tail->pub.next = &n->pub;
+    else
+      s->head = n;
+    s->tail = n;
+    pthread_cond_broadcast(&s->cv);
+    break;
+  }
+  pthread_mutex_unlock(&ev_lock);
+}
+
 /* ------------------------------------------------------------------ public */
 
 static mstro_status sub_check(mstro_subscription s, const char *func)
@@ -360,11 +414,23 @@ mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind even
   s->next = subs;
   subs = s;
   update_masks();
+  if (mstro__pm_active() && !(flags & MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS))
+    s->remote_id = ++remote_counter;
   pthread_mutex_unlock(&ev_lock);
+  /* Other components' events come through the Pool Manager. */
+  if (s->remote_id != 0)
+    MSTRO_CHECK_CALL(EVENT, st, mstro__pm_subscribe(s->remote_id, s->mask, s->opts, true),
+                     "mstro_subscribe: the Pool Manager did not take the subscription");
   mstro__tm_count(MSTRO__TM_SUBSCRIBE);
   *result = s;
   s = NULL;
 cleanup:
+  if (s != NULL && s->magic == MSTRO__SUB_MAGIC) {
+    pthread_mutex_lock(&ev_lock);
+    sub_destroy_locked(s);
+    pthread_mutex_unlock(&ev_lock);
+    pthread_cond_destroy(&s->cv);
+  }
   if (s != NULL) {
     if (s->sel)
       mstro_cdo_selector_dispose(s->sel);
@@ -501,6 +567,8 @@ mstro_status mstro_subscription_dispose(mstro_subscription s)
   mstro_status st;
   if ((st = sub_check(s, __func__)) != MSTRO_OK)
     return st;
+  if (s->remote_id != 0)
+    mstro__pm_subscribe(s->remote_id, 0, 0, false);
   pthread_mutex_lock(&ev_lock);
   sub_destroy_locked(s);
   pthread_mutex_unlock(&ev_lock);

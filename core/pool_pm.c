@@ -160,8 +160,38 @@ static void fail_all_locked(mstro_status why)
   pm.calls = NULL;
 }
 
+/* An event of another component, for one of our subscriptions. */
+static void deliver_event(const Mstro__Proto__Event *ev)
+{
+  mstro__attr_dict *attrs = NULL;
+  if (ev->attributes.len > 0 &&
+      mstro__attr_dict_deserialize(ev->attributes.data, ev->attributes.len, &attrs) != MSTRO_OK)
+    attrs = NULL; /* logged; the selector then sees no attributes */
+  struct mstro__ev_info info = {
+      .cdo_name = ev->cdo_name,
+      .attrs = attrs,
+      .size = ev->size,
+      .transport = mstro__proto_transport_name((int)ev->transport),
+      .component_name = ev->component_name,
+      .component_index = ev->component_index,
+  };
+  if (ev->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED)
+    info.transport = NULL;
+  mstro__event_deliver_remote(ev->subscription_id, (mstro_pool_event_kind)ev->kind, ev->appid,
+                              ev->src_appid, &info);
+  mstro__attr_dict_destroy(attrs);
+}
+
 static void dispatch(Mstro__Proto__Envelope *e)
 {
+  if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_EVENT) {
+    pthread_mutex_lock(&pm.lock);
+    pm.last_heard_ns = mstro_clock();
+    pthread_mutex_unlock(&pm.lock);
+    deliver_event(e->event);
+    mstro__proto_free(e);
+    return;
+  }
   pthread_mutex_lock(&pm.lock);
   pm.last_heard_ns = mstro_clock();
   if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_PM_LEAVE) {
@@ -378,6 +408,31 @@ static mstro_status serialize_attrs(mstro_cdo cdo, void **buf, size_t *len)
     st = MSTRO_INVARG;
   }
   return st;
+}
+
+mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opts, bool subscribe)
+{
+  Mstro__Proto__Envelope env;
+  mstro__proto__envelope__init(&env);
+  if (!mstro__pm_active())
+    return MSTRO_OK;
+  if (subscribe) {
+    Mstro__Proto__Subscribe s;
+    mstro__proto__subscribe__init(&s);
+    s.subscription_id = remote_id;
+    s.kind_mask = mask;
+    /* _REQUIRE_ACK is not held across processes yet: the PM is not asked to */
+    s.options = opts & ~(unsigned)MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
+    env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
+    env.subscribe = &s;
+    return send_msg(&env);
+  }
+  Mstro__Proto__Unsubscribe u;
+  mstro__proto__unsubscribe__init(&u);
+  u.subscription_id = remote_id;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE;
+  env.unsubscribe = &u;
+  return send_msg(&env);
 }
 
 void mstro__pm_notify(mstro_cdo cdo, bool declare)

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
-#include "maestro/core.h"
+#include "maestro.h"
 #include "mstro_log.h"
 #include "pool_dir.h"
 #include "proto_codec.h"
@@ -65,6 +66,14 @@ struct pm_waiter {
   struct pm_waiter *next;
 };
 
+/* A member's subscription: the PM forwards other members' events of its
+ * kinds (the member evaluates its selector on the attributes sent along). */
+struct pm_sub {
+  uint64_t appid, id;
+  uint32_t mask;
+  struct pm_sub *next;
+};
+
 /* A transfer handed to a consumer and not yet reported complete. */
 struct pm_ticket {
   uint64_t id;
@@ -107,7 +116,23 @@ struct mstro__pm_server {
   struct pm_ticket *tickets;
   uint64_t next_ticket;
   uint64_t next_cdo_id;
+  struct pm_sub *subs;
+  uint64_t event_serial;
 };
+
+struct pm_event {
+  uint32_t kind;
+  uint64_t appid, src_appid, size;
+  const char *cdo_name, *component_name;
+  int64_t component_index;
+  bool crashed;
+  int transport;
+  const uint8_t *attrs;
+  size_t attrs_len;
+};
+static void emit(struct mstro__pm_server *srv, const struct pm_event *ev);
+static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
+                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size);
 
 static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 
@@ -255,14 +280,34 @@ static struct member *member_by_appid(struct mstro__pm_server *srv, uint64_t app
 }
 
 /* Forget a member; its peer is removed after a delay. */
-static void member_remove(struct mstro__pm_server *srv, struct member *m)
+static void member_remove_as(struct mstro__pm_server *srv, struct member *m, bool crashed)
 {
   pool_member_gone(srv, m->appid);
+  for (struct pm_sub **pp = &srv->subs; *pp != NULL;) {
+    struct pm_sub *sb = *pp;
+    if (sb->appid == m->appid) {
+      *pp = sb->next;
+      free(sb);
+    } else {
+      pp = &sb->next;
+    }
+  }
+  struct pm_event ev = {.kind = MSTRO_POOL_EVENT_APP_LEAVE,
+                        .appid = m->appid,
+                        .component_name = m->component_name,
+                        .component_index = m->component_index,
+                        .crashed = crashed};
+  emit(srv, &ev);
   remove_peer_later(srv, m->peer, m->addr);
   free(m->component_name);
   size_t i = (size_t)(m - srv->members);
   srv->members[i] = srv->members[--srv->n_members];
   atomic_store(&srv->live, srv->n_members);
+}
+
+static void member_remove(struct mstro__pm_server *srv, struct member *m)
+{
+  member_remove_as(srv, m, false);
 }
 
 static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
@@ -274,7 +319,7 @@ static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_st
                  (unsigned long long)m->appid, why);
   if (notify)
     send_refuse(srv, m->peer, 0, why_status, why, SEND_TIMEOUT_MS);
-  member_remove(srv, m);
+  member_remove_as(srv, m, true);
 }
 
 /* One more malformed or forbidden message from member `m`. */
@@ -480,6 +525,7 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
       srv->offers = o->next;
       why = "the pool directory refused the offer";
     } else {
+      emit_cdo(srv, MSTRO_POOL_EVENT_OFFER, m, o->name, &in->attributes, o->size);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
                      mstro__proto_transport_name(o->transport));
@@ -506,6 +552,7 @@ static void handle_demand(struct mstro__pm_server *srv, struct member *m,
   }
   w->appid = m->appid;
   w->seq = env->seq;
+  emit_cdo(srv, MSTRO_POOL_EVENT_DEMAND, m, w->name, &env->demand->attributes, 0);
   if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
     waiter_free(w);
     send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the pool directory refused the demand",
@@ -530,6 +577,8 @@ static void handle_withdraw(struct mstro__pm_server *srv, struct member *m,
     return;
   }
   mstro__pool_dir_withdraw(srv->dir, o->name, o);
+  ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
+  emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size);
   o->listed = false;
   o->withdraw_pending = true;
   o->withdraw_seq = env->seq;
@@ -551,6 +600,15 @@ static void handle_completed(struct mstro__pm_server *srv, struct member *m,
       MSTRO_LOG_WARN(PM, "transfer of '%.200s' from appid %llu to appid %llu failed: %s",
                      t->o->name, (unsigned long long)t->o->appid, (unsigned long long)m->appid,
                      mstro_status_description((mstro_status)c->status));
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_TRANSFER_COMPLETED,
+                          .appid = m->appid,
+                          .src_appid = t->o->appid,
+                          .cdo_name = t->o->name,
+                          .size = c->status == MSTRO_OK ? t->o->size : 0,
+                          .transport = t->o->transport,
+                          .attrs = t->o->attrs,
+                          .attrs_len = t->o->attrs_len};
+    emit(srv, &ev);
     t->o->inflight--;
     offer_settle(srv, t->o);
     free(t);
@@ -572,6 +630,7 @@ static void handle_declare(struct mstro__pm_server *srv, struct member *m,
   out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE_ACK;
   out.declare_ack = &a;
   send_env(srv, m->peer, &out);
+  emit_cdo(srv, MSTRO_POOL_EVENT_DECLARE, m, env->declare->cdo_name, NULL, 0);
 }
 
 /* A member left or was dropped: its offers leave the pool (readers holding a
@@ -617,6 +676,80 @@ static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid)
   if (removed > 0)
     MSTRO_LOG_INFO(PM, "%zu offer(s) of appid %llu left the pool with it", removed,
                    (unsigned long long)appid);
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void emit(struct mstro__pm_server *srv, const struct pm_event *ev)
+{
+  uint64_t serial = ++srv->event_serial;
+  for (struct pm_sub *sb = srv->subs; sb != NULL; sb = sb->next) {
+    if (!(sb->mask & ev->kind) || sb->appid == ev->appid)
+      continue;
+    struct member *m = member_by_appid(srv, sb->appid);
+    if (m == NULL)
+      continue;
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__Event e;
+    env_init(srv, &out, 0);
+    mstro__proto__event__init(&e);
+    e.subscription_id = sb->id;
+    e.kind = ev->kind;
+    e.serial = serial;
+    e.ctime = (uint64_t)time(NULL) * 1000000000ull;
+    e.appid = ev->appid;
+    e.cdo_name = (char *)(ev->cdo_name ? ev->cdo_name : "");
+    e.component_name = (char *)(ev->component_name ? ev->component_name : "");
+    e.size = ev->size;
+    e.event_id = serial;
+    e.component_index = ev->component_index;
+    e.crashed = ev->crashed;
+    e.src_appid = ev->src_appid;
+    e.transport = (Mstro__Proto__TransportKind)ev->transport;
+    e.attributes = (ProtobufCBinaryData){ev->attrs_len, (uint8_t *)ev->attrs};
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT;
+    out.event = &e;
+    send_env(srv, m->peer, &out);
+  }
+}
+
+static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
+                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size)
+{
+  struct pm_event ev = {.kind = kind, .appid = m->appid, .cdo_name = name, .size = size};
+  if (attrs != NULL) {
+    ev.attrs = attrs->data;
+    ev.attrs_len = attrs->len;
+  }
+  emit(srv, &ev);
+}
+
+static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
+                             const Mstro__Proto__Envelope *env)
+{
+  if (env->msg_case == MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE) {
+    for (struct pm_sub **pp = &srv->subs; *pp != NULL; pp = &(*pp)->next)
+      if ((*pp)->appid == m->appid && (*pp)->id == env->unsubscribe->subscription_id) {
+        struct pm_sub *sb = *pp;
+        *pp = sb->next;
+        free(sb);
+        return;
+      }
+    return;
+  }
+  struct pm_sub *sb = calloc(1, sizeof *sb);
+  if (sb == NULL) {
+    send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
+                SEND_TIMEOUT_MS);
+    return;
+  }
+  sb->appid = m->appid;
+  sb->id = env->subscribe->subscription_id;
+  sb->mask = env->subscribe->kind_mask;
+  sb->next = srv->subs;
+  srv->subs = sb;
+  MSTRO_LOG_DEBUG(PM, "appid %llu subscribed to events 0x%x", (unsigned long long)m->appid,
+                  sb->mask);
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -768,6 +901,13 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   srv->n_members++;
   atomic_store(&srv->live, srv->n_members);
   atomic_fetch_add(&srv->joined, 1);
+  {
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_APP_JOIN,
+                          .appid = m->appid,
+                          .component_name = m->component_name,
+                          .component_index = m->component_index};
+    emit(srv, &ev);
+  }
   MSTRO_LOG_INFO(PM,
                  "component '%s' index %lld (pid %u on '%s') joined workflow '%s' as appid "
                  "%llu",
@@ -823,21 +963,27 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     handle_completed(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE:
+    /* Noted for subscribers; no transfer starts before the demand yet. */
+    emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name, &env->require->attributes,
+             0);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_RETRACT:
+    emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE:
-    /* Noted; no transport is started ahead of the demand yet. */
-    MSTRO_LOG_DEBUG(PM, "%s from appid %llu noted", kind, (unsigned long long)m->appid);
+    emit_cdo(srv, MSTRO_POOL_EVENT_DISPOSE, m, env->dispose->cdo_name, NULL, 0);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE:
   case MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE:
+    handle_subscribe(srv, m, env);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
     MSTRO_LOG_WARN(PM,
-                   "%s from component '%s' (appid %llu) refused: events across processes are "
-                   "not implemented in this Pool Manager yet",
-                   kind, printable(m->component_name, name, sizeof name),
-                   (unsigned long long)m->appid);
+                   "EVENT_ACK from component '%s' (appid %llu) refused: _REQUIRE_ACK is not held "
+                   "across processes by this Pool Manager yet",
+                   printable(m->component_name, name, sizeof name), (unsigned long long)m->appid);
     send_refuse(srv, m->peer, env->seq, MSTRO_UNIMPL,
-                "events across processes are not implemented in this Pool Manager yet",
+                "_REQUIRE_ACK across processes is not implemented in this Pool Manager yet",
                 SEND_TIMEOUT_MS);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE: {
@@ -1065,6 +1211,10 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
   for (struct pm_ticket *t = srv->tickets, *n; t != NULL; t = n) {
     n = t->next;
     free(t);
+  }
+  for (struct pm_sub *sb = srv->subs, *n; sb != NULL; sb = n) {
+    n = sb->next;
+    free(sb);
   }
   for (struct pm_waiter *w = srv->waiters, *n; w != NULL; w = n) {
     n = w->next;

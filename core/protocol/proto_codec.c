@@ -249,6 +249,7 @@ static mstro_status check_event(struct why *w, const Mstro__Proto__Event *m)
     return fail(w, "%s.kind 0x%x is not one event kind", msg, m->kind);
   STR(m, msg, cdo_name, MSTRO__PROTO_NAME_MAX);
   STR(m, msg, component_name, MSTRO__PROTO_NAME_MAX);
+  BYTES(m, msg, attributes, 0, MSTRO__PROTO_ATTR_MAX);
   return check_transport(w, msg, "transport", (int)m->transport, true);
 }
 

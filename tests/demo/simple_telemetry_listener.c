@@ -1,11 +1,19 @@
-/* simple_telemetry_listener (in-process version): subscribes to every pool
- * event and prints one line per event, while a small built-in workload
- * (a producer and a consumer thread) runs. With the Pool Manager the
- * listener becomes its own process and sees the events of all components.
- * Exits 0 when it saw every event the workload must raise.
+/* simple_telemetry_listener: subscribes to every pool event and prints one
+ * line per event.
+ *
+ *   simple_telemetry_listener [CDOS]
+ *     in-process: a small built-in workload (a producer and a consumer
+ *     thread) runs; exits 0 when it saw every event the workload must raise.
+ *   simple_telemetry_listener --pm [--csv FILE] [--until-leaves N] [--timeout S]
+ *     its own process, a component of the workflow of MSTRO_POOL_MANAGER_INFO:
+ *     sees the events of every other component (through the Pool Manager);
+ *     with --csv writes them as CSV (header time_ns,component,appid,kind,
+ *     cdo_name,size); stops after N APP_LEAVE events (exit 0) or after S
+ *     seconds (default 300; exit 1 when --until-leaves was not reached).
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,8 +119,148 @@ static void *workload(void *arg)
   return NULL;
 }
 
+/* ---- as a component of a workflow with a Pool Manager ---- */
+
+#define MAX_APPS 256
+static char *app_names[MAX_APPS];
+
+static const char *app_name(uint64_t appid)
+{
+  return appid < MAX_APPS && app_names[appid] ? app_names[appid] : "";
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+  bool quote = strpbrk(s, ",\"\n") != NULL;
+  if (!quote) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"')
+      fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static int pm_main(int argc, char **argv)
+{
+  const char *csv_path = NULL;
+  long until_leaves = -1, timeout_s = 300, leaves = 0;
+  FILE *csv = NULL;
+  mstro_cdo_selector all = NULL;
+  mstro_subscription s = NULL;
+  mstro_status st;
+  int rc = 1;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+      csv_path = argv[++i];
+    else if (!strcmp(argv[i], "--until-leaves") && i + 1 < argc)
+      until_leaves = demo_parse_count(argv[++i], 1, 1000000);
+    else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+      timeout_s = demo_parse_count(argv[++i], 1, 1000000);
+    else {
+      fprintf(stderr, "simple_telemetry_listener: bad argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (getenv("MSTRO_POOL_MANAGER_INFO") == NULL) {
+    fprintf(stderr, "simple_telemetry_listener --pm: MSTRO_POOL_MANAGER_INFO is not set\n");
+    return 2;
+  }
+  if (csv_path != NULL) {
+    csv = fopen(csv_path, "w");
+    if (csv == NULL) {
+      perror(csv_path);
+      return 2;
+    }
+    fprintf(csv, "time_ns,component,appid,kind,cdo_name,size\n");
+  }
+  if ((st = mstro_init(NULL, "telemetry-listener", 0)) != MSTRO_OK ||
+      (st = mstro_cdo_selector_create(NULL, NULL, NULL, &all)) != MSTRO_OK ||
+      (st = mstro_subscribe(all, MSTRO_POOL_EVENT__ALL, MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS,
+                            &s)) != MSTRO_OK) {
+    fprintf(stderr, "simple_telemetry_listener: %s\n", mstro_status_description(st));
+    if (csv)
+      fclose(csv);
+    return 1;
+  }
+  printf("simple_telemetry_listener: listening\n");
+  fflush(stdout);
+  double end = demo_now() + (double)timeout_s;
+  while (demo_now() < end && (until_leaves < 0 || leaves < until_leaves)) {
+    mstro_pool_event e = NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100000000;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    if (mstro_subscription_timedwait(s, &ts, &e) != MSTRO_OK)
+      continue;
+    for (mstro_pool_event x = e; x; x = x->next) {
+      uint64_t appid = 0, size = 0;
+      const char *cdo = "";
+      if (x->kind == MSTRO_POOL_EVENT_APP_JOIN) {
+        appid = x->payload.join.appid;
+        if (appid < MAX_APPS) {
+          free(app_names[appid]);
+          app_names[appid] = strdup(x->payload.join.component_name);
+        }
+      } else if (x->kind == MSTRO_POOL_EVENT_APP_LEAVE) {
+        appid = x->payload.leave.appid;
+        leaves++;
+      } else if (x->kind == MSTRO_POOL_EVENT_TRANSFER_STARTED ||
+                 x->kind == MSTRO_POOL_EVENT_TRANSFER_COMPLETED) {
+        appid = x->transfer_completed.appid;
+        cdo = x->transfer_completed.cdo_name;
+        size = x->transfer_completed.size;
+      } else if (x->kind & (MSTRO_POOL_EVENT_GROUP_SEAL | MSTRO_POOL_EVENT_GROUP_OFFER |
+                            MSTRO_POOL_EVENT_GROUP_DEMAND | MSTRO_POOL_EVENT_GROUP_WITHDRAW)) {
+        appid = x->group.appid;
+        cdo = x->group.group_name;
+      } else {
+        appid = x->declare.appid;
+        cdo = x->declare.cdo_name;
+      }
+      printf("%llu %-18s app=%llu component=%s cdo=%s size=%llu\n", (unsigned long long)x->ctime,
+             mstro_pool_event_description(x->kind), (unsigned long long)appid, app_name(appid),
+             cdo ? cdo : "", (unsigned long long)size);
+      if (csv != NULL) {
+        fprintf(csv, "%llu,", (unsigned long long)x->ctime);
+        csv_field(csv, app_name(appid));
+        fprintf(csv, ",%llu,%s,", (unsigned long long)appid, mstro_pool_event_description(x->kind));
+        csv_field(csv, cdo ? cdo : "");
+        fprintf(csv, ",%llu\n", (unsigned long long)size);
+      }
+    }
+    fflush(stdout);
+    mstro_pool_event_dispose(e);
+  }
+  rc = until_leaves < 0 || leaves >= until_leaves ? 0 : 1;
+  if (rc != 0)
+    fprintf(stderr, "simple_telemetry_listener: timed out after %ld APP_LEAVE event(s)\n", leaves);
+  mstro_subscription_dispose(s);
+  mstro_cdo_selector_dispose(all);
+  if ((st = mstro_finalize()) != MSTRO_OK) {
+    fprintf(stderr, "simple_telemetry_listener: mstro_finalize: %s\n",
+            mstro_status_description(st));
+    rc = 1;
+  }
+  if (csv != NULL && fclose(csv) != 0)
+    rc = 1;
+  for (int i = 0; i < MAX_APPS; i++)
+    free(app_names[i]);
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
+  if (argc > 1 && !strcmp(argv[1], "--pm"))
+    return pm_main(argc, argv);
   mstro_cdo_selector all = NULL;
   mstro_subscription s = NULL;
   pthread_t lt, wt;
@@ -125,7 +273,10 @@ int main(int argc, char **argv)
       MSTRO_POOL_EVENT_DISPOSE, MSTRO_POOL_EVENT_TRANSFER_COMPLETED};
   if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
     printf("usage: simple_telemetry_listener [CDOS]\n"
-           "Prints one line per pool event while CDOS (default 4) CDOs go through the pool.\n");
+           "       simple_telemetry_listener --pm [--csv FILE] [--until-leaves N] [--timeout S]\n"
+           "Prints one line per pool event while CDOS (default 4) CDOs go through the pool;\n"
+           "with --pm, as a component of the workflow of MSTRO_POOL_MANAGER_INFO, the events\n"
+           "of every other component (--csv FILE: also as CSV).\n");
     return 0;
   }
   if (argc > 1 && (n_cdos = demo_parse_count(argv[1], 1, 1000000)) < 0) {

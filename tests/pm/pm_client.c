@@ -7,8 +7,8 @@
  *     reads MSTRO_POOL_MANAGER_INFO and MSTRO_WORKFLOW_NAME
  *     --wrong-secret    flip one bit of the secret
  *     --retry           join with a wrong secret first, then (same endpoint) right
- *     --offer           after WELCOME, send a SUBSCRIBE (expect REFUSE MSTRO_UNIMPL: events
- *                       across processes are not served yet)
+ *     --offer           after WELCOME, send an EVENT_ACK (expect REFUSE MSTRO_UNIMPL:
+ *                       _REQUIRE_ACK across processes is not served yet)
  *     --heartbeat       after WELCOME, send a HEARTBEAT (expect one back)
  *     --leave           after WELCOME, send LEAVE (expect BYE)
  *     --wait-pm-leave S after WELCOME, wait up to S seconds for PM_LEAVE
@@ -223,13 +223,13 @@ int main(int argc, char **argv)
     r = NULL;
   }
   if (offer) {
-    /* events are what the PM does not serve yet */
-    Mstro__Proto__Subscribe o;
+    /* _REQUIRE_ACK across processes is what the PM does not serve yet */
+    Mstro__Proto__EventAck o;
     mstro__proto_envelope_init(&e, ++seq);
-    mstro__proto__subscribe__init(&o);
-    o.kind_mask = 1;
-    e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
-    e.subscribe = &o;
+    mstro__proto__event_ack__init(&o);
+    o.event_id = 1;
+    e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK;
+    e.event_ack = &o;
     if (send_env(ch, &e) != 0 || (r = receive(10000)) == NULL)
       goto out;
     mstro__proto_free(r);

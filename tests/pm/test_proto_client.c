@@ -1,7 +1,7 @@
 /* The component side of membership (proto_client) against a Pool Manager
  * started in this process with mstro_pm_start, over OFI: JOIN welcomed or
- * refused (MSTRO_AUTH, MSTRO_NOT_TWICE), HEARTBEAT answered, a SUBSCRIBE (events
- * across processes are not served yet) refused with MSTRO_UNIMPL, LEAVE,
+ * refused (MSTRO_AUTH, MSTRO_NOT_TWICE), HEARTBEAT answered, an EVENT_ACK (_REQUIRE_ACK
+ * across processes is not served yet) refused with MSTRO_UNIMPL, LEAVE,
  * PM_LEAVE on mstro_pm_terminate, and
  * MSTRO_NO_PM within the timeout once the PM is gone. Skipped when no OFI
  * provider works here. */
@@ -61,12 +61,12 @@ static void test_join_work_leave(void **state)
   mstro__proto_free(e);
 
   Mstro__Proto__Envelope env;
-  Mstro__Proto__Subscribe o;
+  Mstro__Proto__EventAck o;
   mstro__proto__envelope__init(&env);
-  mstro__proto__subscribe__init(&o);
-  o.kind_mask = 1;
-  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
-  env.subscribe = &o;
+  mstro__proto__event_ack__init(&o);
+  o.event_id = 1;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK;
+  env.event_ack = &o;
   uint64_t seq = 0;
   assert_int_equal(mstro__proto_client_send(c, &env, &seq), MSTRO_OK);
   assert_int_equal(mstro__proto_client_recv(c, &e, 5000), MSTRO_OK);
@@ -76,7 +76,11 @@ static void test_join_work_leave(void **state)
   mstro__proto_free(e);
 
   /* An invalid message is not sent. */
-  o.kind_mask = 0;
+  Mstro__Proto__Subscribe sub;
+  mstro__proto__subscribe__init(&sub);
+  sub.kind_mask = 0;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
+  env.subscribe = &sub;
   assert_int_equal(mstro__proto_client_send(c, &env, NULL), MSTRO_INVMSG);
   assert_int_equal(mstro__proto_client_recv(c, &e, 0), MSTRO_TIMEOUT);
 
