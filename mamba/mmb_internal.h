@@ -51,7 +51,9 @@ static inline unsigned mmb__size_class(size_t s)
 {
   if (s <= 128)
     return s == 0 ? 0 : (unsigned)((s + 15) / 16 - 1);
-  unsigned b = 63u - (unsigned)__builtin_clzll((unsigned long long)(s - 1));
+  /* 63 ^ clz is the index of the top bit, which GCC turns into one bsr
+   * (63 - clz made it emit bsr, xor and sub) */
+  unsigned b = 63u ^ (unsigned)__builtin_clzll((unsigned long long)(s - 1));
   unsigned sub = (unsigned)((s - 1) >> (b - 2)) & 3u;
   return 8u + (b - 7u) * 4u + sub;
 }

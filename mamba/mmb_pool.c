@@ -1209,16 +1209,15 @@ uint64_t mmb__pool_fast_uid(const struct mmb__pool *p)
  * which check again from scratch and report. (Two returns each: one is the
  * tail call into the slow path.) */
 
-/* The alignments the inline path takes: 0 (default), 1, 2, 4, 8, 16. */
-#define FAST_ALIGNS 0x10117u
-
 mmb_status mmb_alloc(mmbMemInterface *iface, size_t size, size_t alignment, void **ptr)
 {
   /* fast_uid equals the thread's current cache only for a live host pool
    * with thread caches (uids are never reused); size - 1 also refuses 0 */
+  /* the inline path takes alignment 0 and 16 (the default) only: one test;
+   * a smaller power of two is served by the slow path */
   if (__builtin_expect(iface != NULL && ptr != NULL && size - 1 < MMB__MAX_SIZE &&
-                           alignment <= MMB_DEFAULT_ALIGNMENT &&
-                           ((FAST_ALIGNS >> alignment) & 1u) && iface->fast_uid == tls_fast.uid,
+                           (alignment | MMB_DEFAULT_ALIGNMENT) == MMB_DEFAULT_ALIGNMENT &&
+                           iface->fast_uid == tls_fast.uid,
                        1)) {
     struct mmb__tcache *tc = tls_fast.tc;
     unsigned c = mmb__size_class(size);
