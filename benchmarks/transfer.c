@@ -1,9 +1,10 @@
 /* transfer: CDO transfer between two processes through the Pool Manager
  * against raw libfabric between the same two processes in the same run.
  *
- *  - bandwidth: mstro_cdo_demand() of a CDO a producer process offered (PM
- *    round trip for the ticket, one-sided RMA read into Maestro-provided
- *    memory, metadata merge) vs raw fi_read() of the same bytes from a region
+ *  - bandwidth: mstro_cdo_demand() of a CDO a producer process offered into
+ *    the consumer's own buffer (raw-ptr; PM round trip for the ticket,
+ *    one-sided RMA read straight into that buffer, metadata merge, the
+ *    TRANSFER_COMPLETED message) vs raw fi_read() of the same bytes from a region
  *    the producer registered (split only where max_msg_size demands, all
  *    chunks posted at once), 4 KiB .. 1 GiB (--quick: up to 64 MiB);
  *  - latency: demand of a 64-byte CDO vs one raw 64-byte fi_read() (a round
@@ -254,15 +255,20 @@ static double raw_read(struct raw *r, struct hello *h, void *dst, void *desc, si
   return bench_now() - t0;
 }
 
+/* The consumer's own buffer (as the raw read has its own registered one). */
+static unsigned char *ubuf;
+
 static double cdo_demand(int64_t len)
 {
   char name[64];
   mstro_cdo c = NULL;
-  void *data = NULL;
+  void *data = ubuf;
   int64_t got = 0;
   snprintf(name, sizeof name, "bench-%lld", (long long)len);
   double t0 = bench_now();
   must(mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &c), "declare");
+  mstro_cdo_attribute_set(c, MSTRO_ATTR_CORE_CDO_RAW_PTR, &data, true, false);
+  mstro_cdo_attribute_set(c, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &len, true, false);
   must(mstro_cdo_demand(c), "demand");
   double t = bench_now() - t0;
   must(mstro_cdo_access_ptr(c, &data, &got), "access_ptr");
@@ -281,9 +287,11 @@ static int consumer(const char *prov, const char *tag, int rfd, bool quick)
   struct hello h;
   unsigned char *dst = malloc(max);
   double traw[16], tcdo[16];
-  if (dst == NULL)
+  ubuf = malloc(max);
+  if (dst == NULL || ubuf == NULL)
     return 1;
   memset(dst, 0, max);
+  memset(ubuf, 0, max);
   xread(rfd, &h, sizeof h);
   raw_open(&r, prov);
   RAW_CHECK(fi_mr_reg(r.domain, dst, max, FI_READ, 0, 2, 0, &r.mr, NULL));
@@ -336,6 +344,7 @@ static int consumer(const char *prov, const char *tag, int rfd, bool quick)
   must(mstro_finalize(), "consumer finalize");
   raw_close(&r);
   free(dst);
+  free(ubuf);
   return 0;
 }
 

@@ -112,6 +112,9 @@ static void cdo_release(struct mstro_cdo_ *c, bool quarantine_it)
   c->array = NULL;
   if (c->data_owned)
     mstro__mem_free(c->data);
+  else if (c->rma_into_user)
+    mstro__pm_forget_buffer(c->data, (size_t)c->size);
+  c->rma_into_user = false;
   c->data = NULL;
   c->size = 0;
   c->data_owned = false;

@@ -46,6 +46,9 @@ struct mstro_cdo_ {
   struct mstro_cdo_ *borrow_next; /* in the offer's borrower list */
   pthread_t borrow_thread;
   bool in_pool_require;
+  /* consumer: bytes of another process were read (RMA) into the user's
+   * buffer, whose registration is cached until dispose (pool_pm.c) */
+  bool rma_into_user;
 
   /* the group that created this handle (disposed with it), or NULL */
   struct mstro_group_ *owner_group;
@@ -170,6 +173,9 @@ mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opt
 /* An event of another component for subscription `remote_id` (pm_rx thread). */
 void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
                                  uint64_t src_appid, const struct mstro__ev_info *info);
+/* Drop cached RMA registrations of a user buffer (before the user may free
+ * it: at dispose of a consumer, after withdraw of a producer). */
+void mstro__pm_forget_buffer(const void *buf, size_t len);
 /* Tell the PM of a declare (true) or dispose (false); no answer awaited. */
 void mstro__pm_notify(mstro_cdo cdo, bool declare);
 

@@ -509,8 +509,10 @@ static mstro_status satisfy(mstro_cdo c, struct mstro__offer *o, const struct ms
       MSTRO_CHECK(POOL, c_size >= p->size, st, MSTRO_INVARG,
                   "demand of '%.200s': the consumer's buffer has %lld bytes, %lld are offered",
                   c->name, (long long)c_size, (long long)p->size);
-      MSTRO_CHECK_CALL(POOL, st, move_bytes(c->name, p, c_buf, &pl, &cl, transform),
-                       "demand of '%.200s' failed", c->name);
+      /* bytes from another process may already have landed in place */
+      if (p->data != c_buf)
+        MSTRO_CHECK_CALL(POOL, st, move_bytes(c->name, p, c_buf, &pl, &cl, transform),
+                         "demand of '%.200s' failed", c->name);
       c->size = p->size;
     } else if (transform) {
       /* one copy into Maestro-provided memory, in the consumer's layout */

@@ -348,10 +348,21 @@ cleanup:
   return st;
 }
 
+void mstro__pm_forget_buffer(const void *buf, size_t len)
+{
+  /* the endpoint is gone after leave; its cache with it */
+  if (buf != NULL && len > 0 && mstro__pm_active() && pm.ep != NULL)
+    mtr_ep_invalidate(pm.ep, buf, len);
+}
+
 static void release_offer_rec(struct offer_rec *r)
 {
-  if (r->region != NULL)
+  if (r->region != NULL) {
     mtr_region_release(r->region);
+    /* the user may free its buffer once withdrawn: no stale registration */
+    if (r->cdo->has_user_buffer && pm.ep != NULL)
+      mtr_ep_invalidate(pm.ep, r->cdo->data, (size_t)r->cdo->size);
+  }
   if (r->key[0] != '\0' && pm.store != NULL)
     mtr_store_remove(pm.store, r->key);
   free(r);
@@ -642,14 +653,37 @@ static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status
 }
 
 /* Bring the bytes a ticket names into Maestro-provided memory (*buf). */
+/* Whether the bytes may land in the consumer's own buffer directly: it gave
+ * one that is large enough and asks for no layout of its own (a transform
+ * needs the producer's bytes apart). A failed transfer then leaves the
+ * buffer's content undefined, as the demand's error says. */
+static bool into_user_buffer(mstro_cdo cdo, uint64_t size)
+{
+  enum mstro_cdo_attr_value_type t;
+  const void *v = NULL;
+  int64_t cap = -1;
+  if (!cdo->has_user_buffer || cdo->data == NULL)
+    return false;
+  if (mstro__attr_dict_get(cdo->attrs, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &t, &v) == MSTRO_OK &&
+      v != NULL && t == MSTRO_CDO_ATTR_VALUE_int64)
+    cap = *(const int64_t *)v;
+  const struct mstro__attr_def *order =
+      mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_LAYOUT_ORDER);
+  return cap >= 0 && (uint64_t)cap >= size &&
+         (order == NULL || !mstro__attr_dict_is_set(cdo->attrs, order));
+}
+
 static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, void **buf,
                           const char **via)
 {
   mstro_status st = MSTRO_OK;
   void *b = NULL;
   *via = mstro__proto_transport_name((int)t->transport);
-  MSTRO_CHECK_CALL(POOL, st, mstro__mem_alloc((size_t)t->size, NULL, &b),
-                   "demand of '%.200s': cannot allocate %" PRIu64 " bytes", cdo->name, t->size);
+  if (*buf != NULL)
+    b = *buf; /* the consumer's buffer */
+  else
+    MSTRO_CHECK_CALL(POOL, st, mstro__mem_alloc((size_t)t->size, NULL, &b),
+                     "demand of '%.200s': cannot allocate %" PRIu64 " bytes", cdo->name, t->size);
   if (t->src_appid == pm.appid) {
     /* our own offer: the PM keeps it from being withdrawn until completion */
     const struct offer_rec *r = NULL;
@@ -692,7 +726,7 @@ static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, 
   *buf = b;
   b = NULL;
 cleanup:
-  if (b != NULL)
+  if (b != NULL && b != *buf)
     mstro__mem_free(b);
   return st;
 }
@@ -706,6 +740,7 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
   Mstro__Proto__Demand d;
   mstro__attr_dict *pattrs = NULL;
   const char *via = "OFI";
+  bool in_place = false;
 
   MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
                    "demand of '%.200s': cannot serialize its attributes", cdo->name);
@@ -726,7 +761,11 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
                      mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, &pattrs),
                      "demand of '%.200s': the producer's attributes are unusable", cdo->name);
     if (t->size > 0) {
+      in_place = into_user_buffer(cdo, t->size);
+      data = in_place ? cdo->data : NULL;
       st = fetch(cdo, t, &data, &via);
+      if (in_place && t->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI)
+        cdo->rma_into_user = true;
       completed(t, st);
       if (st == MSTRO_TRANSPORT &&
           (uint64_t)attempt * RETRY_PAUSE_MS < (uint64_t)pm.timeout_ms * 4) {
@@ -756,7 +795,7 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
       mstro__pool_satisfy_from(cdo, pattrs, &data, (int64_t)ans->transfer_ticket->size, via),
       "demand of '%.200s' failed", cdo->name);
 cleanup:
-  if (data != NULL)
+  if (data != NULL && !in_place)
     mstro__mem_free(data);
   mstro__attr_dict_destroy(pattrs);
   mstro__proto_free(ans);

@@ -33,8 +33,10 @@ export MSTRO_LOG_LEVEL=info MSTRO_LOG_MODULES=core.pool
 run() {
   local name=$1; shift
   echo "== $name ($transport${provider:+, $provider})"
+  local pargs=()
+  for a in "$@"; do [ "$a" = --own-buffer ] || pargs+=("$a"); done
   "$launch" --pm "$pm" --workflow "interlock-$$" --timeout 100 -- \
-    "$comp" producer "$@" -- "$comp" consumer "$@" >"$work/$name.log" 2>&1
+    "$comp" producer "${pargs[@]}" -- "$comp" consumer "$@" >"$work/$name.log" 2>&1
   local rc=$?
   grep -v "core.pool INFO" "$work/$name.log" | grep -v "^$" || true
   if [ $rc -ne 0 ]; then echo "FAIL: $name exited $rc"; cat "$work/$name.log"; exit 1; fi
@@ -47,5 +49,7 @@ run() {
 run bytes -n 5 -s 1000003
 run big -n 2 -s 24M
 run layout -n 2 -s 1M --2d --colmajor
+run own-buffer -n 3 -s 3000001 --own-buffer
+run own-buffer-layout -n 2 -s 1M --2d --colmajor --own-buffer
 run small -n 20 -s 8
 echo "PASS: check_pm_interlock $transport${provider:+ ($provider)}"

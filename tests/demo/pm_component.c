@@ -3,7 +3,7 @@
  * MSTRO_POOL_MANAGER_INFO and exchanges CDOs through it.
  *
  *   pm_component producer [-n COUNT] [-s SIZE] [--2d] [--stall]
- *   pm_component consumer [-n COUNT] [-s SIZE] [--2d [--colmajor]] [--quiet]
+ *   pm_component consumer [-n COUNT] [-s SIZE] [--2d [--colmajor]] [--own-buffer] [--quiet]
  *
  * The producer offers COUNT CDOs "cdo-<i>" of SIZE bytes (a pattern every
  * byte of which the consumer checks; with --2d a row-major matrix of
@@ -11,9 +11,9 @@
  * The consumer requires and demands each, checks every byte and the
  * attributes (size; with --2d the layout, and with --colmajor it asks for
  * column-major and checks the transposition), prints what moved and how
- * fast, then offers "consumer-done". A producer with --stall offers and then
- * hangs until killed (failure tests). Exit status 0 only if everything
- * checked out.
+ * fast, then offers "consumer-done". With --own-buffer the consumer demands
+ * into buffers of its own (raw-ptr), where the bytes must land. A producer with --stall offers and
+ * then hangs until killed (failure tests). Exit status 0 only if everything checked out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -58,7 +58,8 @@ int main(int argc, char **argv)
   int rc = 0;
   long n = 4;
   long long size = 1 << 20;
-  bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false;
+  bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false,
+       own_buffer = false;
   mstro_cdo *cdos = NULL;
   unsigned char **bufs = NULL;
   mstro_status st;
@@ -84,6 +85,8 @@ int main(int argc, char **argv)
       quiet = true;
     else if (strcmp(argv[i], "--stall") == 0)
       stall = true;
+    else if (strcmp(argv[i], "--own-buffer") == 0)
+      own_buffer = true;
     else {
       fprintf(stderr, "pm_component: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -143,6 +146,13 @@ int main(int argc, char **argv)
       mstro_cdo_attribute_set(cdos[i], MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &sz, true, false);
       if ((st = mstro_cdo_seal(cdos[i])) != MSTRO_OK || (st = mstro_cdo_offer(cdos[i])) != MSTRO_OK)
         FAIL("offer %s: %s", name, mstro_status_description(st));
+    } else if (own_buffer && (bufs[i] = malloc((size_t)size)) == NULL) {
+      FAIL("out of memory");
+    } else if (own_buffer && (mstro_cdo_attribute_set(cdos[i], MSTRO_ATTR_CORE_CDO_RAW_PTR,
+                                                      (void *)&bufs[i], true, false) != MSTRO_OK ||
+                              mstro_cdo_attribute_set(cdos[i], MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE,
+                                                      &size, true, false) != MSTRO_OK)) {
+      FAIL("cannot give %s the consumer's buffer", name);
     } else if ((st = mstro_cdo_require(cdos[i])) != MSTRO_OK) {
       FAIL("require %s: %s", name, mstro_status_description(st));
     }
@@ -177,7 +187,10 @@ int main(int argc, char **argv)
         lat_min = t;
       void *data = NULL;
       int64_t len = 0;
-      if ((st = mstro_cdo_access_ptr(cdos[i], &data, &len)) != MSTRO_OK || len != size)
+      if ((st = mstro_cdo_access_ptr(cdos[i], &data, &len)) == MSTRO_OK && own_buffer &&
+          data != bufs[i])
+        FAIL("cdo-%ld: the data are not in the consumer's own buffer", i);
+      if (st != MSTRO_OK || len != size)
         FAIL("cdo-%ld: access_ptr %s, %lld bytes of %lld", i, mstro_status_description(st),
              (long long)len, size);
       enum mstro_cdo_attr_value_type t_;
