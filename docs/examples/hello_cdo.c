@@ -91,6 +91,7 @@ static int produce(void)
   CHECK(mstro_cdo_seal(cdo));
   CHECK(mstro_cdo_offer(cdo)); /* from now on Maestro may read buf; we must not touch it */
   printf("producer: offered %s (%lld bytes)\n", mstro_cdo_name(cdo), (long long)size);
+  fflush(stdout); /* scripts wait for this line before they start the consumer */
 
   /* Wait (at most 60 s) until a consumer demanded it. */
   struct timespec deadline;
