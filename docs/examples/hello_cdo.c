@@ -8,7 +8,9 @@
  *
  * The producer declares a CDO named "hello/greeting" with 1 MiB of data and a
  * user-visible size attribute, seals and offers it, waits until a consumer has
- * demanded it (a subscription to DEMAND events), then withdraws and disposes.
+ * it (a subscription to DISPOSE events: a consumer disposes its handle after
+ * its demand returned), then withdraws and disposes. The order in which the
+ * two start does not matter.
  * The consumer declares the same name, requires it, demands it and checks
  * every byte. Exit status 0 when the consumer got exactly what was offered.
  *
@@ -18,6 +20,7 @@
 #include <maestro.h>
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +41,8 @@
     }                                                                                      \
   } while (0)
 
-/* In one process the consumer starts once the producer listens for demands. */
+/* In one process the consumer starts once the producer has subscribed (not
+ * needed for correctness: it only keeps the example's output in order). */
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready_cv = PTHREAD_COND_INITIALIZER;
 static int ready;
@@ -70,7 +74,7 @@ static int produce(void)
   int64_t size = CDO_SIZE;
   mstro_cdo cdo;
   mstro_cdo_selector sel;
-  mstro_subscription demands;
+  mstro_subscription done;
   mstro_pool_event ev = NULL;
 
   if (buf == NULL)
@@ -78,10 +82,13 @@ static int produce(void)
   for (size_t i = 0; i < CDO_SIZE; i++)
     buf[i] = pattern(i);
 
-  /* Be told when someone demands our CDO, so that we withdraw only then. */
-  CHECK(mstro_cdo_selector_create(NULL, NULL, "(.maestro.core.cdo.name = \"" CDO_NAME "\")",
-                                  &sel));
-  CHECK(mstro_subscribe(sel, MSTRO_POOL_EVENT_DEMAND, MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &demands));
+  /* Be told when a consumer is done with our CDO, so that we withdraw only
+   * then. A consumer disposes its handle after its demand returned, so its
+   * DISPOSE event comes after our offer: subscribing first, we cannot miss it.
+   * The selector (NULL query: every CDO) could filter by metadata; the name
+   * is checked below, on each event. */
+  CHECK(mstro_cdo_selector_create(NULL, NULL, NULL, &sel));
+  CHECK(mstro_subscribe(sel, MSTRO_POOL_EVENT_DISPOSE, MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &done));
   set_ready();
 
   /* Declare, attach the data (raw-ptr + scope.local-size), seal, offer. */
@@ -93,18 +100,25 @@ static int produce(void)
   printf("producer: offered %s (%lld bytes)\n", mstro_cdo_name(cdo), (long long)size);
   fflush(stdout); /* scripts wait for this line before they start the consumer */
 
-  /* Wait (at most 60 s) until a consumer demanded it. */
+  /* Wait (at most 60 s) until a consumer disposed its handle of our CDO.
+   * Events come as lists chained through `next`. */
   struct timespec deadline;
   clock_gettime(CLOCK_REALTIME, &deadline);
   deadline.tv_sec += 60;
-  CHECK(mstro_subscription_timedwait(demands, &deadline, &ev));
-  printf("producer: %s was demanded\n", CDO_NAME);
-  CHECK(mstro_pool_event_dispose(ev));
+  for (bool had_it = false; !had_it;) {
+    CHECK(mstro_subscription_timedwait(done, &deadline, &ev)); /* MSTRO_TIMEOUT after 60 s */
+    for (mstro_pool_event e = ev; e != NULL; e = e->next)
+      if (e->kind == MSTRO_POOL_EVENT_DISPOSE && e->dispose.cdo_name != NULL &&
+          strcmp(e->dispose.cdo_name, CDO_NAME) == 0)
+        had_it = true;
+    CHECK(mstro_pool_event_dispose(ev));
+  }
+  printf("producer: a consumer has %s\n", CDO_NAME);
 
   /* Withdraw waits for transfers still reading buf; then buf is ours again. */
   CHECK(mstro_cdo_withdraw(cdo));
   CHECK(mstro_cdo_dispose(cdo));
-  CHECK(mstro_subscription_dispose(demands));
+  CHECK(mstro_subscription_dispose(done));
   CHECK(mstro_cdo_selector_dispose(sel));
   free(buf);
   return 0;
