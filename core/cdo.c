@@ -107,6 +107,7 @@ static void cdo_release(struct mstro_cdo_ *c, bool quarantine_it)
   struct mstro_cdo_ *evict = NULL;
   if (c->borrow != NULL)
     mstro__pool_release_borrow(c);
+  mstro__pm_forget_cdo(c);
   if (c->array != NULL)
     mstro__mem_array_destroy(c->array);
   c->array = NULL;
@@ -504,8 +505,10 @@ mstro_status mstro_cdo_demand(mstro_cdo cdo)
   t0 = mstro_clock();
   if (cdo->state == MSTRO__CDO_DECLARED)
     MSTRO_CHECK_CALL(CDO, st, do_seal(cdo, false), "demand of '%.200s': seal failed", cdo->name);
-  if (cdo->state == MSTRO__CDO_REQUIRED)
-    mstro__pool_retract(cdo); /* the demand takes the require's place */
+  /* The demand takes the require's place; across processes it waits for the
+   * transfer the require started instead (pool_pm.c). */
+  if (cdo->state == MSTRO__CDO_REQUIRED && !mstro__pm_active())
+    mstro__pool_retract(cdo);
   ev = ev_of(cdo);
   mstro__event_raise(MSTRO_POOL_EVENT_DEMAND, MSTRO__EV_BEFORE, &ev);
   st = mstro__pool_demand(cdo);

@@ -173,6 +173,8 @@ mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opt
 /* An event of another component for subscription `remote_id` (pm_rx thread). */
 void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
                                  uint64_t src_appid, const struct mstro__ev_info *info);
+/* A consumer handle goes away: drop what was fetched for it ahead. */
+void mstro__pm_forget_cdo(mstro_cdo cdo);
 /* Drop cached RMA registrations of a user buffer (before the user may free
  * it: at dispose of a consumer, after withdraw of a producer). */
 void mstro__pm_forget_buffer(const void *buf, size_t len);

@@ -52,6 +52,21 @@ struct offer_rec {
   struct offer_rec *next;
 };
 
+/* A require whose bytes the PM started moving before the demand: its ticket
+ * is served by a worker thread into Maestro-provided memory. */
+enum { PF_WAITING, PF_FETCHING, PF_DONE, PF_FAILED };
+struct prefetch {
+  mstro_cdo cdo;
+  uint64_t seq; /* of the REQUIRE; the ticket answers it */
+  int state;
+  Mstro__Proto__Envelope *ticket;
+  void *data;
+  const char *via;
+  pthread_t th;
+  bool th_started;
+  struct prefetch *next;
+};
+
 struct peer_rec {
   char addr[MSTRO__PROTO_ADDR_MAX + 1];
   mtr_peer peer;
@@ -68,6 +83,8 @@ static struct {
   struct call *calls;
   struct offer_rec *offers;
   struct peer_rec *peers;
+  struct prefetch *prefetches;
+  pthread_cond_t pf_cv; /* a prefetch changed state */
   bool stop;
   mstro_status dead; /* MSTRO_OK while the PM is there */
   uint64_t last_heard_ns;
@@ -77,7 +94,7 @@ static struct {
   Mstro__Proto__TransportKind data_kind;
   mtr_store *store;
   uint64_t key_serial;
-} pm = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} pm = {.lock = PTHREAD_MUTEX_INITIALIZER, .pf_cv = PTHREAD_COND_INITIALIZER};
 
 static atomic_bool pm_active;
 
@@ -94,7 +111,8 @@ uint64_t mstro__pm_appid(void)
 /* ---- sending and waiting ----------------------------------------------- */
 
 /* Send under the lock; if `call` is given it is registered for the answer. */
-static mstro_status send_locked(Mstro__Proto__Envelope *env, struct call *call)
+static mstro_status send_locked_seq(Mstro__Proto__Envelope *env, struct call *call,
+                                    uint64_t *seq_out)
 {
   mstro_status st = pm.dead;
   uint64_t seq = 0;
@@ -111,7 +129,14 @@ static mstro_status send_locked(Mstro__Proto__Envelope *env, struct call *call)
   } else if (st == MSTRO_NO_PM) {
     pm.dead = MSTRO_NO_PM;
   }
+  if (seq_out != NULL)
+    *seq_out = seq;
   return st;
+}
+
+static mstro_status send_locked(Mstro__Proto__Envelope *env, struct call *call)
+{
+  return send_locked_seq(env, call, NULL);
 }
 
 static mstro_status send_msg(Mstro__Proto__Envelope *env)
@@ -152,12 +177,115 @@ static void fail_all_locked(mstro_status why)
 {
   if (pm.dead == MSTRO_OK)
     pm.dead = why;
+  pthread_cond_broadcast(&pm.pf_cv);
   for (struct call *c = pm.calls; c != NULL; c = c->next) {
     c->done = true;
     c->st = pm.dead;
     pthread_cond_signal(&c->cv);
   }
   pm.calls = NULL;
+}
+
+static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, void **buf,
+                          const char **via);
+
+/* Tell the PM a ticket is done (lock held). */
+static void completed_locked(const Mstro__Proto__TransferTicket *t, mstro_status status)
+{
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__TransferCompleted c;
+  mstro__proto__envelope__init(&env);
+  mstro__proto__transfer_completed__init(&c);
+  c.ticket_id = t->ticket_id;
+  c.cdo_id = t->cdo_id;
+  c.status = (uint32_t)status;
+  c.size = t->size;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
+  env.transfer_completed = &c;
+  send_locked(&env, NULL);
+}
+
+/* A ticket nobody waits for: released at once, or the producer's withdraw
+ * would wait for it forever. */
+static void drop_ticket_locked(const Mstro__Proto__TransferTicket *t)
+{
+  completed_locked(t, MSTRO_NOENT);
+}
+
+static void *prefetch_main(void *arg)
+{
+  struct prefetch *p = arg;
+  void *data = NULL;
+  const char *via = NULL;
+  const Mstro__Proto__TransferTicket *t = p->ticket->transfer_ticket;
+  mstro_status st = fetch(p->cdo, t, &data, &via);
+  pthread_mutex_lock(&pm.lock);
+  completed_locked(t, st);
+  p->data = data;
+  p->via = via;
+  p->state = st == MSTRO_OK ? PF_DONE : PF_FAILED;
+  pthread_cond_broadcast(&pm.pf_cv);
+  pthread_mutex_unlock(&pm.lock);
+  return NULL;
+}
+
+/* The ticket answers a REQUIRE: start its transfer now (lock held). */
+static bool ticket_for_prefetch_locked(Mstro__Proto__Envelope *e)
+{
+  for (struct prefetch *p = pm.prefetches; p != NULL; p = p->next) {
+    if (p->seq != e->in_reply_to || p->state != PF_WAITING)
+      continue;
+    p->ticket = e;
+    p->state = PF_FETCHING;
+    if (pthread_create(&p->th, NULL, prefetch_main, p) == 0) {
+      p->th_started = true;
+    } else {
+      drop_ticket_locked(e->transfer_ticket);
+      p->ticket = NULL;
+      p->state = PF_FAILED;
+      return false; /* e is freed by the caller */
+    }
+    return true;
+  }
+  return false;
+}
+
+/* Unlink and free a prefetch, waiting for its worker (lock held). */
+static void prefetch_free_locked(struct prefetch *p)
+{
+  for (struct prefetch **pp = &pm.prefetches; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == p) {
+      *pp = p->next;
+      break;
+    }
+  if (p->th_started) {
+    pthread_mutex_unlock(&pm.lock);
+    pthread_join(p->th, NULL);
+    pthread_mutex_lock(&pm.lock);
+  }
+  if (p->data != NULL)
+    mstro__mem_free(p->data);
+  mstro__proto_free(p->ticket);
+  free(p);
+}
+
+static struct prefetch *prefetch_of_locked(mstro_cdo cdo)
+{
+  for (struct prefetch *p = pm.prefetches; p != NULL; p = p->next)
+    if (p->cdo == cdo)
+      return p;
+  return NULL;
+}
+
+void mstro__pm_forget_cdo(mstro_cdo cdo)
+{
+  if (!mstro__pm_active())
+    return;
+  pthread_mutex_lock(&pm.lock);
+  struct prefetch *p = prefetch_of_locked(cdo);
+  if (p != NULL)
+    prefetch_free_locked(p);
+  pthread_mutex_unlock(&pm.lock);
 }
 
 /* An event of another component, for one of our subscriptions. */
@@ -199,6 +327,9 @@ static void dispatch(Mstro__Proto__Envelope *e)
     fail_all_locked(MSTRO_NO_PM);
     mstro__proto_free(e);
     e = NULL;
+  } else if (e->in_reply_to != 0 && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET &&
+             ticket_for_prefetch_locked(e)) {
+    e = NULL;
   } else if (e->in_reply_to != 0) {
     for (struct call **pp = &pm.calls; *pp != NULL; pp = &(*pp)->next) {
       struct call *c = *pp;
@@ -222,6 +353,8 @@ static void dispatch(Mstro__Proto__Envelope *e)
       break;
     }
   }
+  if (e != NULL && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET)
+    drop_ticket_locked(e->transfer_ticket); /* its require was retracted meanwhile */
   if (e != NULL && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE && e->refuse->status != 0)
     MSTRO_LOG_WARN(POOL, "the Pool Manager refused message %" PRIu64 ": %s", e->in_reply_to,
                    e->refuse->reason);
@@ -381,6 +514,10 @@ mstro_status mstro__pm_leave(void)
   if (pm.rx_started)
     pthread_join(pm.rx, NULL);
   pm.rx_started = false;
+  pthread_mutex_lock(&pm.lock);
+  while (pm.prefetches != NULL)
+    prefetch_free_locked(pm.prefetches);
+  pthread_mutex_unlock(&pm.lock);
   /* The PM forgets this component's offers when it leaves. */
   for (struct offer_rec *r = pm.offers, *n; r != NULL; r = n) {
     n = r->next;
@@ -586,6 +723,7 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
   mstro__proto__envelope__init(&env);
   if (require) {
     Mstro__Proto__Require r;
+    struct prefetch *p = calloc(1, sizeof *p);
     mstro__proto__require__init(&r);
     MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
                      "require of '%.200s': cannot serialize its attributes", cdo->name);
@@ -594,7 +732,18 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
     r.attributes = (ProtobufCBinaryData){alen, abuf};
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REQUIRE;
     env.require = &r;
-    st = send_msg(&env);
+    pthread_mutex_lock(&pm.lock);
+    st = send_locked_seq(&env, NULL, p != NULL ? &p->seq : NULL);
+    if (st == MSTRO_OK && p != NULL) {
+      /* registered before the answer can be dispatched (same lock) */
+      p->cdo = cdo;
+      p->state = PF_WAITING;
+      p->next = pm.prefetches;
+      pm.prefetches = p;
+      p = NULL;
+    }
+    pthread_mutex_unlock(&pm.lock);
+    free(p);
   } else {
     Mstro__Proto__Retract r;
     mstro__proto__retract__init(&r);
@@ -602,7 +751,14 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
     r.cdo_name = cdo->name;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_RETRACT;
     env.retract = &r;
-    st = send_msg(&env);
+    pthread_mutex_lock(&pm.lock);
+    st = send_locked(&env, NULL);
+    /* a transfer not started yet will not be; one under way is kept for the
+     * demand that usually follows (freed at dispose otherwise) */
+    struct prefetch *p = prefetch_of_locked(cdo);
+    if (p != NULL && p->state == PF_WAITING)
+      prefetch_free_locked(p);
+    pthread_mutex_unlock(&pm.lock);
   }
   cdo->in_pool_require = require && st == MSTRO_OK;
 cleanup:
@@ -742,6 +898,49 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
   const char *via = "OFI";
   bool in_place = false;
 
+  /* Bytes already on their way since the require: wait for them. */
+  pthread_mutex_lock(&pm.lock);
+  struct prefetch *pf = prefetch_of_locked(cdo);
+  /* A require not served yet is served when an offer comes, like a demand:
+   * wait for its ticket and transfer instead of asking again. */
+  while (pf != NULL && (pf->state == PF_WAITING || pf->state == PF_FETCHING) && pm.dead == MSTRO_OK)
+    pthread_cond_wait(&pm.pf_cv, &pm.lock);
+  if (pf != NULL && pm.dead != MSTRO_OK && pf->state != PF_DONE)
+    st = pm.dead;
+  if (pf != NULL && pf->state == PF_DONE) {
+    ans = pf->ticket;
+    data = pf->data;
+    via = pf->via;
+    pf->ticket = NULL;
+    pf->data = NULL;
+  }
+  if (pf != NULL)
+    prefetch_free_locked(pf); /* joins a worker still running (PM gone) */
+  pthread_mutex_unlock(&pm.lock);
+  MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "demand of '%.200s': the Pool Manager is gone",
+              cdo->name);
+  if (ans != NULL) {
+    const Mstro__Proto__TransferTicket *t = ans->transfer_ticket;
+    MSTRO_CHECK_CALL(POOL, st,
+                     mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, &pattrs),
+                     "demand of '%.200s': the producer's attributes are unusable", cdo->name);
+    MSTRO_LOG_INFO(POOL, "demand of '%.200s': served by the transfer started at require",
+                   cdo->name);
+    /* subscribers of other components still see the demand */
+    if (serialize_attrs(cdo, &abuf, &alen) == MSTRO_OK) {
+      mstro__proto__envelope__init(&env);
+      mstro__proto__demand__init(&d);
+      d.cdo_id = cdo->id;
+      d.cdo_name = cdo->name;
+      d.attributes = (ProtobufCBinaryData){alen, abuf};
+      d.prefetched = true;
+      env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND;
+      env.demand = &d;
+      send_msg(&env);
+    }
+    goto satisfy;
+  }
+
   MSTRO_CHECK_CALL(POOL, st, serialize_attrs(cdo, &abuf, &alen),
                    "demand of '%.200s': cannot serialize its attributes", cdo->name);
   /* A ticket whose source vanished (a producer that died) is given up and
@@ -790,6 +989,7 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
     }
     break;
   }
+satisfy:
   MSTRO_CHECK_CALL(
       POOL, st,
       mstro__pool_satisfy_from(cdo, pattrs, &data, (int64_t)ans->transfer_ticket->size, via),

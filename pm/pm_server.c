@@ -74,6 +74,15 @@ struct pm_sub {
   struct pm_sub *next;
 };
 
+/* A require not yet served: when an offer of its name (with data) is listed,
+ * the requirer gets a ticket at once, so that the bytes move before the
+ * demand (prefetch). */
+struct pm_require {
+  uint64_t appid, seq, cdo_id;
+  char *name;
+  struct pm_require *next;
+};
+
 /* A transfer handed to a consumer and not yet reported complete. */
 struct pm_ticket {
   uint64_t id;
@@ -118,6 +127,7 @@ struct mstro__pm_server {
   uint64_t next_cdo_id;
   struct pm_sub *subs;
   uint64_t event_serial;
+  struct pm_require *requires;
 };
 
 struct pm_event {
@@ -135,6 +145,8 @@ static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct m
                      const char *name, const ProtobufCBinaryData *attrs, uint64_t size);
 
 static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
+struct pm_offer;
+static void serve_requires(struct mstro__pm_server *srv, struct pm_offer *o);
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -526,6 +538,7 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
       why = "the pool directory refused the offer";
     } else {
       emit_cdo(srv, MSTRO_POOL_EVENT_OFFER, m, o->name, &in->attributes, o->size);
+      serve_requires(srv, o);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
                      mstro__proto_transport_name(o->transport));
@@ -553,6 +566,10 @@ static void handle_demand(struct mstro__pm_server *srv, struct member *m,
   w->appid = m->appid;
   w->seq = env->seq;
   emit_cdo(srv, MSTRO_POOL_EVENT_DEMAND, m, w->name, &env->demand->attributes, 0);
+  if (env->demand->prefetched) {
+    waiter_free(w);
+    return;
+  }
   if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
     waiter_free(w);
     send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the pool directory refused the demand",
@@ -633,11 +650,71 @@ static void handle_declare(struct mstro__pm_server *srv, struct member *m,
   emit_cdo(srv, MSTRO_POOL_EVENT_DECLARE, m, env->declare->cdo_name, NULL, 0);
 }
 
+static void require_free(struct pm_require *r)
+{
+  free(r->name);
+  free(r);
+}
+
+/* REQUIRE: the bytes start moving now when an offer is there, otherwise as
+ * soon as one is offered. */
+static void handle_require(struct mstro__pm_server *srv, struct member *m,
+                           const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__Require *q = env->require;
+  struct pm_offer *o = mstro__pool_dir_lookup(srv->dir, q->cdo_name);
+  if (o != NULL) {
+    if (o->size > 0)
+      send_ticket(srv, o, m->appid, env->seq);
+    return;
+  }
+  struct pm_require *r = calloc(1, sizeof *r);
+  if (r == NULL || (r->name = strdup(q->cdo_name)) == NULL) {
+    free(r);
+    return; /* no prefetch; the demand still works */
+  }
+  r->appid = m->appid;
+  r->seq = env->seq;
+  r->cdo_id = q->cdo_id;
+  r->next = srv->requires;
+  srv->requires = r;
+}
+
+static void drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id)
+{
+  for (struct pm_require **pp = &srv->requires; *pp != NULL;) {
+    struct pm_require *r = *pp;
+    if (r->appid == appid && (cdo_id == NULL || r->cdo_id == *cdo_id)) {
+      *pp = r->next;
+      require_free(r);
+    } else {
+      pp = &r->next;
+    }
+  }
+}
+
+/* A new offer serves the requires waiting for its name. */
+static void serve_requires(struct mstro__pm_server *srv, struct pm_offer *o)
+{
+  for (struct pm_require **pp = &srv->requires; *pp != NULL;) {
+    struct pm_require *r = *pp;
+    if (strcmp(r->name, o->name) == 0) {
+      *pp = r->next;
+      if (o->size > 0)
+        send_ticket(srv, o, r->appid, r->seq);
+      require_free(r);
+    } else {
+      pp = &r->next;
+    }
+  }
+}
+
 /* A member left or was dropped: its offers leave the pool (readers holding a
  * ticket find the source gone and demand again), its waiting demands and the
  * tickets it held are forgotten. */
 static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid)
 {
+  drop_requires(srv, appid, NULL);
   for (struct pm_waiter **pp = &srv->waiters; *pp != NULL;) {
     struct pm_waiter *w = *pp;
     if (w->appid == appid) {
@@ -963,12 +1040,14 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     handle_completed(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE:
-    /* Noted for subscribers; no transfer starts before the demand yet. */
+    /* The transfer starts before the demand when it can (prefetch). */
     emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name, &env->require->attributes,
              0);
+    handle_require(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_RETRACT:
     emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0);
+    drop_requires(srv, m->appid, &env->retract->cdo_id);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE:
     emit_cdo(srv, MSTRO_POOL_EVENT_DISPOSE, m, env->dispose->cdo_name, NULL, 0);
@@ -1215,6 +1294,10 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
   for (struct pm_sub *sb = srv->subs, *n; sb != NULL; sb = n) {
     n = sb->next;
     free(sb);
+  }
+  for (struct pm_require *r = srv->requires, *n; r != NULL; r = n) {
+    n = r->next;
+    require_free(r);
   }
   for (struct pm_waiter *w = srv->waiters, *n; w != NULL; w = n) {
     n = w->next;

@@ -44,6 +44,11 @@ run() {
     echo "FAIL: $name did not move data by $transport"; cat "$work/$name.log"; exit 1
   fi
   grep -q "every byte and attribute checked" "$work/$name.log" || { echo "FAIL: $name: consumer did not report"; exit 1; }
+  # the producer offers before the consumer requires: transport starts at
+  # the require, and the demands find the bytes there (prefetch)
+  if [ "$name" = bytes ] && ! grep -q "served by the transfer started at require" "$work/$name.log"; then
+    echo "FAIL: $name: no demand was served by a transfer started at require"; cat "$work/$name.log"; exit 1
+  fi
 }
 
 run bytes -n 5 -s 1000003
