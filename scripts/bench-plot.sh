@@ -259,7 +259,7 @@ set autoscale xfix
 set offsets 0.3, 0.3, 0, 0
 set logscale y 10
 set ylabel 'offer->demand pairs per second (log, higher is better)'
-set label 1 "baselines: mailbox hand-off (meta, zerocopy), memcpy of 1 MiB (copy)" at screen 0.01, screen 0.02 font ',8'
+set label 1 "dashed: the baselines,\\nmailbox hand-off (meta, zerocopy)\\nor memcpy of 1 MiB (copy)" at screen 0.75, screen 0.62 font ',9'
 plot $plot
 EOF
     } | run_gp pool_local
