@@ -31,14 +31,14 @@
 #define CDO_SIZE (1 << 20)
 
 /* Prints the failed call and its status and leaves the calling function. */
-#define CHECK(call)                                                                        \
-  do {                                                                                     \
-    mstro_status st_ = (call);                                                             \
-    if (st_ != MSTRO_OK) {                                                                 \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                        \
-              mstro_status_description(st_));                                              \
-      return 1;                                                                            \
-    }                                                                                      \
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    mstro_status st_ = (call);                                                                     \
+    if (st_ != MSTRO_OK) {                                                                         \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                                \
+              mstro_status_description(st_));                                                      \
+      return 1;                                                                                    \
+    }                                                                                              \
   } while (0)
 
 /* In one process the consumer starts once the producer has subscribed (not
@@ -161,8 +161,7 @@ int main(int argc, char **argv)
   const char *role = argc > 1 ? argv[1] : "both";
   int rc = 0, prc = 0;
 
-  if (strcmp(role, "both") != 0 && strcmp(role, "producer") != 0 &&
-      strcmp(role, "consumer") != 0) {
+  if (strcmp(role, "both") != 0 && strcmp(role, "producer") != 0 && strcmp(role, "consumer") != 0) {
     fprintf(stderr, "usage: %s [both|producer|consumer]\n", argv[0]);
     return 2;
   }

@@ -304,7 +304,7 @@ typedef enum {
 /** Options of lyt_plan_execute_local; NULL or all-zero means defaults. */
 typedef struct lyt_exec_opts {
   lyt_exec_mode mode; /**< direct (default) or packed */
-  int nthreads; /**< 0: one thread per process (max(N, M), at most 256); 1: serial */
+  int nthreads;       /**< 0: one thread per process (max(N, M), at most 256); 1: serial */
 } lyt_exec_opts;
 
 /** Run a plan in memory: src_bufs[s] is source rank s's local buffer,

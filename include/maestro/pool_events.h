@@ -96,19 +96,19 @@ struct mstro_pool_event_group_info {
 
 /** The payload members of an event, one per kind (shared by
  * mstro_pool_event_payload and the anonymous union of mstro_pool_event_). */
-#define MSTRO__POOL_EVENT_PAYLOADS                                                            \
-  struct mstro_pool_event_cdo_info declare;                                                  \
-  struct mstro_pool_event_cdo_info seal;                                                     \
-  struct mstro_pool_event_cdo_info offer;                                                    \
-  struct mstro_pool_event_cdo_info require;                                                  \
-  struct mstro_pool_event_cdo_info retract;                                                  \
-  struct mstro_pool_event_cdo_info demand;                                                   \
-  struct mstro_pool_event_cdo_info withdraw;                                                 \
-  struct mstro_pool_event_cdo_info dispose;                                                  \
-  struct mstro_pool_event_transfer_info transfer_started;                                    \
-  struct mstro_pool_event_transfer_info transfer_completed;                                  \
-  struct mstro_pool_event_join_info join;                                                    \
-  struct mstro_pool_event_leave_info leave;                                                  \
+#define MSTRO__POOL_EVENT_PAYLOADS                                                                 \
+  struct mstro_pool_event_cdo_info declare;                                                        \
+  struct mstro_pool_event_cdo_info seal;                                                           \
+  struct mstro_pool_event_cdo_info offer;                                                          \
+  struct mstro_pool_event_cdo_info require;                                                        \
+  struct mstro_pool_event_cdo_info retract;                                                        \
+  struct mstro_pool_event_cdo_info demand;                                                         \
+  struct mstro_pool_event_cdo_info withdraw;                                                       \
+  struct mstro_pool_event_cdo_info dispose;                                                        \
+  struct mstro_pool_event_transfer_info transfer_started;                                          \
+  struct mstro_pool_event_transfer_info transfer_completed;                                        \
+  struct mstro_pool_event_join_info join;                                                          \
+  struct mstro_pool_event_leave_info leave;                                                        \
   struct mstro_pool_event_group_info group;
 
 /** Per-kind payloads of an event. */
@@ -146,10 +146,10 @@ union mstro_pool_event_payload {
  * as `ev->payload.offer.cdo_name` or, aliasing the same storage,
  * `ev->offer.cdo_name`. */
 struct mstro_pool_event_ {
-  mstro_pool_event_kind kind;      /**< what happened */
-  uint64_t serial;                 /**< per-subscription sequence number */
-  mstro_nanosec_t ctime;           /**< creation time, ns since the epoch */
-  struct mstro_pool_event_ *next;  /**< next event of the list, or NULL */
+  mstro_pool_event_kind kind;     /**< what happened */
+  uint64_t serial;                /**< per-subscription sequence number */
+  mstro_nanosec_t ctime;          /**< creation time, ns since the epoch */
+  struct mstro_pool_event_ *next; /**< next event of the list, or NULL */
   union {
     union mstro_pool_event_payload payload;
     union {
@@ -172,8 +172,7 @@ typedef struct mstro_subscription_ *mstro_subscription;
  * @return MSTRO_OK; MSTRO_INVARG for a NULL selector or result, an empty mask
  *         or contradictory options; MSTRO_NOMEM; MSTRO_UNINIT. */
 MSTRO_API mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind events,
-                                       mstro_subscription_opts flags,
-                                       mstro_subscription *result);
+                                       mstro_subscription_opts flags, mstro_subscription *result);
 
 /** Take every pending event without waiting; *event is NULL when none.
  * @param s the subscription

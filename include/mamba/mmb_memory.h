@@ -210,15 +210,15 @@ typedef enum {
 /** Configuration of an interface; zero fields take defaults. */
 typedef struct {
   mmb_strategy strategy; /**< how the interface allocates */
-  const char *name;     /**< for printing; default "<space>/<strategy>" */
-  size_t slot_size;     /**< SLOTS: bytes per slot (required) */
-  size_t max_slots;     /**< SLOTS: bound on slots, 0 = unbounded */
-  size_t high_water;    /**< POOL/SLOTS: a fully free region (4 MiB segment or
-                             arena) goes back to the space when at least this
-                             many free bytes stay cached without it (default
-                             64 MiB; MMB_POOL_HIGH_WATER) */
-  size_t arena_size;    /**< POOL: size of a large-block arena (default 64 MiB) */
-  bool no_thread_cache; /**< POOL/SLOTS: disable per-thread caches */
+  const char *name;      /**< for printing; default "<space>/<strategy>" */
+  size_t slot_size;      /**< SLOTS: bytes per slot (required) */
+  size_t max_slots;      /**< SLOTS: bound on slots, 0 = unbounded */
+  size_t high_water;     /**< POOL/SLOTS: a fully free region (4 MiB segment or
+                              arena) goes back to the space when at least this
+                              many free bytes stay cached without it (default
+                              64 MiB; MMB_POOL_HIGH_WATER) */
+  size_t arena_size;     /**< POOL: size of a large-block arena (default 64 MiB) */
+  bool no_thread_cache;  /**< POOL/SLOTS: disable per-thread caches */
 } mmb_interface_config;
 
 /** Create an interface on a space.

@@ -74,7 +74,7 @@ typedef uint64_t mtr_peer;             /**< a peer inserted into an endpoint */
 /** Default and largest bound on one control message's payload. */
 #define MTR_MSG_DEFAULT_MAX (64u * 1024u)
 /** Largest bound on one control message's payload (msg_max may not exceed it). */
-#define MTR_MSG_LIMIT       (4u * 1024u * 1024u)
+#define MTR_MSG_LIMIT (4u * 1024u * 1024u)
 
 /** Options of mtr_ep_open(); zero-initialize and set what you need. */
 struct mtr_ep_config {
@@ -106,10 +106,10 @@ struct mtr_store_config {
 /** The ops table every transport fills. Fields are only ever added at the end;
  * a caller checks `size` before using a field that is newer than version 1. */
 struct mtr_ops {
-  size_t size;      /**< sizeof(struct mtr_ops) where the table was built */
-  uint32_t version; /**< MTR_OPS_VERSION where the table was built */
-  uint32_t caps;    /**< enum mtr_caps */
-  const char *name; /**< "OFI", "GFS", "MIO" */
+  size_t size;             /**< sizeof(struct mtr_ops) where the table was built */
+  uint32_t version;        /**< MTR_OPS_VERSION where the table was built */
+  uint32_t caps;           /**< enum mtr_caps */
+  const char *name;        /**< "OFI", "GFS", "MIO" */
   const char *description; /**< one line for humans */
 
   /** Whether the transport can work on this machine now; on failure writes why. */

@@ -6,7 +6,8 @@
  *   CC=clang cmake -B build-fuzz -DMSTRO_FUZZ=ON -DMSTRO_SANITIZE=address
  *   cmake --build build-fuzz --target fuzz_lyt_dist
  *   mkdir -p /tmp/lyt-corpus   (new inputs go to the first directory)
- *   ./build-fuzz/tests/layout/fuzz_lyt_dist -max_total_time=60 /tmp/lyt-corpus tests/layout/corpus/dist
+ *   ./build-fuzz/tests/layout/fuzz_lyt_dist -max_total_time=60 /tmp/lyt-corpus
+ * tests/layout/corpus/dist
  */
 #include <stdint.h>
 #include <stdlib.h>
