@@ -16,6 +16,8 @@ run_ctest() { # dir, extra ctest args...
 
 echo "=== plain build (RelWithDebInfo, -Werror) ==="
 scripts/build.sh plain
+echo "=== format check (clang-format, .clang-format) ==="
+cmake --build build --target format-check || status=1
 run_ctest build
 
 echo "=== ASan+UBSan build ==="
