@@ -170,9 +170,15 @@ struct mstro__ev_info;
 /* Announce (subscribe true) or cancel a subscription at the PM, which then
  * forwards the events of the other components (kind mask, options). */
 mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opts, bool subscribe);
-/* An event of another component for subscription `remote_id` (pm_rx thread). */
+/* An event of another component for subscription `remote_id` (pm_rx thread).
+ * `ack_event_id` != 0: the causing operation waits (REQUIRE_ACK) until
+ * mstro__pm_event_ack(remote_id, ack_event_id); an event the subscription
+ * does not take is acked at once. */
 void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
-                                 uint64_t src_appid, const struct mstro__ev_info *info);
+                                 uint64_t src_appid, uint64_t ack_event_id,
+                                 const struct mstro__ev_info *info);
+/* Release an operation of another component held for our ack (EVENT_ACK). */
+mstro_status mstro__pm_event_ack(uint64_t remote_id, uint64_t event_id);
 /* A consumer handle goes away: drop what was fetched for it ahead. */
 void mstro__pm_forget_cdo(mstro_cdo cdo);
 /* Drop cached RMA registrations of a user buffer (before the user may free

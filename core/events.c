@@ -29,6 +29,8 @@ struct ev_node {
   struct mstro_pool_event_ pub;
   struct mstro_subscription_ *ack_sub; /* REQUIRE_ACK: where the token is */
   uint64_t ack_id;                     /* 0: nothing to ack */
+  uint64_t remote_ack;                 /* an event of another component whose operation the
+                                          PM holds until we ack it (EVENT_ACK); 0: none */
   char *str1, *str2;                   /* owned copies of the payload strings */
 };
 
@@ -330,8 +332,10 @@ static void set_appid(struct ev_node *n, mstro_pool_event_kind kind, uint64_t ap
 }
 
 void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind, uint64_t appid,
-                                 uint64_t src_appid, const struct mstro__ev_info *info)
+                                 uint64_t src_appid, uint64_t ack_event_id,
+                                 const struct mstro__ev_info *info)
 {
+  bool taken = false;
   pthread_mutex_lock(&ev_lock);
   for (struct mstro_subscription_ *s = subs; s != NULL; s = s->next) {
     if (s->remote_id != remote_id || !(s->mask & (unsigned)kind))
@@ -349,6 +353,11 @@ void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind,
     }
     set_appid(n, kind, appid, src_appid);
     n->pub.serial = ++s->serial;
+    if (ack_event_id != 0 && (s->opts & MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK)) {
+      n->ack_sub = s;
+      n->remote_ack = ack_event_id;
+      taken = true;
+    }
     if (s->tail)
       s->tail->pub.next = &n->pub;
     else
@@ -358,6 +367,10 @@ void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind,
     break;
   }
   pthread_mutex_unlock(&ev_lock);
+  /* Not for us after all (selector, a disposed subscription, no memory): the
+   * other component's operation must not wait for an ack nobody will give. */
+  if (ack_event_id != 0 && !taken)
+    mstro__pm_event_ack(remote_id, ack_event_id);
 }
 
 /* ------------------------------------------------------------------ public */
@@ -535,9 +548,27 @@ mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event
     MSTRO_LOG_ERR(EVENT, "mstro_subscription_ack: the subscription was made without REQUIRE_ACK");
     return MSTRO_INVARG;
   }
+  size_t nremote = 0;
+  for (struct mstro_pool_event_ *e = event; e != NULL; e = e->next)
+    nremote++;
+  /* remote acks are sent after ev_lock is released (sending takes the PM
+   * connection's lock) */
+  uint64_t *remote = calloc(nremote > 0 ? nremote : 1, sizeof *remote);
+  uint64_t remote_id = s->remote_id;
+  nremote = 0;
+  if (remote == NULL) {
+    MSTRO_LOG_ERR(EVENT, "mstro_subscription_ack: out of memory");
+    return MSTRO_NOMEM;
+  }
   pthread_mutex_lock(&ev_lock);
   for (struct mstro_pool_event_ *e = event; e != NULL; e = e->next) {
     struct ev_node *n = (struct ev_node *)e;
+    if (n->ack_sub == s && n->remote_ack != 0) {
+      remote[nremote++] = n->remote_ack;
+      n->remote_ack = 0;
+      acked++;
+      continue;
+    }
     if (n->ack_sub != s || n->ack_id == 0)
       continue;
     for (struct ack_token **pp = &s->pending; *pp != NULL; pp = &(*pp)->next) {
@@ -554,6 +585,14 @@ mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event
   if (acked > 0)
     pthread_cond_broadcast(&ack_cv);
   pthread_mutex_unlock(&ev_lock);
+  for (size_t i = 0; i < nremote; i++)
+    if (mstro__pm_event_ack(remote_id, remote[i]) != MSTRO_OK)
+      st = MSTRO_NO_PM; /* nothing to release any more: the PM is gone */
+  free(remote);
+  if (st != MSTRO_OK) {
+    MSTRO_LOG_ERR(EVENT, "mstro_subscription_ack: the Pool Manager is unreachable");
+    return st;
+  }
   if (acked == 0) {
     MSTRO_LOG_ERR(EVENT, "mstro_subscription_ack: no event of this list waits for an ack "
                          "(already acked, or not from this subscription)");

@@ -306,7 +306,7 @@ static void deliver_event(const Mstro__Proto__Event *ev)
   if (ev->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED)
     info.transport = NULL;
   mstro__event_deliver_remote(ev->subscription_id, (mstro_pool_event_kind)ev->kind, ev->appid,
-                              ev->src_appid, &info);
+                              ev->src_appid, ev->needs_ack ? ev->event_id : 0, &info);
   mstro__attr_dict_destroy(attrs);
 }
 
@@ -569,8 +569,9 @@ mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opt
     mstro__proto__subscribe__init(&s);
     s.subscription_id = remote_id;
     s.kind_mask = mask;
-    /* _REQUIRE_ACK is not held across processes yet: the PM is not asked to */
-    s.options = opts & ~(unsigned)MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
+    /* with _REQUIRE_ACK the PM holds the other components' operations until
+     * we ack (mstro__pm_event_ack) */
+    s.options = opts;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
     env.subscribe = &s;
     return send_msg(&env);
@@ -580,6 +581,22 @@ mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opt
   u.subscription_id = remote_id;
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE;
   env.unsubscribe = &u;
+  return send_msg(&env);
+}
+
+mstro_status mstro__pm_event_ack(uint64_t remote_id, uint64_t event_id)
+{
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__EventAck a;
+  mstro__proto__envelope__init(&env);
+  mstro__proto__event_ack__init(&a);
+  if (!mstro__pm_active())
+    return MSTRO_OK;
+  a.subscription_id = remote_id;
+  a.event_id = event_id;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK;
+  env.event_ack = &a;
+  /* no answer unless the PM no longer waits for it (REFUSE MSTRO_NOENT, logged) */
   return send_msg(&env);
 }
 
@@ -616,6 +633,7 @@ mstro_status mstro__pm_offer(mstro_cdo cdo)
   Mstro__Proto__Envelope env;
   Mstro__Proto__Offer o;
   Mstro__Proto__TransportKind kind = pm.data_kind;
+  Mstro__Proto__Envelope *answer = NULL;
 
   MSTRO_CHECK(POOL, r != NULL, st, MSTRO_NOMEM, "offer of '%.200s': out of memory", cdo->name);
   r->cdo = cdo;
@@ -661,15 +679,29 @@ mstro_status mstro__pm_offer(mstro_cdo cdo)
   o.transports = &kind;
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER;
   env.offer = &o;
+  /* Listed before the answer: a ticket for it may come first (our own demand). */
   pthread_mutex_lock(&pm.lock);
-  st = send_locked(&env, NULL);
-  if (st == MSTRO_OK) {
-    r->next = pm.offers;
-    pm.offers = r;
-  }
+  r->next = pm.offers;
+  pm.offers = r;
   pthread_mutex_unlock(&pm.lock);
-  MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "offer of '%.200s': the Pool Manager is unreachable",
-              cdo->name);
+  /* The PM answers with EVENT_ACK once every _REQUIRE_ACK subscriber of
+   * another component has acked the OFFER event (or left): the offer is held
+   * until then, across processes as in the process. A dead PM fails the
+   * call within MSTRO_PM_TIMEOUT (heartbeats). */
+  st = request(&env, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, &answer);
+  mstro__proto_free(answer);
+  if (st != MSTRO_OK) {
+    pthread_mutex_lock(&pm.lock);
+    for (struct offer_rec **pp = &pm.offers; *pp != NULL; pp = &(*pp)->next)
+      if (*pp == r) {
+        *pp = r->next;
+        break;
+      }
+    pthread_mutex_unlock(&pm.lock);
+  }
+  MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "offer of '%.200s': %s", cdo->name,
+              st == MSTRO_NO_PM ? "the Pool Manager is unreachable"
+                                : "the Pool Manager refused it");
   cdo->offer = (struct mstro__offer *)r; /* marks it offered; never dereferenced as such */
   r = NULL;
 cleanup:

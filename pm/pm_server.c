@@ -71,6 +71,7 @@ struct pm_waiter {
 struct pm_sub {
   uint64_t appid, id;
   uint32_t mask;
+  uint32_t opts; /* mstro_subscription_opts: REQUIRE_ACK holds the causing operation */
   struct pm_sub *next;
 };
 
@@ -89,6 +90,20 @@ struct pm_ticket {
   struct pm_offer *o;
   uint64_t dst_appid;
   struct pm_ticket *next;
+};
+
+/* _REQUIRE_ACK across processes: an operation whose answer waits until every
+ * subscriber that must ack has acked (or left), and one ack it waits for. */
+struct pm_hold {
+  uint64_t appid, seq; /* the operation's member and request */
+  unsigned pending;
+  struct pm_hold *next;
+};
+
+struct pm_ack_wait {
+  uint64_t sub_appid, sub_id, event_id;
+  struct pm_hold *h;
+  struct pm_ack_wait *next;
 };
 
 struct pending_removal {
@@ -128,6 +143,8 @@ struct mstro__pm_server {
   struct pm_sub *subs;
   uint64_t event_serial;
   struct pm_require *requires;
+  struct pm_hold *holds;
+  struct pm_ack_wait *ack_waits;
 };
 
 struct pm_event {
@@ -139,10 +156,15 @@ struct pm_event {
   int transport;
   const uint8_t *attrs;
   size_t attrs_len;
+  struct pm_hold *hold; /* the operation that waits for REQUIRE_ACK subscribers; may be NULL */
 };
 static void emit(struct mstro__pm_server *srv, const struct pm_event *ev);
 static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
                      const char *name, const ProtobufCBinaryData *attrs, uint64_t size);
+static void acks_member_gone(struct mstro__pm_server *srv, uint64_t appid);
+struct pm_hold;
+static void hold_settle(struct mstro__pm_server *srv, struct pm_hold *h);
+static void send_release(struct mstro__pm_server *srv, uint64_t appid, uint64_t seq);
 
 static void pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 struct pm_offer;
@@ -295,6 +317,7 @@ static struct member *member_by_appid(struct mstro__pm_server *srv, uint64_t app
 static void member_remove_as(struct mstro__pm_server *srv, struct member *m, bool crashed)
 {
   pool_member_gone(srv, m->appid);
+  acks_member_gone(srv, m->appid);
   for (struct pm_sub **pp = &srv->subs; *pp != NULL;) {
     struct pm_sub *sb = *pp;
     if (sb->appid == m->appid) {
@@ -537,7 +560,26 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
       srv->offers = o->next;
       why = "the pool directory refused the offer";
     } else {
-      emit_cdo(srv, MSTRO_POOL_EVENT_OFFER, m, o->name, &in->attributes, o->size);
+      /* The offer is answered (EVENT_ACK) once every _REQUIRE_ACK subscriber
+       * has acked its OFFER event; without memory for the hold it is
+       * answered at once rather than never. */
+      struct pm_hold *h = calloc(1, sizeof *h);
+      struct pm_event ev = {.kind = MSTRO_POOL_EVENT_OFFER,
+                            .appid = m->appid,
+                            .cdo_name = o->name,
+                            .size = o->size,
+                            .attrs = in->attributes.data,
+                            .attrs_len = in->attributes.len,
+                            .hold = h};
+      if (h != NULL) {
+        h->appid = m->appid;
+        h->seq = env->seq;
+      }
+      emit(srv, &ev);
+      if (h != NULL)
+        hold_settle(srv, h);
+      else
+        send_release(srv, m->appid, env->seq);
       serve_requires(srv, o);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
@@ -784,10 +826,146 @@ static void emit(struct mstro__pm_server *srv, const struct pm_event *ev)
     e.src_appid = ev->src_appid;
     e.transport = (Mstro__Proto__TransportKind)ev->transport;
     e.attributes = (ProtobufCBinaryData){ev->attrs_len, (uint8_t *)ev->attrs};
+    struct pm_ack_wait *aw = NULL;
+    if (ev->hold != NULL && (sb->opts & MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK) &&
+        (aw = calloc(1, sizeof *aw)) != NULL) {
+      aw->sub_appid = sb->appid;
+      aw->sub_id = sb->id;
+      aw->event_id = serial;
+      aw->h = ev->hold;
+      e.needs_ack = true;
+    } else if (ev->hold != NULL && (sb->opts & MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK)) {
+      MSTRO_LOG_ERR(PM, "out of memory: event %llu forwarded without holding its operation",
+                    (unsigned long long)serial);
+    }
     out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT;
     out.event = &e;
-    send_env(srv, m->peer, &out);
+    if (send_env(srv, m->peer, &out) != MSTRO_OK) {
+      free(aw); /* a subscriber we cannot reach cannot ack; heartbeats drop it */
+      continue;
+    }
+    if (aw != NULL) {
+      aw->next = srv->ack_waits;
+      srv->ack_waits = aw;
+      ev->hold->pending++;
+    }
   }
+}
+
+/* ---- _REQUIRE_ACK across processes --------------------------------------- */
+
+/* The operation's answer: EVENT_ACK in reply to its request (the component
+ * waits for it whenever the operation may be held). */
+static void send_release(struct mstro__pm_server *srv, uint64_t appid, uint64_t seq)
+{
+  struct member *m = member_by_appid(srv, appid);
+  if (m == NULL)
+    return;
+  Mstro__Proto__Envelope out;
+  Mstro__Proto__EventAck a;
+  env_init(srv, &out, seq);
+  mstro__proto__event_ack__init(&a);
+  out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK;
+  out.event_ack = &a;
+  send_env(srv, m->peer, &out);
+}
+
+static void hold_release(struct mstro__pm_server *srv, struct pm_hold *h)
+{
+  for (struct pm_hold **pp = &srv->holds; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == h) {
+      *pp = h->next;
+      break;
+    }
+  send_release(srv, h->appid, h->seq);
+  free(h);
+}
+
+/* After emitting the operation's events: answer now if nobody must ack,
+ * otherwise keep it until the last ack. */
+static void hold_settle(struct mstro__pm_server *srv, struct pm_hold *h)
+{
+  if (h->pending == 0) {
+    hold_release(srv, h);
+    return;
+  }
+  MSTRO_LOG_DEBUG(PM, "request %llu of appid %llu waits for %u ack(s)", (unsigned long long)h->seq,
+                  (unsigned long long)h->appid, h->pending);
+  h->next = srv->holds;
+  srv->holds = h;
+}
+
+/* One awaited ack is in (or its subscriber gone): unlink it, release its
+ * operation when it was the last. */
+static void ack_wait_done(struct mstro__pm_server *srv, struct pm_ack_wait **pp)
+{
+  struct pm_ack_wait *aw = *pp;
+  *pp = aw->next;
+  if (--aw->h->pending == 0)
+    hold_release(srv, aw->h);
+  free(aw);
+}
+
+/* Acks owed by a subscription (sub_id != NULL) or by a whole member are
+ * released: a subscriber that leaves, dies or unsubscribes never holds an
+ * operation. */
+static void acks_release(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *sub_id)
+{
+  for (struct pm_ack_wait **pp = &srv->ack_waits; *pp != NULL;) {
+    if ((*pp)->sub_appid == appid && (sub_id == NULL || (*pp)->sub_id == *sub_id))
+      ack_wait_done(srv, pp);
+    else
+      pp = &(*pp)->next;
+  }
+}
+
+static void acks_member_gone(struct mstro__pm_server *srv, uint64_t appid)
+{
+  size_t n = 0;
+  for (struct pm_ack_wait *aw = srv->ack_waits; aw != NULL; aw = aw->next)
+    n += aw->sub_appid == appid;
+  if (n > 0)
+    MSTRO_LOG_INFO(PM, "%zu pending ack(s) of appid %llu released: it left", n,
+                   (unsigned long long)appid);
+  acks_release(srv, appid, NULL);
+  /* its own held operations: nobody waits for their answer any more */
+  for (struct pm_ack_wait **pp = &srv->ack_waits; *pp != NULL;) {
+    struct pm_ack_wait *aw = *pp;
+    if (aw->h->appid == appid) {
+      *pp = aw->next;
+      aw->h->pending--;
+      free(aw);
+    } else {
+      pp = &aw->next;
+    }
+  }
+  for (struct pm_hold **pp = &srv->holds; *pp != NULL;) {
+    struct pm_hold *h = *pp;
+    if (h->appid == appid) {
+      *pp = h->next;
+      free(h);
+    } else {
+      pp = &h->next;
+    }
+  }
+}
+
+static void handle_event_ack(struct mstro__pm_server *srv, struct member *m,
+                             const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__EventAck *a = env->event_ack;
+  for (struct pm_ack_wait **pp = &srv->ack_waits; *pp != NULL; pp = &(*pp)->next) {
+    struct pm_ack_wait *aw = *pp;
+    if (aw->sub_appid == m->appid && aw->sub_id == a->subscription_id &&
+        aw->event_id == a->event_id) {
+      ack_wait_done(srv, pp);
+      return;
+    }
+  }
+  /* not a bad message: the operation may have been released already (its
+   * component left) */
+  send_refuse(srv, m->peer, env->seq, MSTRO_NOENT, "no operation waits for this ack",
+              SEND_TIMEOUT_MS);
 }
 
 static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
@@ -809,6 +987,7 @@ static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
       if ((*pp)->appid == m->appid && (*pp)->id == env->unsubscribe->subscription_id) {
         struct pm_sub *sb = *pp;
         *pp = sb->next;
+        acks_release(srv, sb->appid, &sb->id);
         free(sb);
         return;
       }
@@ -823,6 +1002,7 @@ static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
   sb->appid = m->appid;
   sb->id = env->subscribe->subscription_id;
   sb->mask = env->subscribe->kind_mask;
+  sb->opts = env->subscribe->options;
   sb->next = srv->subs;
   srv->subs = sb;
   MSTRO_LOG_DEBUG(PM, "appid %llu subscribed to events 0x%x", (unsigned long long)m->appid,
@@ -1057,13 +1237,7 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     handle_subscribe(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
-    MSTRO_LOG_WARN(PM,
-                   "EVENT_ACK from component '%s' (appid %llu) refused: _REQUIRE_ACK is not held "
-                   "across processes by this Pool Manager yet",
-                   printable(m->component_name, name, sizeof name), (unsigned long long)m->appid);
-    send_refuse(srv, m->peer, env->seq, MSTRO_UNIMPL,
-                "_REQUIRE_ACK across processes is not implemented in this Pool Manager yet",
-                SEND_TIMEOUT_MS);
+    handle_event_ack(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE: {
     char reason[LOG_NAME_MAX];
@@ -1294,6 +1468,14 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
   for (struct pm_sub *sb = srv->subs, *n; sb != NULL; sb = n) {
     n = sb->next;
     free(sb);
+  }
+  for (struct pm_ack_wait *aw = srv->ack_waits, *n; aw != NULL; aw = n) {
+    n = aw->next;
+    free(aw);
+  }
+  for (struct pm_hold *h = srv->holds, *n; h != NULL; h = n) {
+    n = h->next;
+    free(h);
   }
   for (struct pm_require *r = srv->requires, *n; r != NULL; r = n) {
     n = r->next;

@@ -14,11 +14,14 @@
  * TRANSFER_COMPLETED (the ticket is done), WITHDRAW (answered with
  * WITHDRAW_ACK once no ticket of that offer is in flight). A member that
  * leaves or is dropped takes its offers, waiting demands and tickets with it.
- * REQUIRE, RETRACT and DISPOSE are noted only (no transfer starts before the
- * demand yet).
+ * REQUIRE is answered with a ticket as soon as an offer is there (prefetch);
+ * RETRACT and DISPOSE are forwarded as events.
  *
- * What it does not serve yet: events across processes (SUBSCRIBE,
- * UNSUBSCRIBE, EVENT_ACK), answered with REFUSE MSTRO_UNIMPL and logged.
+ * Events: SUBSCRIBE / UNSUBSCRIBE; the other members' events are forwarded.
+ * An OFFER is answered with EVENT_ACK once every subscription with
+ * _REQUIRE_ACK that got its OFFER event has sent EVENT_ACK for it, or its
+ * member left, was dropped or unsubscribed (_REQUIRE_ACK across processes).
+ * An EVENT_ACK nobody waits for is refused with MSTRO_NOENT.
  *
  * Thread safety: one thread runs the server (step/run); stop, member_count,
  * info and joined may be called from any thread.

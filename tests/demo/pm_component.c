@@ -4,6 +4,7 @@
  *
  *   pm_component producer [-n COUNT] [-s SIZE] [--2d] [--stall]
  *   pm_component consumer [-n COUNT] [-s SIZE] [--2d [--colmajor]] [--own-buffer] [--quiet]
+ *   pm_component acker [-n COUNT] [--go-file FILE | --hold]
  *
  * The producer offers COUNT CDOs "cdo-<i>" of SIZE bytes (a pattern every
  * byte of which the consumer checks; with --2d a row-major matrix of
@@ -13,12 +14,20 @@
  * column-major and checks the transposition), prints what moved and how
  * fast, then offers "consumer-done". With --own-buffer the consumer demands
  * into buffers of its own (raw-ptr), where the bytes must land. A producer with --stall offers and
- * then hangs until killed (failure tests). Exit status 0 only if everything checked out.
+ * then hangs until killed (failure tests); with --no-wait it withdraws at once
+ * instead of waiting for "consumer-done"; with --stamp it prints
+ * "offer-returned cdo-<i> <ns>" (CLOCK_MONOTONIC) when each offer returns.
+ * The acker (check_pm_acks.sh) subscribes to OFFER events of other
+ * components with _REQUIRE_ACK, prints "acker: subscribed", and for each of
+ * COUNT events prints "acker: event <cdo>", waits until FILE exists (at most
+ * 120 s), prints "acker: ack <ns>" and acks; with --hold it never acks
+ * (it is killed). Exit status 0 only if everything checked out.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "demo_common.h"
@@ -34,6 +43,61 @@
   } while (0)
 
 static const char *role = "?";
+
+static unsigned long long now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* The acker role: hold other components' offers until told to ack. */
+static int run_acker(long n, const char *go_file, bool hold)
+{
+  int rc = 0;
+  bool joined = false;
+  mstro_cdo_selector all = NULL;
+  mstro_subscription sub = NULL;
+  mstro_status st = mstro_init(NULL, role, 0);
+  if (st != MSTRO_OK)
+    FAIL("mstro_init: %s", mstro_status_description(st));
+  joined = true;
+  if ((st = mstro_cdo_selector_create(NULL, NULL, NULL, &all)) != MSTRO_OK ||
+      (st = mstro_subscribe(all, MSTRO_POOL_EVENT_OFFER, MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK,
+                            &sub)) != MSTRO_OK)
+    FAIL("subscribe: %s", mstro_status_description(st));
+  printf("acker: subscribed\n");
+  fflush(stdout);
+  for (long got = 0; got < n;) {
+    mstro_pool_event e = NULL;
+    if ((st = mstro_subscription_wait(sub, &e)) != MSTRO_OK)
+      FAIL("wait: %s", mstro_status_description(st));
+    for (mstro_pool_event x = e; x != NULL; x = x->next, got++)
+      printf("acker: event %s\n", x->payload.offer.cdo_name);
+    fflush(stdout);
+    if (hold)
+      for (;;)
+        pause();
+    for (int i = 0; i < 120000 && go_file != NULL && access(go_file, F_OK) != 0; i++)
+      usleep(1000);
+    printf("acker: ack %llu\n", now_ns());
+    fflush(stdout);
+    st = mstro_subscription_ack(sub, e);
+    mstro_pool_event_dispose(e);
+    if (st != MSTRO_OK)
+      FAIL("ack: %s", mstro_status_description(st));
+  }
+cleanup:
+  if (sub != NULL)
+    mstro_subscription_dispose(sub);
+  if (all != NULL)
+    mstro_cdo_selector_dispose(all);
+  if (joined && (st = mstro_finalize()) != MSTRO_OK) {
+    fprintf(stderr, "pm_component acker: mstro_finalize: %s\n", mstro_status_description(st));
+    rc = 1;
+  }
+  return rc;
+}
 
 /* The matrix of --2d: rows x cols doubles, element (r, c) = r * 1000003 + c + seed. */
 static void dims_for(long long size, int64_t dims[2])
@@ -59,15 +123,17 @@ int main(int argc, char **argv)
   long n = 4;
   long long size = 1 << 20;
   bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false,
-       own_buffer = false;
+       own_buffer = false, no_wait = false, stamp = false, hold = false;
+  const char *go_file = NULL;
   mstro_cdo *cdos = NULL;
   unsigned char **bufs = NULL;
   mstro_status st;
 
-  if (argc < 2 || (strcmp(argv[1], "producer") != 0 && strcmp(argv[1], "consumer") != 0)) {
+  if (argc < 2 || (strcmp(argv[1], "producer") != 0 && strcmp(argv[1], "consumer") != 0 &&
+                   strcmp(argv[1], "acker") != 0)) {
     fprintf(stderr,
-            "usage: %s producer|consumer [-n COUNT] [-s SIZE] [--2d] [--colmajor] "
-            "[--quiet]\n",
+            "usage: %s producer|consumer|acker [-n COUNT] [-s SIZE] [--2d] [--colmajor] "
+            "[--quiet] [--no-wait] [--stamp] [--go-file FILE] [--hold]\n",
             argv[0]);
     return 2;
   }
@@ -87,6 +153,14 @@ int main(int argc, char **argv)
       stall = true;
     else if (strcmp(argv[i], "--own-buffer") == 0)
       own_buffer = true;
+    else if (strcmp(argv[i], "--no-wait") == 0)
+      no_wait = true;
+    else if (strcmp(argv[i], "--stamp") == 0)
+      stamp = true;
+    else if (strcmp(argv[i], "--hold") == 0)
+      hold = true;
+    else if (strcmp(argv[i], "--go-file") == 0 && i + 1 < argc)
+      go_file = argv[++i];
     else {
       fprintf(stderr, "pm_component: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -98,6 +172,8 @@ int main(int argc, char **argv)
   }
   if (two_d)
     size = size / 8 * 8;
+  if (strcmp(role, "acker") == 0)
+    return run_acker(n, go_file, hold);
   bool producer = strcmp(role, "producer") == 0;
 
   st = mstro_init(NULL, role, 0);
@@ -146,6 +222,10 @@ int main(int argc, char **argv)
       mstro_cdo_attribute_set(cdos[i], MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &sz, true, false);
       if ((st = mstro_cdo_seal(cdos[i])) != MSTRO_OK || (st = mstro_cdo_offer(cdos[i])) != MSTRO_OK)
         FAIL("offer %s: %s", name, mstro_status_description(st));
+      if (stamp) {
+        printf("producer: offer-returned %s %llu\n", name, now_ns());
+        fflush(stdout);
+      }
     } else if (own_buffer && (bufs[i] = malloc((size_t)size)) == NULL) {
       FAIL("out of memory");
     } else if (own_buffer && (mstro_cdo_attribute_set(cdos[i], MSTRO_ATTR_CORE_CDO_RAW_PTR,
@@ -167,10 +247,12 @@ int main(int argc, char **argv)
   }
   if (producer) {
     mstro_cdo done = NULL;
-    if ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done)) != MSTRO_OK ||
-        (st = mstro_cdo_demand(done)) != MSTRO_OK)
+    if (!no_wait &&
+        ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done)) != MSTRO_OK ||
+         (st = mstro_cdo_demand(done)) != MSTRO_OK))
       FAIL("demand consumer-done: %s", mstro_status_description(st));
-    mstro_cdo_dispose(done);
+    if (done != NULL)
+      mstro_cdo_dispose(done);
     for (long i = 0; i < n; i++)
       if ((st = mstro_cdo_withdraw(cdos[i])) != MSTRO_OK)
         FAIL("withdraw cdo-%ld: %s", i, mstro_status_description(st));

@@ -7,8 +7,8 @@
  *     reads MSTRO_POOL_MANAGER_INFO and MSTRO_WORKFLOW_NAME
  *     --wrong-secret    flip one bit of the secret
  *     --retry           join with a wrong secret first, then (same endpoint) right
- *     --offer           after WELCOME, send an EVENT_ACK (expect REFUSE MSTRO_UNIMPL:
- *                       _REQUIRE_ACK across processes is not served yet)
+ *     --offer           after WELCOME, send an EVENT_ACK for an event no operation
+ *                       waits for (expect REFUSE MSTRO_NOENT)
  *     --heartbeat       after WELCOME, send a HEARTBEAT (expect one back)
  *     --leave           after WELCOME, send LEAVE (expect BYE)
  *     --wait-pm-leave S after WELCOME, wait up to S seconds for PM_LEAVE
@@ -223,7 +223,7 @@ int main(int argc, char **argv)
     r = NULL;
   }
   if (offer) {
-    /* _REQUIRE_ACK across processes is what the PM does not serve yet */
+    /* an ack the PM does not wait for: refused, the member kept */
     Mstro__Proto__EventAck o;
     mstro__proto_envelope_init(&e, ++seq);
     mstro__proto__event_ack__init(&o);

@@ -5,8 +5,8 @@
 #   - a JOIN with a wrong secret or workflow name is refused with MSTRO_AUTH
 #     and the PM logs the component and the reason;
 #   - a JOIN with the right secret is welcomed (also right after a refused
-#     one from the same endpoint); HEARTBEAT answered; EVENT_ACK
-#     refused with MSTRO_UNIMPL (_REQUIRE_ACK across processes is not there yet);
+#     one from the same endpoint); HEARTBEAT answered; an EVENT_ACK
+#     no operation waits for refused with MSTRO_NOENT;
 #     LEAVE answered with BYE;
 #   - a stranger's random and mutated frames, and JOINs with addresses that
 #     cannot be answered, do not stop the PM, which keeps welcoming real
@@ -98,7 +98,7 @@ grep -q "refused JOIN of component 'lost' index 0 .*wrong workflow name 'another
 out=$("$CLIENT" --heartbeat --offer --leave producer 0)
 expect "$out" "^WELCOME appid=[1-9]" "right secret"
 expect "$out" "^HEARTBEAT" "heartbeat"
-expect "$out" "^REFUSE status=MSTRO_UNIMPL" "event ack (_REQUIRE_ACK across processes not served yet)"
+expect "$out" "^REFUSE status=MSTRO_NOENT" "event ack nobody waits for"
 expect "$out" "^BYE" "leave"
 grep -q "component 'producer' index 0 .* joined workflow 'pm-binary-test'" "$tmp/pm.log" ||
   fail "the PM did not log the join"

@@ -2,7 +2,7 @@
  * JOIN with the right secret is welcomed, a wrong secret or workflow name is
  * refused with MSTRO_AUTH and logged, duplicates are refused, heartbeats are
  * answered and silence is detected, pool operations are matched and
- * ticketed, events forwarded (EVENT_ACK still refused with MSTRO_UNIMPL), a member sending garbage
+ * ticketed, events forwarded (held for _REQUIRE_ACK subscribers), a member sending garbage
  * is dropped, strangers' garbage does not stop the service, LEAVE gets BYE, --exit-when-idle
  * semantics, PM_LEAVE on shutdown, and the public mstro_pm_* trio. */
 #include <setjmp.h>
@@ -319,10 +319,21 @@ static Mstro__Proto__Envelope *send_expect(struct mstro__pm_server *srv, struct 
   return r;
 }
 
+/* An offer is answered with EVENT_ACK (released) once no subscriber holds it. */
+static void expect_release(struct client *c, uint64_t seq)
+{
+  Mstro__Proto__Envelope *r = client_recv(c, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK);
+  assert_int_equal(r->in_reply_to, seq);
+  mstro__proto_free(r);
+}
+
 /* The pool through the PM: an offer matched with a demand that waits for it
  * and with one that comes later (tickets carry the offer's location and
  * attributes), a withdraw acknowledged only once the transfers in flight are
- * complete, events forwarded to a subscriber, EVENT_ACK still refused. */
+ * complete, events forwarded to a subscriber, _REQUIRE_ACK subscribers holding
+ * an offer until they ack, unsubscribe or leave. */
 static void test_pool_ops(void **state)
 {
   (void)state;
@@ -386,6 +397,7 @@ static void test_pool_ops(void **state)
   assert_true(r->transfer_ticket->src_endpoint_address.len > 0);
   uint64_t ticket1 = r->transfer_ticket->ticket_id;
   mstro__proto_free(r);
+  expect_release(&p, p.seq);
 
   /* a second demand finds the offer at once */
   mstro__proto_envelope_init(&e, ++c.seq);
@@ -446,17 +458,75 @@ static void test_pool_ops(void **state)
   assert_int_equal(r->event->appid, p.appid);
   assert_string_equal(r->event->cdo_name, "y");
   assert_int_equal(r->event->attributes.len, sizeof attrs);
+  assert_false(r->event->needs_ack);
   mstro__proto_free(r);
+  expect_release(&p, p.seq);
 
-  /* _REQUIRE_ACK is not held across processes yet: EVENT_ACK is refused */
+  /* _REQUIRE_ACK: a third member's subscription holds the offer until it acks */
+  struct client q;
+  client_open(&q, info);
+  join_ok(srv, &q, "archiver", 0);
+  mstro__proto__subscribe__init(&s);
+  s.subscription_id = 9;
+  s.kind_mask = MSTRO_POOL_EVENT_OFFER;
+  s.options = MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
+  mstro__proto_envelope_init(&e, ++q.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+  send_expect(srv, &q, &e, &q, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  o.cdo_name = "z";
+  o.cdo_id = 101;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  uint64_t offer_seq = p.seq;
+  r = send_expect(srv, &p, &e, &q, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_int_equal(r->event->subscription_id, 9);
+  assert_true(r->event->needs_ack);
+  uint64_t ev_id = r->event->event_id;
+  assert_true(ev_id != 0);
+  mstro__proto_free(r);
+  r = client_recv(&c, 1000); /* c's plain subscription: no ack needed */
+  assert_non_null(r);
+  assert_false(r->event->needs_ack);
+  mstro__proto_free(r);
+  assert_null(client_recv(&p, 300)); /* held */
   Mstro__Proto__EventAck ea;
   mstro__proto__event_ack__init(&ea);
-  ea.event_id = 1;
-  mstro__proto_envelope_init(&e, ++c.seq);
+  ea.subscription_id = 9;
+  ea.event_id = ev_id;
+  mstro__proto_envelope_init(&e, ++q.seq);
   e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, e.event_ack = &ea;
-  client_send(&c, &e);
+  r = send_expect(srv, &q, &e, &p, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK);
+  assert_int_equal(r->in_reply_to, offer_seq);
+  mstro__proto_free(r);
+  /* an ack nobody waits for (again) is refused, not counted as bad */
+  mstro__proto_envelope_init(&e, ++q.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, e.event_ack = &ea;
+  client_send(&q, &e);
   serve(srv, 1);
-  expect_refuse(&c, MSTRO_UNIMPL, "not implemented");
+  expect_refuse(&q, MSTRO_NOENT, "no operation waits");
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
+
+  /* a subscriber that leaves releases what it holds */
+  o.cdo_name = "w";
+  o.cdo_id = 102;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  offer_seq = p.seq;
+  r = send_expect(srv, &p, &e, &q, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_true(r->event->needs_ack);
+  mstro__proto_free(r);
+  r = client_recv(&c, 1000);
+  assert_non_null(r);
+  mstro__proto_free(r);
+  assert_null(client_recv(&p, 300));
+  Mstro__Proto__Leave lv;
+  mstro__proto__leave__init(&lv);
+  mstro__proto_envelope_init(&e, ++q.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_LEAVE, e.leave = &lv;
+  client_send(&q, &e);
+  serve(srv, 1);
+  expect_release(&p, offer_seq);
+  client_close(&q);
   assert_int_equal(mstro__pm_server_member_count(srv), 2);
   client_close(&p);
 

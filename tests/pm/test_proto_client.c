@@ -1,7 +1,7 @@
 /* The component side of membership (proto_client) against a Pool Manager
  * started in this process with mstro_pm_start, over OFI: JOIN welcomed or
- * refused (MSTRO_AUTH, MSTRO_NOT_TWICE), HEARTBEAT answered, an EVENT_ACK (_REQUIRE_ACK
- * across processes is not served yet) refused with MSTRO_UNIMPL, LEAVE,
+ * refused (MSTRO_AUTH, MSTRO_NOT_TWICE), HEARTBEAT answered, an EVENT_ACK for
+ * an event no operation waits for refused with MSTRO_NOENT, LEAVE,
  * PM_LEAVE on mstro_pm_terminate, and
  * MSTRO_NO_PM within the timeout once the PM is gone. Skipped when no OFI
  * provider works here. */
@@ -71,7 +71,7 @@ static void test_join_work_leave(void **state)
   assert_int_equal(mstro__proto_client_send(c, &env, &seq), MSTRO_OK);
   assert_int_equal(mstro__proto_client_recv(c, &e, 5000), MSTRO_OK);
   assert_int_equal(e->msg_case, MSTRO__PROTO__ENVELOPE__MSG_REFUSE);
-  assert_int_equal(e->refuse->status, MSTRO_UNIMPL);
+  assert_int_equal(e->refuse->status, MSTRO_NOENT);
   assert_int_equal(e->in_reply_to, seq);
   mstro__proto_free(e);
 
