@@ -16,7 +16,8 @@
  * into buffers of its own (raw-ptr), where the bytes must land. A producer with --stall offers and
  * then hangs until killed (failure tests); with --no-wait it withdraws at once
  * instead of waiting for "consumer-done"; with --stamp it prints
- * "offer-returned cdo-<i> <ns>" (CLOCK_MONOTONIC) when each offer returns.
+ * "offer-returned cdo-<i> <ns>" (CLOCK_MONOTONIC) when each offer returns;
+ * with --dump DIR it writes the bytes it offers to DIR/cdo-<i>.data first.
  * The acker (check_pm_acks.sh) subscribes to OFFER events of other
  * components with _REQUIRE_ACK, prints "acker: subscribed", and for each of
  * COUNT events prints "acker: event <cdo>", waits until FILE exists (at most
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
   long long size = 1 << 20;
   bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false,
        own_buffer = false, no_wait = false, stamp = false, hold = false;
-  const char *go_file = NULL;
+  const char *go_file = NULL, *dump_dir = NULL;
   mstro_cdo *cdos = NULL;
   unsigned char **bufs = NULL;
   mstro_status st;
@@ -161,6 +162,8 @@ int main(int argc, char **argv)
       hold = true;
     else if (strcmp(argv[i], "--go-file") == 0 && i + 1 < argc)
       go_file = argv[++i];
+    else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+      dump_dir = argv[++i];
     else {
       fprintf(stderr, "pm_component: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -215,6 +218,16 @@ int main(int argc, char **argv)
             d[r * dims[1] + c] = elem(r, c, i);
       } else {
         demo_fill(bufs[i], (size_t)size, (uint64_t)i + 1);
+      }
+      if (dump_dir != NULL) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.data", dump_dir, name);
+        FILE *f = fopen(path, "wb");
+        bool ok = f != NULL && fwrite(bufs[i], 1, (size_t)size, f) == (size_t)size;
+        if (f != NULL && fclose(f) != 0)
+          ok = false;
+        if (!ok)
+          FAIL("cannot write %s", path);
       }
       int64_t sz = size;
       void *p = bufs[i];

@@ -1,10 +1,17 @@
-/* simple_archiver (in-process version): subscribes to OFFER events of the
- * CDOs a selector matches, with REQUIRE_ACK so that no offer completes
- * before it is archived; demands each CDO and writes its data
- * (<dir>/<name>.data) and attributes (<dir>/<name>.yaml) to a directory,
- * then acks. A built-in producer thread offers the CDOs (with the Pool
- * Manager, producer and archiver become separate processes). At the end
- * every archived file is read back and compared.
+/* simple_archiver: subscribes to OFFER events of the CDOs a selector
+ * matches, with REQUIRE_ACK so that no offer completes before it is
+ * archived; demands each CDO and writes its data (<dir>/<name>.data) and
+ * attributes (<dir>/<name>.yaml) to a directory, then acks.
+ *
+ * In-process (default): a built-in producer thread offers the CDOs; at the
+ * end every archived file is read back and compared.
+ *
+ * --pm: a component of the workflow of MSTRO_POOL_MANAGER_INFO (workflow
+ * name from MSTRO_WORKFLOW_NAME) archiving the offers of the other
+ * components; the selector (-q) defaults to every CDO. It prints
+ * "simple_archiver: subscribed" once listening and stops after -n CDOs
+ * (or -t seconds without reaching them: exit 1). The producers' offers
+ * return only once their CDO is on disk (_REQUIRE_ACK across processes).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,17 +29,26 @@
 static long n_cdos = 8;
 static long long cdo_size = 64 * 1024;
 static const char *dir = "archive";
-static const char *query = "(name ~= \"^archive[.]\")";
+static const char default_query[] = "(name ~= \"^archive[.]\")";
+static const char *query = default_query;
 static atomic_int stop;
 static atomic_long archived, failures;
+static bool pm_mode;
+static long timeout_s = 120;
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: simple_archiver [-d DIR] [-n CDOS] [-s BYTES] [-q SELECTOR]\n"
+  fprintf(f, "usage: simple_archiver [--pm [-t SECONDS]] [-d DIR] [-n CDOS] [-s BYTES] "
+             "[-q SELECTOR]\n"
+             "  --pm         archive the offers of other components of the workflow of\n"
+             "               MSTRO_POOL_MANAGER_INFO (own process)\n"
+             "  -t SECONDS   --pm: give up after this long (default 120)\n"
              "  -d DIR       directory for the archive (default ./archive)\n"
-             "  -n CDOS      CDOs the built-in producer offers (default 8)\n"
-             "  -s BYTES     bytes per CDO (default 64K)\n"
-             "  -q SELECTOR  which CDOs to archive (default: names starting with 'archive.')\n");
+             "  -n CDOS      CDOs the built-in producer offers (default 8); with --pm, CDOs to\n"
+             "               archive before stopping\n"
+             "  -s BYTES     bytes per CDO (default 64K; not with --pm)\n"
+             "  -q SELECTOR  which CDOs to archive (default: names starting with 'archive.';\n"
+             "               with --pm every CDO)\n");
 }
 
 static void file_name(char *buf, size_t len, const char *name, const char *ext)
@@ -83,7 +99,11 @@ static int write_cdo(mstro_cdo c)
 static void *archiver(void *arg)
 {
   mstro_subscription s = arg;
+  double deadline = demo_now() + (double)timeout_s;
   while (!atomic_load(&stop)) {
+    if (pm_mode &&
+        (atomic_load(&archived) + atomic_load(&failures) >= n_cdos || demo_now() > deadline))
+      break;
     mstro_pool_event e = NULL;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -174,6 +194,10 @@ int main(int argc, char **argv)
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
+    } else if (!strcmp(argv[i], "--pm")) {
+      pm_mode = true;
+      continue;
+    } else if (!strcmp(argv[i], "-t") && v && (timeout_s = demo_parse_count(v, 1, 86400)) > 0) {
     } else if (!strcmp(argv[i], "-d") && v) {
       dir = v;
     } else if (!strcmp(argv[i], "-n") && v && (n_cdos = demo_parse_count(v, 0, 1000000)) >= 0) {
@@ -190,12 +214,30 @@ int main(int argc, char **argv)
     fprintf(stderr, "simple_archiver: cannot create %s: %s\n", dir, strerror(errno));
     return 1;
   }
-  if ((st = mstro_init("simple_archiver", "archiver", 0)) != MSTRO_OK ||
+  if (pm_mode && getenv("MSTRO_POOL_MANAGER_INFO") == NULL) {
+    fprintf(stderr, "simple_archiver: --pm needs MSTRO_POOL_MANAGER_INFO (start maestro-pm)\n");
+    return 2;
+  }
+  if (pm_mode && query == default_query)
+    query = NULL; /* every CDO */
+  if ((st = mstro_init(pm_mode ? NULL : "simple_archiver", "archiver", 0)) != MSTRO_OK ||
       (st = mstro_cdo_selector_create(NULL, NULL, query, &sel)) != MSTRO_OK ||
       (st = mstro_subscribe(sel, MSTRO_POOL_EVENT_OFFER, MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK,
                             &s)) != MSTRO_OK) {
     fprintf(stderr, "simple_archiver: %s\n", mstro_status_description(st));
     return 1;
+  }
+  if (pm_mode) {
+    printf("simple_archiver: subscribed\n");
+    fflush(stdout);
+    archiver(s);
+    mstro_subscription_dispose(s);
+    mstro_cdo_selector_dispose(sel);
+    st = mstro_finalize();
+    printf("simple_archiver: %ld of %ld CDOs archived to %s/, %ld failures\n",
+           atomic_load(&archived), n_cdos, dir, atomic_load(&failures));
+    return (atomic_load(&failures) == 0 && atomic_load(&archived) == n_cdos && st == MSTRO_OK) ? 0
+                                                                                               : 1;
   }
   pthread_create(&at, NULL, archiver, s);
   pthread_create(&pt, NULL, producer, NULL);
