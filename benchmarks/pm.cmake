@@ -1,3 +1,8 @@
 # Benchmarks of the cross-process pool (README.md, section transfer).
 mstro_add_benchmark(transfer SOURCES transfer.c LIBS maestro::maestro maestro::pm PkgConfig::FABRIC
-  TIMEOUT 600)
+  ${RADOS_LIBRARY} TIMEOUT 600)
+if(MSTRO_HAVE_RADOS)
+  # the MIO case's baseline: rados_write_full + rados_read
+  target_compile_definitions(transfer PRIVATE MSTRO_HAVE_RADOS=1)
+  target_include_directories(transfer PRIVATE ${RADOS_INCLUDE_DIR})
+endif()
