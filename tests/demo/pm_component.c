@@ -127,6 +127,8 @@ int main(int argc, char **argv)
        own_buffer = false, no_wait = false, stamp = false, hold = false;
   const char *go_file = NULL, *dump_dir = NULL;
   mstro_cdo *cdos = NULL;
+  mstro_cdo done_req = NULL;               /* the producer's "consumer-done", required up front */
+  static uint64_t done_token = 0x646f6e65; /* consumer-done carries bytes: see below */
   unsigned char **bufs = NULL;
   mstro_status st;
 
@@ -188,6 +190,14 @@ int main(int argc, char **argv)
   if (cdos == NULL || bufs == NULL)
     FAIL("out of memory");
 
+  /* The producer requires "consumer-done" before offering: the PM then sends
+   * it a ticket as soon as the consumer offers it, and the consumer's
+   * withdraw waits for that transfer. Demanding only at the end would race
+   * with a consumer that offers and withdraws first. */
+  if (producer && !no_wait && !stall &&
+      ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done_req)) != MSTRO_OK ||
+       (st = mstro_cdo_require(done_req)) != MSTRO_OK))
+    FAIL("require consumer-done: %s", mstro_status_description(st));
   int64_t dims[2] = {0, 0};
   dims_for(size, dims);
   int64_t esize = 8, ndims = 2;
@@ -259,13 +269,11 @@ int main(int argc, char **argv)
       pause();
   }
   if (producer) {
-    mstro_cdo done = NULL;
-    if (!no_wait &&
-        ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done)) != MSTRO_OK ||
-         (st = mstro_cdo_demand(done)) != MSTRO_OK))
+    if (done_req != NULL && (st = mstro_cdo_demand(done_req)) != MSTRO_OK)
       FAIL("demand consumer-done: %s", mstro_status_description(st));
-    if (done != NULL)
-      mstro_cdo_dispose(done);
+    if (done_req != NULL)
+      mstro_cdo_dispose(done_req);
+    done_req = NULL;
     for (long i = 0; i < n; i++)
       if ((st = mstro_cdo_withdraw(cdos[i])) != MSTRO_OK)
         FAIL("withdraw cdo-%ld: %s", i, mstro_status_description(st));
@@ -328,17 +336,28 @@ int main(int argc, char **argv)
            two_d ? (colmajor ? ", row-major -> column-major" : ", 2D row-major") : "", el,
            demo_bytes((double)size * n / el, b3, sizeof b3), lat_min * 1e6);
     mstro_cdo done = NULL;
+    /* with bytes, so that the producer's require gets a ticket for it (a
+     * CDO without data is not fetched ahead) */
+    void *tp = &done_token;
+    int64_t tsz = (int64_t)sizeof done_token;
     if ((st = mstro_cdo_declare("consumer-done", MSTRO_ATTR_DEFAULT, &done)) != MSTRO_OK ||
+        (st = mstro_cdo_attribute_set(done, MSTRO_ATTR_CORE_CDO_RAW_PTR, &tp, true, false)) !=
+            MSTRO_OK ||
+        (st = mstro_cdo_attribute_set(done, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &tsz, true,
+                                      false)) != MSTRO_OK ||
         (st = mstro_cdo_seal(done)) != MSTRO_OK || (st = mstro_cdo_offer(done)) != MSTRO_OK)
       FAIL("offer consumer-done: %s", mstro_status_description(st));
-    /* returns once the producer has fetched it (or, without a waiting
-     * producer, at once: it then finds the consumer's data all demanded) */
+    /* returns once the producer has fetched it (the producer required it
+     * before offering, so its ticket is in flight; without a producer that
+     * waits for it, at once) */
     if ((st = mstro_cdo_withdraw(done)) != MSTRO_OK)
       FAIL("withdraw consumer-done: %s", mstro_status_description(st));
     mstro_cdo_dispose(done);
   }
 
 cleanup:
+  if (done_req != NULL)
+    mstro_cdo_dispose(done_req);
   if (cdos != NULL)
     for (long i = 0; i < n; i++)
       if (cdos[i] != NULL)
