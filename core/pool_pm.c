@@ -295,6 +295,16 @@ static void deliver_event(const Mstro__Proto__Event *ev)
   if (ev->attributes.len > 0 &&
       mstro__attr_dict_deserialize(ev->attributes.data, ev->attributes.len, &attrs) != MSTRO_OK)
     attrs = NULL; /* logged; the selector then sees no attributes */
+  /* Events that carry no attributes (DISPOSE, RETRACT, ...) still name their
+   * CDO: give the subscriber's selector at least the name to match on. */
+  if (attrs == NULL && ev->cdo_name != NULL && ev->cdo_name[0] != '\0' &&
+      mstro__attr_dict_create(&attrs) == MSTRO_OK) {
+    const char *name = ev->cdo_name;
+    if (mstro__attr_dict_set(attrs, MSTRO_ATTR_CORE_CDO_NAME, &name, true, false) != MSTRO_OK) {
+      mstro__attr_dict_destroy(attrs);
+      attrs = NULL;
+    }
+  }
   struct mstro__ev_info info = {
       .cdo_name = ev->cdo_name,
       .attrs = attrs,

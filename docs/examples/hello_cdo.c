@@ -85,9 +85,9 @@ static int produce(void)
   /* Be told when a consumer is done with our CDO, so that we withdraw only
    * then. A consumer disposes its handle after its demand returned, so its
    * DISPOSE event comes after our offer: subscribing first, we cannot miss it.
-   * The selector (NULL query: every CDO) could filter by metadata; the name
-   * is checked below, on each event. */
-  CHECK(mstro_cdo_selector_create(NULL, NULL, NULL, &sel));
+   * The selector keeps other CDOs' events away; the name is checked again
+   * below, on each event, because a subscription may deliver a list. */
+  CHECK(mstro_cdo_selector_create(NULL, NULL, "(.maestro.core.cdo.name = \"" CDO_NAME "\")", &sel));
   CHECK(mstro_subscribe(sel, MSTRO_POOL_EVENT_DISPOSE, MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &done));
   set_ready();
 
