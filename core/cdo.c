@@ -422,76 +422,57 @@ mstro_status mstro_cdo_seal(mstro_cdo cdo)
   return do_seal(cdo, true);
 }
 
-mstro_status mstro_cdo_offer(mstro_cdo cdo)
+/* How an operation treats a CDO that is still only declared. */
+enum implicit_seal { NO_SEAL, SEAL_NO_ALLOC, SEAL_ALLOC };
+
+/* The shape of the plain pool operations: enter the state machine, seal
+ * implicitly where the operation allows it, raise the event before, ask the
+ * pool, commit the new state, count, raise the event after. */
+static mstro_status pool_op(mstro_cdo cdo, mstro__cdo_op op, const char *func,
+                            enum implicit_seal seal, mstro_pool_event_kind kind, mstro__tm_op tm,
+                            mstro_status (*call)(mstro_cdo))
 {
   mstro_status st = MSTRO_OK;
   mstro__cdo_state to;
   struct mstro__ev_info ev;
-  if ((st = enter(cdo, MSTRO__OP_OFFER, __func__, &to)) != MSTRO_OK)
+  const char *what = mstro__cdo_op_name(op);
+  if ((st = enter(cdo, op, func, &to)) != MSTRO_OK)
     return st;
-  if (cdo->state == MSTRO__CDO_DECLARED)
-    MSTRO_CHECK_CALL(CDO, st, do_seal(cdo, true), "offer of '%.200s': seal failed", cdo->name);
+  if (seal != NO_SEAL && cdo->state == MSTRO__CDO_DECLARED)
+    MSTRO_CHECK_CALL(CDO, st, do_seal(cdo, seal == SEAL_ALLOC), "%s of '%.200s': seal failed", what,
+                     cdo->name);
   ev = ev_of(cdo);
-  mstro__event_raise(MSTRO_POOL_EVENT_OFFER, MSTRO__EV_BEFORE, &ev);
-  MSTRO_CHECK_CALL(CDO, st, mstro__pool_offer(cdo), "offer of '%.200s' failed", cdo->name);
+  mstro__event_raise(kind, MSTRO__EV_BEFORE, &ev);
+  MSTRO_CHECK_CALL(CDO, st, call(cdo), "%s of '%.200s' failed", what, cdo->name);
   cdo->state = to;
-  mstro__tm_count(MSTRO__TM_OFFER);
-  mstro__event_raise(MSTRO_POOL_EVENT_OFFER, MSTRO__EV_AFTER, &ev);
+  mstro__tm_count(tm);
+  mstro__event_raise(kind, MSTRO__EV_AFTER, &ev);
 cleanup:
   return st;
+}
+
+mstro_status mstro_cdo_offer(mstro_cdo cdo)
+{
+  return pool_op(cdo, MSTRO__OP_OFFER, __func__, SEAL_ALLOC, MSTRO_POOL_EVENT_OFFER,
+                 MSTRO__TM_OFFER, mstro__pool_offer);
 }
 
 mstro_status mstro_cdo_withdraw(mstro_cdo cdo)
 {
-  mstro_status st = MSTRO_OK;
-  mstro__cdo_state to;
-  struct mstro__ev_info ev;
-  if ((st = enter(cdo, MSTRO__OP_WITHDRAW, __func__, &to)) != MSTRO_OK)
-    return st;
-  ev = ev_of(cdo);
-  mstro__event_raise(MSTRO_POOL_EVENT_WITHDRAW, MSTRO__EV_BEFORE, &ev);
-  MSTRO_CHECK_CALL(CDO, st, mstro__pool_withdraw(cdo), "withdraw of '%.200s' failed", cdo->name);
-  cdo->state = to;
-  mstro__tm_count(MSTRO__TM_WITHDRAW);
-  mstro__event_raise(MSTRO_POOL_EVENT_WITHDRAW, MSTRO__EV_AFTER, &ev);
-cleanup:
-  return st;
+  return pool_op(cdo, MSTRO__OP_WITHDRAW, __func__, NO_SEAL, MSTRO_POOL_EVENT_WITHDRAW,
+                 MSTRO__TM_WITHDRAW, mstro__pool_withdraw);
 }
 
 mstro_status mstro_cdo_require(mstro_cdo cdo)
 {
-  mstro_status st = MSTRO_OK;
-  mstro__cdo_state to;
-  struct mstro__ev_info ev;
-  if ((st = enter(cdo, MSTRO__OP_REQUIRE, __func__, &to)) != MSTRO_OK)
-    return st;
-  if (cdo->state == MSTRO__CDO_DECLARED)
-    MSTRO_CHECK_CALL(CDO, st, do_seal(cdo, false), "require of '%.200s': seal failed", cdo->name);
-  ev = ev_of(cdo);
-  mstro__event_raise(MSTRO_POOL_EVENT_REQUIRE, MSTRO__EV_BEFORE, &ev);
-  MSTRO_CHECK_CALL(CDO, st, mstro__pool_require(cdo), "require of '%.200s' failed", cdo->name);
-  cdo->state = to;
-  mstro__tm_count(MSTRO__TM_REQUIRE);
-  mstro__event_raise(MSTRO_POOL_EVENT_REQUIRE, MSTRO__EV_AFTER, &ev);
-cleanup:
-  return st;
+  return pool_op(cdo, MSTRO__OP_REQUIRE, __func__, SEAL_NO_ALLOC, MSTRO_POOL_EVENT_REQUIRE,
+                 MSTRO__TM_REQUIRE, mstro__pool_require);
 }
 
 mstro_status mstro_cdo_retract(mstro_cdo cdo)
 {
-  mstro_status st = MSTRO_OK;
-  mstro__cdo_state to;
-  struct mstro__ev_info ev;
-  if ((st = enter(cdo, MSTRO__OP_RETRACT, __func__, &to)) != MSTRO_OK)
-    return st;
-  ev = ev_of(cdo);
-  mstro__event_raise(MSTRO_POOL_EVENT_RETRACT, MSTRO__EV_BEFORE, &ev);
-  MSTRO_CHECK_CALL(CDO, st, mstro__pool_retract(cdo), "retract of '%.200s' failed", cdo->name);
-  cdo->state = to;
-  mstro__tm_count(MSTRO__TM_RETRACT);
-  mstro__event_raise(MSTRO_POOL_EVENT_RETRACT, MSTRO__EV_AFTER, &ev);
-cleanup:
-  return st;
+  return pool_op(cdo, MSTRO__OP_RETRACT, __func__, NO_SEAL, MSTRO_POOL_EVENT_RETRACT,
+                 MSTRO__TM_RETRACT, mstro__pool_retract);
 }
 
 mstro_status mstro_cdo_demand(mstro_cdo cdo)
