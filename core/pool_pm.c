@@ -93,6 +93,7 @@ static struct {
   const struct mtr_ops *data_ops; /* the transport offers use */
   Mstro__Proto__TransportKind data_kind;
   mtr_store *store;
+  mtr_store *read_stores[2]; /* other stores offers were read from */
   uint64_t key_serial;
 } pm = {.lock = PTHREAD_MUTEX_INITIALIZER, .pf_cv = PTHREAD_COND_INITIALIZER};
 
@@ -427,18 +428,33 @@ static Mstro__Proto__TransportKind kind_of(const char *name)
   return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
 }
 
-/* The transport of offers: MSTRO_TRANSPORT_DEFAULT, with the transport
- * layer's fallback (logged by it) when that one is unavailable; a store that
- * cannot be opened falls back to OFI (logged here). */
+/* The transport of offers. The PM decides for the workflow (its
+ * MSTRO_TRANSPORT_DEFAULT, with its fallback) and says so in WELCOME; a
+ * component whose own environment sets MSTRO_TRANSPORT_DEFAULT uses that
+ * instead (the transport layer's fallback, logged by it). A store that cannot
+ * be opened here falls back to OFI (logged). Consumers read an offer by
+ * whatever transport its producer used (reader_store). */
 static mstro_status choose_transport(void)
 {
   mstro_status st = MSTRO_OK;
   const struct mtr_ops *ops = NULL;
-  mtr_status ms = mtr_transport_default(&ops);
-  MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
-              "no transport for data between components: %s", mtr_status_description(ms));
+  Mstro__Proto__TransportKind told = mstro__proto_client_transport(pm.c);
+  const char *own = getenv("MSTRO_TRANSPORT_DEFAULT");
+  if ((own == NULL || own[0] == '\0') &&
+      told != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
+    const char *name = mstro__proto_transport_name((int)told);
+    MSTRO_CHECK(POOL, mtr_transport_find(name, &ops) == MTR_OK, st, MSTRO_TRANSPORT,
+                "the Pool Manager chose transport %s, which this component cannot use", name);
+    MSTRO_LOG_INFO(POOL, "transport %s chosen by the Pool Manager", name);
+  } else {
+    mtr_status ms = mtr_transport_default(&ops);
+    MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
+                "no transport for data between components: %s", mtr_status_description(ms));
+    if (own != NULL && own[0] != '\0')
+      MSTRO_LOG_INFO(POOL, "transport %s from this component's MSTRO_TRANSPORT_DEFAULT", ops->name);
+  }
   if (ops->caps & MTR_CAP_STORE) {
-    ms = mtr_store_open(ops, NULL, &pm.store);
+    mtr_status ms = mtr_store_open(ops, NULL, &pm.store);
     if (ms != MTR_OK) {
       MSTRO_LOG_WARN(POOL, "transport %s cannot be used (%s): falling back to OFI", ops->name,
                      mtr_status_description(ms));
@@ -450,6 +466,49 @@ static mstro_status choose_transport(void)
   pm.data_ops = ops;
   pm.data_kind = kind_of(ops->name);
   MSTRO_LOG_INFO(POOL, "CDO data between components moves by %s", ops->name);
+cleanup:
+  return st;
+}
+
+/* The store to read an offer from: ours when the producer used the same
+ * one, else one opened on first use and kept until leave (a producer with its
+ * own MSTRO_TRANSPORT_DEFAULT, or one that fell back). */
+static mstro_status reader_store(const char *name, mtr_store **store)
+{
+  mstro_status st = MSTRO_OK;
+  const struct mtr_ops *ops = NULL;
+  mtr_store *opened = NULL;
+  *store = NULL;
+  if (pm.store != NULL && strcmp(mtr_store_ops(pm.store)->name, name) == 0) {
+    *store = pm.store;
+    goto cleanup;
+  }
+  pthread_mutex_lock(&pm.lock);
+  for (size_t i = 0; i < sizeof pm.read_stores / sizeof pm.read_stores[0] && *store == NULL; i++)
+    if (pm.read_stores[i] != NULL && strcmp(mtr_store_ops(pm.read_stores[i])->name, name) == 0)
+      *store = pm.read_stores[i];
+  pthread_mutex_unlock(&pm.lock);
+  if (*store != NULL)
+    goto cleanup;
+  MSTRO_CHECK(POOL, mtr_transport_find(name, &ops) == MTR_OK, st, MSTRO_TRANSPORT,
+              "transport %s is not usable in this component", name);
+  mtr_status ms = mtr_store_open(ops, NULL, &opened);
+  MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT, "cannot open the %s store to read from: %s",
+              name, mtr_status_description(ms));
+  pthread_mutex_lock(&pm.lock);
+  for (size_t i = 0; i < sizeof pm.read_stores / sizeof pm.read_stores[0] && *store == NULL; i++) {
+    if (pm.read_stores[i] == NULL) {
+      pm.read_stores[i] = opened;
+      *store = opened;
+    } else if (strcmp(mtr_store_ops(pm.read_stores[i])->name, name) == 0) {
+      *store = pm.read_stores[i]; /* another thread opened it meanwhile */
+    }
+  }
+  pthread_mutex_unlock(&pm.lock);
+  if (*store != opened)
+    mtr_store_close(opened);
+  MSTRO_CHECK(POOL, *store != NULL, st, MSTRO_TRANSPORT, "no room for another %s store", name);
+  MSTRO_LOG_INFO(POOL, "opened the %s store to read offers made through it", name);
 cleanup:
   return st;
 }
@@ -542,6 +601,10 @@ mstro_status mstro__pm_leave(void)
   pm.peers = NULL;
   mtr_store_close(pm.store);
   pm.store = NULL;
+  for (size_t i = 0; i < sizeof pm.read_stores / sizeof pm.read_stores[0]; i++) {
+    mtr_store_close(pm.read_stores[i]);
+    pm.read_stores[i] = NULL;
+  }
   if (alive) {
     st = mstro__proto_client_leave(pm.c);
   } else {
@@ -906,17 +969,11 @@ static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, 
   } else {
     const char *key =
         t->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS ? t->gfs_path : t->mio_object;
-    const struct mtr_ops *ops = NULL;
+    mtr_store *store = NULL;
     size_t len = 0;
-    MSTRO_CHECK(POOL,
-                pm.store != NULL && mtr_store_ops(pm.store) != NULL &&
-                    strcmp(mtr_store_ops(pm.store)->name, *via) == 0,
-                st, MSTRO_TRANSPORT,
-                "demand of '%.200s': the producer stored it by %s, which this component does not "
-                "use (set the same MSTRO_TRANSPORT_DEFAULT everywhere)",
-                cdo->name, *via);
-    (void)ops;
-    mtr_status ms = mtr_store_get(pm.store, key, b, (size_t)t->size, &len);
+    MSTRO_CHECK_CALL(POOL, st, reader_store(*via, &store),
+                     "demand of '%.200s': the producer stored it by %s", cdo->name, *via);
+    mtr_status ms = mtr_store_get(store, key, b, (size_t)t->size, &len);
     MSTRO_CHECK(POOL, ms == MTR_OK && len == t->size, st, MSTRO_TRANSPORT,
                 "demand of '%.200s': %s get of '%s' failed: %s (%zu of %" PRIu64 " bytes)",
                 cdo->name, *via, key, mtr_status_description(ms), len, t->size);

@@ -12,6 +12,7 @@
 
 #include "maestro.h"
 #include "mstro_log.h"
+#include "pm_transport.h"
 #include "pool_dir.h"
 #include "proto_codec.h"
 
@@ -1146,6 +1147,8 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   w.appid = m->appid;
   w.heartbeat_interval_ms = srv->cfg.heartbeat_ms;
   w.session = session;
+  w.transport = mstro__pm_transport_for_member((Mstro__Proto__TransportKind)srv->cfg.transport,
+                                               j->transports, j->n_transports, cname);
   out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WELCOME;
   out.welcome = &w;
   if (send_env(srv, peer, &out) != MSTRO_OK) {
@@ -1331,6 +1334,12 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   if (srv->cfg.max_bad_msgs == 0)
     srv->cfg.max_bad_msgs = 8;
   srv->next_appid = 1;
+  if (srv->cfg.transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
+    Mstro__Proto__TransportKind kind = MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+    MSTRO_CHECK_CALL(PM, st, mstro__pm_transport_choose(&kind),
+                     "no transport for the workflow's data");
+    srv->cfg.transport = (int)kind;
+  }
   MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);

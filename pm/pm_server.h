@@ -23,6 +23,9 @@
  * member left, was dropped or unsubscribed (_REQUIRE_ACK across processes).
  * An EVENT_ACK nobody waits for is refused with MSTRO_NOENT.
  *
+ * Transport: the workflow's data transport is decided at create
+ * (pm_transport.h) and told to each member in WELCOME.
+ *
  * Thread safety: one thread runs the server (step/run); stop, member_count,
  * info and joined may be called from any thread.
  */
@@ -43,6 +46,10 @@ struct mstro__pm_config {
   uint32_t heartbeat_grace;  /**< silent intervals before a member is dropped; 0: 10 */
   unsigned max_bad_msgs;     /**< malformed frames before a member is dropped; 0: 8 */
   bool exit_when_idle;       /**< run returns once every member that joined has left */
+  /** the workflow's data transport (a Mstro__Proto__TransportKind) told to
+   * members in WELCOME; 0: decided by create from MSTRO_TRANSPORT_DEFAULT
+   * with a logged fallback (pm_transport.h) */
+  int transport;
 };
 
 struct mstro__pm_server;

@@ -3,25 +3,34 @@
 # components against it, then stops the PM (what users otherwise write by hand,
 # DESIGN.md section 4).
 #
-#   scripts/mstro-launch.sh [--pm PATH] [--workflow NAME] [--timeout S] -- CMD1 [ARGS] [-- CMD2 ...]
+#   scripts/mstro-launch.sh [--pm PATH] [--workflow NAME] [--timeout S] [--pm-env NAME=VALUE]...
+#                           -- CMD1 [ARGS] [-- CMD2 ...]
 #
 # Components separated by `--` run concurrently; the script waits for all of
 # them and exits with the first non-zero status (0 if all succeeded). The PM
 # runs with --exit-when-idle and is stopped with SIGTERM in any case; every
 # process started here is cleaned up on exit, also on failure or Ctrl-C.
-# --timeout S (default 300) kills components that run longer.
+# --timeout S (default 300) kills components that run longer. --pm-env sets a
+# variable for the PM only (e.g. MSTRO_TRANSPORT_DEFAULT=GFS: the PM decides
+# the workflow's transport and tells the components).
 set -uo pipefail
 
 pm_bin=${MSTRO_PM_BIN:-}
 workflow=${MSTRO_WORKFLOW_NAME:-maestro-launch}
 timeout_s=300
+pm_env=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pm) pm_bin=$2; shift 2 ;;
     --workflow) workflow=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
+    --pm-env) case "$2" in
+                [A-Za-z_]*=*) pm_env+=("$2") ;;
+                *) echo "mstro-launch: --pm-env wants NAME=VALUE, not '$2'" >&2; exit 2 ;;
+              esac
+              shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "mstro-launch: unknown option '$1' (components follow '--')" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +59,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # DESIGN.md section 4: read the PM's contact string from its stdout.
-exec 3< <(exec "$pm_bin" --workflow "$workflow" --exit-when-idle)
+exec 3< <(exec env "${pm_env[@]}" "$pm_bin" --workflow "$workflow" --exit-when-idle)
 pm_pid=$!
 if ! read -t 30 -d ';' -u 3 pm_info_varname || [ "$pm_info_varname" != MSTRO_POOL_MANAGER_INFO ] ||
    ! read -t 5 -d ';' -u 3 pm_info; then

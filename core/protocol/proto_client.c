@@ -16,6 +16,7 @@ struct mstro__proto_client {
   uint64_t appid;
   uint64_t session;
   uint32_t heartbeat_ms;
+  Mstro__Proto__TransportKind transport; /* the PM's choice (WELCOME) */
   int timeout_ms;
   uint8_t *rxbuf;
 };
@@ -60,6 +61,11 @@ uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c)
 uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c)
 {
   return c ? c->heartbeat_ms : 0;
+}
+
+Mstro__Proto__TransportKind mstro__proto_client_transport(const struct mstro__proto_client *c)
+{
+  return c ? c->transport : MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED;
 }
 
 mstro_status mstro__proto_client_send(struct mstro__proto_client *c, Mstro__Proto__Envelope *env,
@@ -232,6 +238,7 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
   c->appid = answer->welcome->appid;
   c->session = answer->welcome->session;
   c->heartbeat_ms = answer->welcome->heartbeat_interval_ms;
+  c->transport = answer->welcome->transport;
   MSTRO_LOG_INFO(PROTO, "joined workflow '%s' as '%s' index %lld: appid %llu", cfg->workflow_name,
                  cfg->component_name, (long long)cfg->component_index,
                  (unsigned long long)c->appid);

@@ -37,6 +37,10 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
 uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c);
 uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c);
 
+/** The data transport the PM told this component to use (WELCOME);
+ * UNSPECIFIED when the PM did not say. */
+Mstro__Proto__TransportKind mstro__proto_client_transport(const struct mstro__proto_client *c);
+
 /** Send a message: sets its sequence number, appid and session, encodes and
  * sends it; *seq (may be NULL) gets the sequence number for matching the
  * answer's in_reply_to.

@@ -291,7 +291,7 @@ static mstro_status check_envelope(struct why *w, const Mstro__Proto__Envelope *
       return fail(w, "WELCOME.appid is 0");
     if (e->welcome->heartbeat_interval_ms == 0)
       return fail(w, "WELCOME.heartbeat_interval_ms is 0");
-    return MSTRO_OK;
+    return check_transport(w, "WELCOME", "transport", e->welcome->transport, true);
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE:
     MEMBER(e->refuse, label);
     CHECK(check_status(w, label, "status", e->refuse->status, false));
