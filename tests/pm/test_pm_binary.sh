@@ -8,9 +8,10 @@
 #     one from the same endpoint); HEARTBEAT answered; an EVENT_ACK
 #     no operation waits for refused with MSTRO_NOENT;
 #     LEAVE answered with BYE;
-#   - a stranger's random and mutated frames, and JOINs with addresses that
-#     cannot be answered, do not stop the PM, which keeps welcoming real
-#     clients;
+#   - a stranger's random and mutated frames, JOINs with addresses that
+#     cannot be answered, and a joined member's pool and event messages with
+#     hostile fields and mutated bytes do not stop the PM, which keeps
+#     welcoming and answering real clients;
 #   - SIGTERM: a joined component gets PM_LEAVE and the PM exits 0 within 5 s
 #     (and SIGINT, SIGUSR2 likewise);
 #   - --exit-when-idle: the PM exits 0 by itself once its components have left.
@@ -130,6 +131,21 @@ expect "$out" "^BYE" "leave after garbage"
 kill -0 "$pm_pid" || fail "maestro-pm died"
 grep -q "malformed control message from a sender that is not a member" "$tmp/pm.log" ||
   fail "the garbage was not noticed"
+
+# A joined member's fuzzing: pool and event messages with hostile fields
+# (unknown ids and tickets, garbage attributes, descriptors and selectors),
+# a few of them byte-mutated, under its own session. The PM stays up (it may
+# drop the member for malformed frames) and keeps serving a real client.
+for seed in 1 2 3; do
+  out=$("$CLIENT" --member-fuzz 300 --seed "$seed" fuzzer "$seed")
+  expect "$out" "^WELCOME appid=[1-9]" "fuzzing member $seed joined"
+  expect "$out" "^FUZZED 300" "fuzzing member $seed sent its messages"
+  kill -0 "$pm_pid" || fail "maestro-pm died under a member's fuzzing (seed $seed)"
+done
+out=$("$CLIENT" --heartbeat --leave after-fuzz 0)
+expect "$out" "^WELCOME appid=[1-9]" "welcome after a member's fuzzing"
+expect "$out" "^HEARTBEAT" "heartbeat after a member's fuzzing"
+expect "$out" "^BYE" "leave after a member's fuzzing"
 
 # A component still joined when the PM is told to stop hears PM_LEAVE; a
 # stranger's garbage meanwhile does not get it dropped.
