@@ -37,7 +37,8 @@ mstro_status mstro__pm_transport_choose(Mstro__Proto__TransportKind *kind)
   MSTRO_CHECK(PM, ms == MTR_OK, st, MSTRO_TRANSPORT, "no transport for CDO data: %s",
               mtr_status_description(ms));
   if (want != NULL && want[0] != '\0' && ops != wanted)
-    MSTRO_LOG_WARN(PM, "MSTRO_TRANSPORT_DEFAULT=%s is unavailable (%s): the workflow falls back to %s",
+    MSTRO_LOG_WARN(PM,
+                   "MSTRO_TRANSPORT_DEFAULT=%s is unavailable (%s): the workflow falls back to %s",
                    want, why, ops->name);
   if (ops->caps & MTR_CAP_STORE) {
     /* a store must also open: a missing MSTRO_GFS_DIR or an unreachable
