@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mstro_log.h"
 #include "mtr.h"
@@ -29,6 +30,8 @@ mstro_status mstro__pm_transport_choose(Mstro__Proto__TransportKind *kind)
   /* the PM says itself why the workflow does not get what was asked for (the
    * transport layer's own warning may be filtered by MSTRO_LOG_MODULES) */
   const char *want = getenv("MSTRO_TRANSPORT_DEFAULT");
+  if (want != NULL && strcasecmp(want, "AUTO") == 0)
+    want = NULL; /* the transport layer's own order */
   const struct mtr_ops *wanted = NULL;
   char why[256] = "not built in";
   if (want != NULL && want[0] != '\0' && mtr_transport_find(want, &wanted) == MTR_OK)

@@ -36,7 +36,7 @@ static inline uint64_t mtr__now_ns(void)
 
 /* The environment of the transport layer (mtr_env.c has the table). */
 struct mtr__env {
-  int transport_default; /* index into OFI, RDMA, GFS, MIO */
+  int transport_default; /* index into OFI, RDMA, GFS, MIO, AUTO */
   long long timeout_s;
   const char *ofi_provider;
   uint64_t ofi_chunk;

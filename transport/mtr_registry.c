@@ -129,7 +129,7 @@ mtr_status mtr_transport_default(const struct mtr_ops **ops)
             "bad transport environment: %s", bad);
   struct mtr__env env;
   mtr__env_load(&env);
-  static const char *const names[] = {"OFI", "RDMA", "GFS", "MIO"};
+  static const char *const names[] = {"OFI", "RDMA", "GFS", "MIO", "OFI" /* AUTO */};
   const char *want = names[env.transport_default];
   const struct mtr_ops *first = NULL;
   st = mtr_transport_find(want, &first);

@@ -88,6 +88,10 @@ static void test_default(void **state)
   setenv("MSTRO_TRANSPORT_DEFAULT", "bogus", 1);
   assert_int_equal(mtr_transport_default(&o), MTR_INVALID_ARG);
   assert_null(o);
+  /* AUTO (the core's default spelling) is OFI first */
+  setenv("MSTRO_TRANSPORT_DEFAULT", "auto", 1);
+  assert_int_equal(mtr_transport_default(&o), MTR_OK);
+  assert_string_equal(o->name, "OFI");
   /* MIO without a configuration (or not built): falls back */
   unsetenv("MSTRO_MIO_CONF");
   setenv("MSTRO_TRANSPORT_DEFAULT", "MIO", 1);
