@@ -51,6 +51,7 @@
 #include <rdma/fi_rma.h>
 
 #include "bench.h"
+#include "bench_ofi.h"
 #include "maestro.h"
 #include "maestro/pool_manager.h"
 #ifdef MSTRO_HAVE_RADOS
@@ -60,111 +61,15 @@
 #define SMALL 64
 
 struct raw {
-  struct fi_info *info;
-  struct fid_fabric *fabric;
-  struct fid_domain *domain;
-  struct fid_av *av;
-  struct fid_cq *cq;
-  struct fid_ep *ep;
-  fi_addr_t peer;
+  struct bench_ofi o;
   struct fid_mr *mr;
 };
-
-#define RAW_CHECK(call)                                                                            \
-  do {                                                                                             \
-    int rc_ = (int)(call);                                                                         \
-    if (rc_ != 0) {                                                                                \
-      fprintf(stderr, "%s: %s\n", #call, fi_strerror(-rc_));                                       \
-      exit(3);                                                                                     \
-    }                                                                                              \
-  } while (0)
-
-static void raw_open(struct raw *r, const char *prov)
-{
-  struct fi_info *h = fi_allocinfo();
-  h->ep_attr->type = FI_EP_RDM;
-  h->caps = FI_MSG | FI_RMA | FI_READ | FI_REMOTE_READ;
-  h->mode = FI_CONTEXT | FI_CONTEXT2;
-  h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
-  h->fabric_attr->prov_name = strdup(prov);
-  RAW_CHECK(fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &r->info));
-  fi_freeinfo(h);
-  RAW_CHECK(fi_fabric(r->info->fabric_attr, &r->fabric, NULL));
-  RAW_CHECK(fi_domain(r->fabric, r->info, &r->domain, NULL));
-  struct fi_cq_attr cq = {.format = FI_CQ_FORMAT_CONTEXT, .size = 1024};
-  RAW_CHECK(fi_cq_open(r->domain, &cq, &r->cq, NULL));
-  struct fi_av_attr av = {.type = r->info->domain_attr->av_type, .count = 4};
-  RAW_CHECK(fi_av_open(r->domain, &av, &r->av, NULL));
-  RAW_CHECK(fi_endpoint(r->domain, r->info, &r->ep, NULL));
-  RAW_CHECK(fi_ep_bind(r->ep, &r->av->fid, 0));
-  RAW_CHECK(fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV));
-  RAW_CHECK(fi_enable(r->ep));
-}
-
-static void raw_close(struct raw *r)
-{
-  fi_close(&r->ep->fid);
-  if (r->mr)
-    fi_close(&r->mr->fid);
-  fi_close(&r->av->fid);
-  fi_close(&r->cq->fid);
-  fi_close(&r->domain->fid);
-  fi_close(&r->fabric->fid);
-  fi_freeinfo(r->info);
-}
-
-/* Waits for n completions. */
-static void raw_wait_n(struct raw *r, size_t n)
-{
-  struct fi_cq_entry e[16];
-  while (n > 0) {
-    ssize_t got = fi_cq_read(r->cq, e, 16);
-    if (got > 0) {
-      n -= (size_t)got;
-    } else if (got == -FI_EAGAIN) {
-      sched_yield();
-    } else if (got == -FI_EAVAIL) {
-      struct fi_cq_err_entry err = {0};
-      fi_cq_readerr(r->cq, &err, 0);
-      fprintf(stderr, "raw completion error: %s\n", fi_strerror(err.err));
-      exit(3);
-    }
-  }
-}
 
 struct hello {
   unsigned char addr[256];
   size_t addrlen;
   uint64_t key, base;
 };
-
-static void xwrite(int fd, const void *b, size_t n)
-{
-  const char *p = b;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0 && errno != EINTR)
-      exit(4);
-    if (w > 0) {
-      p += w;
-      n -= (size_t)w;
-    }
-  }
-}
-
-static void xread(int fd, void *b, size_t n)
-{
-  char *p = b;
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r <= 0 && errno != EINTR)
-      exit(4);
-    if (r > 0) {
-      p += r;
-      n -= (size_t)r;
-    }
-  }
-}
 
 static void must(mstro_status st, const char *what)
 {
@@ -185,7 +90,7 @@ static void *progress_main(void *arg)
   struct fi_cq_entry e[8];
   struct timespec ts = {0, 50000};
   while (!atomic_load(&stop_progress)) {
-    fi_cq_read(r->cq, e, 8);
+    fi_cq_read(r->o.cq, e, 8);
     nanosleep(&ts, NULL);
   }
   return NULL;
@@ -203,14 +108,14 @@ static int producer(const char *prov, int wfd)
     return 1;
   for (size_t i = 0; i < max; i++)
     buf[i] = (unsigned char)(i * 131u + 7u);
-  raw_open(&r, prov);
-  RAW_CHECK(fi_mr_reg(r.domain, buf, max, FI_REMOTE_READ, 0, 1, 0, &r.mr, NULL));
+  bench_ofi_open(&r.o, prov, 1024);
+  BENCH_OFI_CHECK(fi_mr_reg(r.o.domain, buf, max, FI_REMOTE_READ, 0, 1, 0, &r.mr, NULL));
   h.addrlen = sizeof h.addr;
-  RAW_CHECK(fi_getname(&r.ep->fid, h.addr, &h.addrlen));
+  BENCH_OFI_CHECK(fi_getname(&r.o.ep->fid, h.addr, &h.addrlen));
   h.key = fi_mr_key(r.mr);
-  h.base = (r.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf : 0;
+  h.base = (r.o.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf : 0;
   pthread_create(&th, NULL, progress_main, &r);
-  xwrite(wfd, &h, sizeof h);
+  bench_xwrite(wfd, &h, sizeof h);
 
   must(mstro_init(NULL, "bench-producer", 0), "producer mstro_init");
   for (int k = 0; k <= n_sizes; k++) {
@@ -235,7 +140,8 @@ static int producer(const char *prov, int wfd)
   must(mstro_finalize(), "producer finalize");
   atomic_store(&stop_progress, true);
   pthread_join(th, NULL);
-  raw_close(&r);
+  fi_close(&r.mr->fid);
+  bench_ofi_close(&r.o);
   free(cdos);
   free(buf);
   return 0;
@@ -243,16 +149,16 @@ static int producer(const char *prov, int wfd)
 
 static double raw_read(struct raw *r, struct hello *h, void *dst, void *desc, size_t len)
 {
-  size_t chunk = r->info->ep_attr->max_msg_size;
+  size_t chunk = r->o.info->ep_attr->max_msg_size;
   size_t n = 0;
   double t0 = bench_now();
   for (size_t off = 0; off < len; off += chunk) {
     size_t l = len - off < chunk ? len - off : chunk;
     ssize_t rc;
-    while ((rc = fi_read(r->ep, (char *)dst + off, l, desc, r->peer, h->base + off, h->key,
+    while ((rc = fi_read(r->o.ep, (char *)dst + off, l, desc, r->o.peer, h->base + off, h->key,
                          NULL)) == -FI_EAGAIN) {
       struct fi_cq_entry e[16];
-      ssize_t got = fi_cq_read(r->cq, e, 16);
+      ssize_t got = fi_cq_read(r->o.cq, e, 16);
       if (got > 0)
         n -= (size_t)got;
     }
@@ -262,7 +168,7 @@ static double raw_read(struct raw *r, struct hello *h, void *dst, void *desc, si
     }
     n++;
   }
-  raw_wait_n(r, n);
+  bench_ofi_wait_n(&r->o, n);
   return bench_now() - t0;
 }
 
@@ -303,10 +209,10 @@ static int consumer(const char *prov, const char *tag, int rfd, bool quick)
     return 1;
   memset(dst, 0, max);
   memset(ubuf, 0, max);
-  xread(rfd, &h, sizeof h);
-  raw_open(&r, prov);
-  RAW_CHECK(fi_mr_reg(r.domain, dst, max, FI_READ, 0, 2, 0, &r.mr, NULL));
-  if (fi_av_insert(r.av, h.addr, 1, &r.peer, 0, NULL) != 1) {
+  bench_xread(rfd, &h, sizeof h);
+  bench_ofi_open(&r.o, prov, 1024);
+  BENCH_OFI_CHECK(fi_mr_reg(r.o.domain, dst, max, FI_READ, 0, 2, 0, &r.mr, NULL));
+  if (fi_av_insert(r.o.av, h.addr, 1, &r.o.peer, 0, NULL) != 1) {
     fprintf(stderr, "fi_av_insert failed\n");
     return 3;
   }
@@ -353,7 +259,8 @@ static int consumer(const char *prov, const char *tag, int rfd, bool quick)
   must(mstro_cdo_withdraw(done), "withdraw done");
   mstro_cdo_dispose(done);
   must(mstro_finalize(), "consumer finalize");
-  raw_close(&r);
+  fi_close(&r.mr->fid);
+  bench_ofi_close(&r.o);
   free(dst);
   free(ubuf);
   return 0;
@@ -403,8 +310,8 @@ static int store_producer(int wfd, bool quick)
       must(mstro_cdo_offer(cdos[nc]), "offer");
       t[nc++] = bench_now() - t0;
     }
-  xwrite(wfd, &nc, sizeof nc);
-  xwrite(wfd, t, nc * sizeof *t);
+  bench_xwrite(wfd, &nc, sizeof nc);
+  bench_xwrite(wfd, t, nc * sizeof *t);
   mstro_cdo done = NULL;
   must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
   must(mstro_cdo_demand(done), "demand bench-done");
@@ -510,10 +417,10 @@ static int store_consumer(const char *tag, bool mio, int rfd, bool quick)
       mstro_cdo_dispose(c);
       tb[ci++] = baseline_once(&b, mio, a, out, sizes[k], r);
     }
-  xread(rfd, &nc, sizeof nc);
+  bench_xread(rfd, &nc, sizeof nc);
   if (nc != ci || (toffer = calloc(nc, sizeof *toffer)) == NULL)
     return 1;
-  xread(rfd, toffer, nc * sizeof *toffer);
+  bench_xread(rfd, toffer, nc * sizeof *toffer);
   ci = 0;
   for (int k = 0; k < n_sizes; k++) {
     int reps = store_reps(sizes[k], quick);
@@ -582,8 +489,8 @@ static int run(const char *prov, const char *tag, bool quick, const char *store)
     if (mstro_pm_start() != MSTRO_OK || mstro_pm_getinfo(&info) != MSTRO_OK)
       _exit(2);
     size_t n = strlen(info) + 1;
-    xwrite(info_pipe[1], &n, sizeof n);
-    xwrite(info_pipe[1], info, n);
+    bench_xwrite(info_pipe[1], &n, sizeof n);
+    bench_xwrite(info_pipe[1], info, n);
     free(info);
     while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
       ;
@@ -593,11 +500,11 @@ static int run(const char *prov, const char *tag, bool quick, const char *store)
   close(info_pipe[1]);
   close(stop_pipe[0]);
   size_t n = 0;
-  xread(info_pipe[0], &n, sizeof n);
+  bench_xread(info_pipe[0], &n, sizeof n);
   char *info = malloc(n);
   if (info == NULL || n == 0 || n > 8192)
     return 1;
-  xread(info_pipe[0], info, n);
+  bench_xread(info_pipe[0], info, n);
   setenv("MSTRO_POOL_MANAGER_INFO", info, 1);
   free(info);
   pid_t prod = fork();

@@ -35,6 +35,7 @@
 #include <rdma/fi_rma.h>
 
 #include "bench.h"
+#include "bench_ofi.h"
 #include "mtr.h"
 
 #define PING 64
@@ -42,143 +43,34 @@
 /* ---- raw libfabric ------------------------------------------------------ */
 
 struct raw {
-  struct fi_info *info;
-  struct fid_fabric *fabric;
-  struct fid_domain *domain;
-  struct fid_av *av;
-  struct fid_cq *cq;
-  struct fid_ep *ep;
-  fi_addr_t peer;
+  struct bench_ofi o;
   struct fid_mr *mr_buf, *mr_ping;
   char ping[2][PING];
   struct fi_context2 ctx[4];
 };
 
-#define RAW_CHECK(call)                                                                            \
-  do {                                                                                             \
-    int rc_ = (int)(call);                                                                         \
-    if (rc_ != 0) {                                                                                \
-      fprintf(stderr, "%s: %s\n", #call, fi_strerror(-rc_));                                       \
-      exit(3);                                                                                     \
-    }                                                                                              \
-  } while (0)
-
 static void raw_open(struct raw *r, const char *prov)
 {
-  struct fi_info *h = fi_allocinfo();
-  h->ep_attr->type = FI_EP_RDM;
-  h->caps = FI_MSG | FI_RMA | FI_READ | FI_REMOTE_READ | FI_SEND | FI_RECV;
-  h->mode = FI_CONTEXT | FI_CONTEXT2;
-  h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
-  h->fabric_attr->prov_name = strdup(prov);
-  RAW_CHECK(fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, h, &r->info));
-  fi_freeinfo(h);
-  RAW_CHECK(fi_fabric(r->info->fabric_attr, &r->fabric, NULL));
-  RAW_CHECK(fi_domain(r->fabric, r->info, &r->domain, NULL));
-  struct fi_cq_attr cq = {.format = FI_CQ_FORMAT_CONTEXT, .size = 128};
-  RAW_CHECK(fi_cq_open(r->domain, &cq, &r->cq, NULL));
-  struct fi_av_attr av = {.type = r->info->domain_attr->av_type, .count = 4};
-  RAW_CHECK(fi_av_open(r->domain, &av, &r->av, NULL));
-  RAW_CHECK(fi_endpoint(r->domain, r->info, &r->ep, NULL));
-  RAW_CHECK(fi_ep_bind(r->ep, &r->av->fid, 0));
-  RAW_CHECK(fi_ep_bind(r->ep, &r->cq->fid, FI_TRANSMIT | FI_RECV));
-  RAW_CHECK(fi_enable(r->ep));
-  RAW_CHECK(
-      fi_mr_reg(r->domain, r->ping, sizeof r->ping, FI_SEND | FI_RECV, 0, 2, 0, &r->mr_ping, NULL));
+  bench_ofi_open(&r->o, prov, 128);
+  BENCH_OFI_CHECK(fi_mr_reg(r->o.domain, r->ping, sizeof r->ping, FI_SEND | FI_RECV, 0, 2, 0,
+                            &r->mr_ping, NULL));
 }
 
 static void raw_close(struct raw *r)
 {
-  fi_close(&r->ep->fid);
   if (r->mr_buf)
     fi_close(&r->mr_buf->fid);
   fi_close(&r->mr_ping->fid);
-  fi_close(&r->av->fid);
-  fi_close(&r->cq->fid);
-  fi_close(&r->domain->fid);
-  fi_close(&r->fabric->fid);
-  fi_freeinfo(r->info);
-}
-
-/* Polls until the completion of ctx arrives; others are ignored. */
-static void raw_wait(struct raw *r, void *ctx)
-{
-  struct fi_cq_entry e[8];
-  for (;;) {
-    ssize_t n = fi_cq_read(r->cq, e, 8);
-    if (n > 0) {
-      for (ssize_t i = 0; i < n; i++)
-        if (e[i].op_context == ctx)
-          return;
-    } else if (n == -FI_EAGAIN) {
-      sched_yield(); /* as the transport's waits do: fair on a shared core */
-    } else if (n == -FI_EAVAIL) {
-      struct fi_cq_err_entry err = {0};
-      fi_cq_readerr(r->cq, &err, 0);
-      fprintf(stderr, "raw completion error: %s\n", fi_strerror(err.err));
-      exit(3);
-    }
-  }
-}
-
-/* Polls until the completions of both a and b have arrived. */
-static void raw_wait2(struct raw *r, void *a, void *b)
-{
-  struct fi_cq_entry e[8];
-  bool ga = false, gb = false;
-  while (!ga || !gb) {
-    ssize_t n = fi_cq_read(r->cq, e, 8);
-    if (n > 0) {
-      for (ssize_t i = 0; i < n; i++) {
-        ga |= e[i].op_context == a;
-        gb |= e[i].op_context == b;
-      }
-    } else if (n == -FI_EAGAIN) {
-      sched_yield();
-    } else if (n == -FI_EAVAIL) {
-      struct fi_cq_err_entry err = {0};
-      fi_cq_readerr(r->cq, &err, 0);
-      fprintf(stderr, "raw completion error: %s\n", fi_strerror(err.err));
-      exit(3);
-    }
-  }
+  bench_ofi_close(&r->o);
 }
 
 static void raw_progress(struct raw *r)
 {
   struct fi_cq_entry e[8];
-  fi_cq_read(r->cq, e, 8);
+  fi_cq_read(r->o.cq, e, 8);
 }
 
 /* ---- plumbing ---------------------------------------------------------- */
-
-static void xwrite(int fd, const void *b, size_t n)
-{
-  const char *p = b;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0 && errno != EINTR)
-      exit(4);
-    if (w > 0) {
-      p += w;
-      n -= (size_t)w;
-    }
-  }
-}
-
-static void xread(int fd, void *b, size_t n)
-{
-  char *p = b;
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r <= 0 && errno != EINTR)
-      exit(4);
-    if (r > 0) {
-      p += r;
-      n -= (size_t)r;
-    }
-  }
-}
 
 struct hello { /* what each side tells the other */
   char mtr_addr[MTR_ADDR_MAX];
@@ -196,11 +88,11 @@ struct cmd {
 static void exchange(int rfd, int wfd, struct hello *mine, struct hello *theirs, mtr_ep *ep,
                      mtr_peer *mpeer, struct raw *r)
 {
-  xwrite(wfd, mine, sizeof *mine);
-  xread(rfd, theirs, sizeof *theirs);
+  bench_xwrite(wfd, mine, sizeof *mine);
+  bench_xread(rfd, theirs, sizeof *theirs);
   if (mtr_ep_peer_insert(ep, theirs->mtr_addr, mpeer) != MTR_OK)
     exit(5);
-  if (fi_av_insert(r->av, theirs->raw_addr, 1, &r->peer, 0, NULL) != 1)
+  if (fi_av_insert(r->o.av, theirs->raw_addr, 1, &r->o.peer, 0, NULL) != 1)
     exit(5);
 }
 
@@ -221,13 +113,13 @@ static void child(const char *prov, size_t maxsize, int rfd, int wfd)
     buf[i] = (char)(i * 7);
   mtr_ep_addr(ep, mine.mtr_addr, sizeof mine.mtr_addr);
   mine.raw_addrlen = sizeof mine.raw_addr;
-  RAW_CHECK(fi_getname(&r.ep->fid, mine.raw_addr, &mine.raw_addrlen));
+  BENCH_OFI_CHECK(fi_getname(&r.o.ep->fid, mine.raw_addr, &mine.raw_addrlen));
   if (mtr_region_expose(ep, buf, maxsize, &region) != MTR_OK ||
       mtr_region_desc(region, mine.desc, sizeof mine.desc) != MTR_OK)
     exit(7);
-  RAW_CHECK(fi_mr_reg(r.domain, buf, maxsize, FI_REMOTE_READ, 0, 1, 0, &r.mr_buf, NULL));
+  BENCH_OFI_CHECK(fi_mr_reg(r.o.domain, buf, maxsize, FI_REMOTE_READ, 0, 1, 0, &r.mr_buf, NULL));
   mine.raw_key = fi_mr_key(r.mr_buf);
-  mine.raw_base = (r.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf : 0;
+  mine.raw_base = (r.o.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ? (uint64_t)(uintptr_t)buf : 0;
   exchange(rfd, wfd, &mine, &theirs, ep, &peer, &r);
   fcntl(rfd, F_SETFL, O_NONBLOCK);
   for (;;) {
@@ -248,13 +140,13 @@ static void child(const char *prov, size_t maxsize, int rfd, int wfd)
       } else if (c.op == 'R') {
         void *d = fi_mr_desc(r.mr_ping);
         for (int i = 0; i < c.n; i++) {
-          RAW_CHECK(fi_recv(r.ep, r.ping[0], PING, d, FI_ADDR_UNSPEC, &r.ctx[0]));
-          raw_wait(&r, &r.ctx[0]);
-          RAW_CHECK(fi_send(r.ep, r.ping[0], PING, d, r.peer, &r.ctx[1]));
-          raw_wait(&r, &r.ctx[1]);
+          BENCH_OFI_CHECK(fi_recv(r.o.ep, r.ping[0], PING, d, FI_ADDR_UNSPEC, &r.ctx[0]));
+          bench_ofi_wait_ctx(&r.o, &r.ctx[0], NULL);
+          BENCH_OFI_CHECK(fi_send(r.o.ep, r.ping[0], PING, d, r.o.peer, &r.ctx[1]));
+          bench_ofi_wait_ctx(&r.o, &r.ctx[1], NULL);
         }
       }
-      xwrite(wfd, "k", 1);
+      bench_xwrite(wfd, "k", 1);
       continue;
     }
     /* idle: serve reads of both paths */
@@ -304,7 +196,7 @@ static void run_provider(const char *prov, bool quick)
   raw_open(&r, prov);
   mtr_ep_addr(ep, mine.mtr_addr, sizeof mine.mtr_addr);
   mine.raw_addrlen = sizeof mine.raw_addr;
-  RAW_CHECK(fi_getname(&r.ep->fid, mine.raw_addr, &mine.raw_addrlen));
+  BENCH_OFI_CHECK(fi_getname(&r.o.ep->fid, mine.raw_addr, &mine.raw_addrlen));
   exchange(rfd, wfd, &mine, &theirs, ep, &peer, &r);
   char info[512];
   mtr_ep_info(ep, info, sizeof info);
@@ -313,9 +205,9 @@ static void run_provider(const char *prov, bool quick)
   char *dst = malloc(maxsize);
   memset(dst, 0, maxsize);
   struct fid_mr *dmr = NULL;
-  RAW_CHECK(fi_mr_reg(r.domain, dst, maxsize, FI_READ, 0, 3, 0, &dmr, NULL));
+  BENCH_OFI_CHECK(fi_mr_reg(r.o.domain, dst, maxsize, FI_READ, 0, 3, 0, &dmr, NULL));
   void *ddesc = fi_mr_desc(dmr);
-  size_t rawmax = r.info->ep_attr->max_msg_size;
+  size_t rawmax = r.o.info->ep_attr->max_msg_size;
   char ptag[32];
   snprintf(ptag, sizeof ptag, "%s", prov);
   for (char *c = ptag; *c; c++)
@@ -335,11 +227,11 @@ static void run_provider(const char *prov, bool quick)
       for (size_t off = 0; off < size;) { /* raw: one fi_read unless max_msg_size forbids */
         size_t n = size - off < rawmax ? size - off : rawmax;
         ssize_t rc;
-        while ((rc = fi_read(r.ep, dst + off, n, ddesc, r.peer, theirs.raw_base + off,
+        while ((rc = fi_read(r.o.ep, dst + off, n, ddesc, r.o.peer, theirs.raw_base + off,
                              theirs.raw_key, &r.ctx[2])) == -FI_EAGAIN)
           raw_progress(&r);
-        RAW_CHECK(rc);
-        raw_wait(&r, &r.ctx[2]);
+        BENCH_OFI_CHECK(rc);
+        bench_ofi_wait_ctx(&r.o, &r.ctx[2], NULL);
         off += n;
       }
       double t2 = bench_now();
@@ -368,7 +260,7 @@ static void run_provider(const char *prov, bool quick)
   struct cmd c = {'M', n + 20};
   char m[PING] = {0}, k;
   double t[2];
-  xwrite(wfd, &c, sizeof c);
+  bench_xwrite(wfd, &c, sizeof c);
   double t0 = 0;
   for (int i = 0; i < n + 20; i++) {
     if (i == 20)
@@ -379,25 +271,25 @@ static void run_provider(const char *prov, bool quick)
       exit(11);
   }
   t[0] = (bench_now() - t0) / n;
-  xread(rfd, &k, 1);
+  bench_xread(rfd, &k, 1);
   c.op = 'R';
-  xwrite(wfd, &c, sizeof c);
+  bench_xwrite(wfd, &c, sizeof c);
   void *pd = fi_mr_desc(r.mr_ping);
   for (int i = 0; i < n + 20; i++) {
     if (i == 20)
       t0 = bench_now();
-    RAW_CHECK(fi_recv(r.ep, r.ping[1], PING, pd, FI_ADDR_UNSPEC, &r.ctx[0]));
-    RAW_CHECK(fi_send(r.ep, r.ping[0], PING, pd, r.peer, &r.ctx[1]));
-    raw_wait2(&r, &r.ctx[0], &r.ctx[1]);
+    BENCH_OFI_CHECK(fi_recv(r.o.ep, r.ping[1], PING, pd, FI_ADDR_UNSPEC, &r.ctx[0]));
+    BENCH_OFI_CHECK(fi_send(r.o.ep, r.ping[0], PING, pd, r.o.peer, &r.ctx[1]));
+    bench_ofi_wait_ctx(&r.o, &r.ctx[0], &r.ctx[1]);
   }
   t[1] = (bench_now() - t0) / n;
-  xread(rfd, &k, 1);
+  bench_xread(rfd, &k, 1);
   char cname[64];
   snprintf(cname, sizeof cname, "rtt_%s_%dB", ptag, PING);
   bench_report("transport_ofi", cname, t[0] * 1e6, "us", t[1] * 1e6, BENCH_LOWER_IS_BETTER);
 
   c.op = 'Q';
-  xwrite(wfd, &c, sizeof c);
+  bench_xwrite(wfd, &c, sizeof c);
   int status;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
