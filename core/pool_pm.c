@@ -419,15 +419,6 @@ static void *rx_main(void *arg)
 
 /* ---- join and leave --------------------------------------------------- */
 
-static Mstro__Proto__TransportKind kind_of(const char *name)
-{
-  if (strcmp(name, "GFS") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS;
-  if (strcmp(name, "MIO") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO;
-  return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
-}
-
 /* The transport of offers. The PM decides for the workflow (its
  * MSTRO_TRANSPORT_DEFAULT, with its fallback) and says so in WELCOME; a
  * component whose own environment sets MSTRO_TRANSPORT_DEFAULT uses that
@@ -464,7 +455,7 @@ static mstro_status choose_transport(void)
     }
   }
   pm.data_ops = ops;
-  pm.data_kind = kind_of(ops->name);
+  pm.data_kind = mstro__proto_transport_kind(ops->name);
   MSTRO_LOG_INFO(POOL, "CDO data between components moves by %s", ops->name);
 cleanup:
   return st;

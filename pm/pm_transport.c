@@ -12,15 +12,6 @@
 #include "mtr.h"
 #include "proto_codec.h"
 
-static Mstro__Proto__TransportKind kind_of(const char *name)
-{
-  if (strcmp(name, "GFS") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS;
-  if (strcmp(name, "MIO") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO;
-  return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
-}
-
 mstro_status mstro__pm_transport_choose(Mstro__Proto__TransportKind *kind)
 {
   mstro_status st = MSTRO_OK;
@@ -54,7 +45,7 @@ mstro_status mstro__pm_transport_choose(Mstro__Proto__TransportKind *kind)
                   "no OFI transport to fall back to");
     }
   }
-  *kind = kind_of(ops->name);
+  *kind = mstro__proto_transport_kind(ops->name);
   MSTRO_LOG_INFO(PM, "CDO data of this workflow moves by %s", ops->name);
 cleanup:
   if (store != NULL)

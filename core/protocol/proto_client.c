@@ -28,17 +28,6 @@ static uint64_t now_ms(void)
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static Mstro__Proto__TransportKind kind_of(const char *name)
-{
-  if (strcmp(name, "OFI") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
-  if (strcmp(name, "GFS") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS;
-  if (strcmp(name, "MIO") == 0)
-    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO;
-  return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED;
-}
-
 void mstro__proto_client_close(struct mstro__proto_client *c)
 {
   if (c == NULL)
@@ -208,8 +197,9 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
    * cluster): the PM falls back when one turns out unusable. */
   for (size_t i = 0; i < mtr_transport_count() && n_kinds < MSTRO__PROTO_TRANSPORTS_MAX; i++) {
     const struct mtr_ops *t = mtr_transport_get(i);
-    if (t != NULL && kind_of(t->name) != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED)
-      kinds[n_kinds++] = kind_of(t->name);
+    if (t != NULL &&
+        mstro__proto_transport_kind(t->name) != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED)
+      kinds[n_kinds++] = mstro__proto_transport_kind(t->name);
   }
   gethostname(host, sizeof host - 1);
 

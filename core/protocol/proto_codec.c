@@ -92,6 +92,17 @@ const char *mstro__proto_msg_name(Mstro__Proto__Envelope__MsgCase c)
   }
 }
 
+Mstro__Proto__TransportKind mstro__proto_transport_kind(const char *name)
+{
+  if (strcmp(name, "OFI") == 0)
+    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+  if (strcmp(name, "GFS") == 0)
+    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_GFS;
+  if (strcmp(name, "MIO") == 0)
+    return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_MIO;
+  return MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED;
+}
+
 const char *mstro__proto_transport_name(int kind)
 {
   switch (kind) {

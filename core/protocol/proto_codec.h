@@ -67,6 +67,10 @@ const char *mstro__proto_msg_name(Mstro__Proto__Envelope__MsgCase c);
 /** Name of a transport kind ("OFI", ...); "UNKNOWN" out of range. */
 const char *mstro__proto_transport_name(int kind);
 
+/** The kind of a transport layer name ("OFI", "GFS", "MIO"; UNSPECIFIED for
+ * any other). */
+Mstro__Proto__TransportKind mstro__proto_transport_kind(const char *name);
+
 /** Check every field of an envelope against the protocol's rules.
  * @return MSTRO_OK; MSTRO_INVMSG (logged, and the reason in `why` when
  *         `why` is not NULL); MSTRO_INVARG for a NULL envelope. */
