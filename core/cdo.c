@@ -409,6 +409,8 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
   }
   c->state = MSTRO__CDO_SEALED;
   mstro__tm_count(MSTRO__TM_SEAL);
+  if (mstro__pm_active())
+    mstro__pm_seal(c);
   mstro__event_raise(MSTRO_POOL_EVENT_SEAL, MSTRO__EV_AFTER, &ev);
 cleanup:
   return st;

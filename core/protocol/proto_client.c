@@ -16,6 +16,7 @@ struct mstro__proto_client {
   uint64_t appid;
   uint64_t session;
   uint32_t heartbeat_ms;
+  uint32_t ack_kinds, event_kinds; /* WELCOME's AckMask */
   int timeout_ms;
   uint8_t *rxbuf;
 };
@@ -60,6 +61,13 @@ uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c)
 uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c)
 {
   return c ? c->heartbeat_ms : 0;
+}
+
+void mstro__proto_client_welcome_kinds(const struct mstro__proto_client *c, uint32_t *ack_kinds,
+                                       uint32_t *event_kinds)
+{
+  *ack_kinds = c ? c->ack_kinds : 0;
+  *event_kinds = c ? c->event_kinds : 0;
 }
 
 mstro_status mstro__proto_client_send(struct mstro__proto_client *c, Mstro__Proto__Envelope *env,
@@ -232,6 +240,8 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
   c->appid = answer->welcome->appid;
   c->session = answer->welcome->session;
   c->heartbeat_ms = answer->welcome->heartbeat_interval_ms;
+  c->ack_kinds = answer->welcome->ack_kinds;
+  c->event_kinds = answer->welcome->event_kinds;
   MSTRO_LOG_INFO(PROTO, "joined workflow '%s' as '%s' index %lld: appid %llu", cfg->workflow_name,
                  cfg->component_name, (long long)cfg->component_index,
                  (unsigned long long)c->appid);
