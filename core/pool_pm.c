@@ -260,7 +260,9 @@ static mstro_status send_op(Mstro__Proto__Envelope *env, mstro_pool_event_kind k
   mstro_status st = send_locked_calls(env, NULL, rel, NULL);
   pthread_mutex_unlock(&pm.lock);
   mstro_status rs = rel_wait(rel, op, name);
-  return st != MSTRO_OK ? st : rs;
+  /* a one-way message that cannot be sent is the next waiting call's
+   * concern (as before); a held operation fails with it */
+  return rel == NULL ? MSTRO_OK : st != MSTRO_OK ? st : rs;
 }
 
 /* request(), with `rel` (rel_prepare) registered for the release of the
@@ -770,8 +772,9 @@ mstro_status mstro__pm_event_ack(uint64_t remote_id, uint64_t event_id)
   return send_msg(&env);
 }
 
-void mstro__pm_notify(mstro_cdo cdo, bool declare)
+mstro_status mstro__pm_notify(mstro_cdo cdo, bool declare)
 {
+  mstro_status st = MSTRO_OK;
   Mstro__Proto__Envelope env;
   mstro__proto__envelope__init(&env);
   if (declare) {
@@ -782,7 +785,7 @@ void mstro__pm_notify(mstro_cdo cdo, bool declare)
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE;
     env.declare = &d;
     /* its DECLARE_ACK is not waited for; the release is when DECLARE is held */
-    send_op(&env, MSTRO_POOL_EVENT_DECLARE, "declare", cdo->name);
+    st = send_op(&env, MSTRO_POOL_EVENT_DECLARE, "declare", cdo->name);
   } else {
     Mstro__Proto__Dispose d;
     mstro__proto__dispose__init(&d);
@@ -790,19 +793,21 @@ void mstro__pm_notify(mstro_cdo cdo, bool declare)
     d.cdo_id = cdo->id;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DISPOSE;
     env.dispose = &d;
-    send_op(&env, MSTRO_POOL_EVENT_DISPOSE, "dispose", cdo->name);
+    st = send_op(&env, MSTRO_POOL_EVENT_DISPOSE, "dispose", cdo->name);
   }
+  return st;
 }
 
-void mstro__pm_seal(mstro_cdo cdo)
+mstro_status mstro__pm_seal(mstro_cdo cdo)
 {
+  mstro_status st = MSTRO_OK;
   void *abuf = NULL;
   size_t alen = 0;
   Mstro__Proto__Envelope env;
   Mstro__Proto__Seal sl;
   /* only when another member subscribes to SEAL: no message otherwise */
   if (!mstro__pm_active() || !mstro__pm_watched(MSTRO_POOL_EVENT_SEAL))
-    return;
+    return MSTRO_OK;
   if (serialize_attrs(cdo, &abuf, &alen) != MSTRO_OK)
     alen = 0; /* logged; the subscriber's selector then sees the name only */
   mstro__proto__envelope__init(&env);
@@ -812,8 +817,9 @@ void mstro__pm_seal(mstro_cdo cdo)
   sl.attributes = (ProtobufCBinaryData){alen, abuf};
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SEAL;
   env.seal = &sl;
-  send_op(&env, MSTRO_POOL_EVENT_SEAL, "seal", cdo->name);
+  st = send_op(&env, MSTRO_POOL_EVENT_SEAL, "seal", cdo->name);
   free(abuf);
+  return st;
 }
 
 mstro_status mstro__pm_offer(mstro_cdo cdo)
