@@ -729,6 +729,91 @@ static void test_pool_ops(void **state)
   free(info);
 }
 
+/* A SUBSCRIBE waits for every member's confirmation of its new masks, and no
+ * longer for a member that leaves (or crashes) without confirming; an
+ * unsubscribe clears the masks; a confirmation of a mask never sent is bad. */
+static void test_subscribe_barrier(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .heartbeat_ms = 100, .heartbeat_grace = 15};
+  struct mstro__pm_server *srv = server_new(&cfg, &info);
+  struct client sub, mute, ok;
+  client_open(&sub, info);
+  client_open(&mute, info);
+  client_open(&ok, info);
+  join_ok(srv, &sub, "subscriber", 0);
+  join_ok(srv, &mute, "mute", 0);
+  join_ok(srv, &ok, "ok", 0);
+  assert_int_equal(mute.ack_kinds | mute.event_kinds, 0);
+
+  Mstro__Proto__Envelope e, *r;
+  Mstro__Proto__Subscribe s;
+  mstro__proto__subscribe__init(&s);
+  s.subscription_id = 1;
+  s.kind_mask = MSTRO_POOL_EVENT_DEMAND | MSTRO_POOL_EVENT_APP_LEAVE;
+  s.options = MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
+  mstro__proto_envelope_init(&e, ++sub.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+  uint64_t sub_seq = sub.seq;
+  send_expect(srv, &sub, &e, &sub, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &ok, MSTRO_POOL_EVENT_DEMAND,
+              MSTRO_POOL_EVENT_DEMAND | MSTRO_POOL_EVENT_APP_LEAVE);
+  r = client_recv(&mute, 1000); /* told, never confirms */
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK);
+  uint64_t serial = r->ack_mask->serial;
+  mstro__proto_free(r);
+  assert_null(client_recv(&sub, 100));
+  /* a confirmation of a later mask than it was sent is a bad message */
+  Mstro__Proto__AckMaskConfirm cf;
+  mstro__proto__ack_mask_confirm__init(&cf);
+  cf.serial = serial + 100;
+  mstro__proto_envelope_init(&e, ++mute.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM, e.ack_mask_confirm = &cf;
+  client_send(&mute, &e);
+  serve(srv, 1);
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
+  /* the mute member is dropped as crashed (the others keep heartbeating):
+   * the SUBSCRIBE is answered, after the APP_LEAVE it sees */
+  for (int i = 0; i < 60 && mstro__pm_server_member_count(srv) == 3; i++) {
+    Mstro__Proto__Heartbeat hb;
+    for (int k = 0; k < 2; k++) {
+      struct client *c = k ? &ok : &sub;
+      mstro__proto__heartbeat__init(&hb);
+      mstro__proto_envelope_init(&e, ++c->seq);
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT, e.heartbeat = &hb;
+      client_send(c, &e);
+      serve(srv, 1);
+      mstro__proto_free(client_recv(c, 1000));
+    }
+    usleep(50000);
+  }
+  assert_int_equal(mstro__pm_server_member_count(srv), 2);
+  r = client_recv(&sub, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_int_equal(r->event->kind, MSTRO_POOL_EVENT_APP_LEAVE);
+  assert_true(r->event->crashed);
+  assert_false(r->event->needs_ack); /* APP_LEAVE holds nothing */
+  mstro__proto_free(r);
+  expect_release(&sub, sub_seq);
+
+  /* unsubscribe: nothing is held or watched any more */
+  Mstro__Proto__Unsubscribe u;
+  mstro__proto__unsubscribe__init(&u);
+  u.subscription_id = 1;
+  mstro__proto_envelope_init(&e, ++sub.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE, e.unsubscribe = &u;
+  send_expect(srv, &sub, &e, &sub, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &ok, 0, 0);
+  client_close(&sub);
+  client_close(&mute);
+  client_close(&ok);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
 static void test_garbage_sender_dropped(void **state)
 {
   (void)state;
@@ -932,6 +1017,7 @@ int main(void)
       cmocka_unit_test(test_heartbeat_and_leave),
       cmocka_unit_test(test_silent_member_dropped),
       cmocka_unit_test(test_pool_ops),
+      cmocka_unit_test(test_subscribe_barrier),
       cmocka_unit_test(test_garbage_sender_dropped),
       cmocka_unit_test(test_lying_sources),
       cmocka_unit_test(test_shutdown_tells_members),
