@@ -201,8 +201,12 @@ mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes attr, mstr
   MSTRO_CHECK_CALL(CDO, st, mstro__cdo_create(name, &c), "mstro_cdo_declare failed");
   ev.attrs = c->attrs;
   mstro__tm_count(MSTRO__TM_DECLARE);
-  if (mstro__pm_active())
-    mstro__pm_notify(c, true);
+  /* held by another component's _REQUIRE_ACK subscription: a PM that goes
+   * away meanwhile fails the declare */
+  if (mstro__pm_active() && (st = mstro__pm_notify(c, true)) != MSTRO_OK) {
+    cdo_release(c, false);
+    MSTRO_CHECK(CDO, false, st, st, "declare of '%.200s': %s", name, mstro_status_description(st));
+  }
   mstro__event_raise(MSTRO_POOL_EVENT_DECLARE, MSTRO__EV_AFTER, &ev);
   *result = c;
 cleanup:
@@ -409,6 +413,9 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
   }
   c->state = MSTRO__CDO_SEALED;
   mstro__tm_count(MSTRO__TM_SEAL);
+  if (mstro__pm_active())
+    MSTRO_CHECK_CALL(CDO, st, mstro__pm_seal(c), "seal of '%.200s': the Pool Manager is gone",
+                     c->name);
   mstro__event_raise(MSTRO_POOL_EVENT_SEAL, MSTRO__EV_AFTER, &ev);
 cleanup:
   return st;
@@ -522,8 +529,9 @@ mstro_status mstro_cdo_dispose(mstro_cdo cdo)
     mstro__pool_release_borrow(cdo);
   cdo->state = MSTRO__CDO_DISPOSED;
   mstro__tm_count(MSTRO__TM_DISPOSE);
+  /* held like the declare; the handle is disposed all the same */
   if (mstro__pm_active())
-    mstro__pm_notify(cdo, false);
+    st = mstro__pm_notify(cdo, false);
   if (mstro__events_wanted(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER)) {
     /* the event carries the attributes as they were */
     mstro__event_raise(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER, &ev);

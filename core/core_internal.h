@@ -184,8 +184,17 @@ void mstro__pm_forget_cdo(mstro_cdo cdo);
 /* Drop cached RMA registrations of a user buffer (before the user may free
  * it: at dispose of a consumer, after withdraw of a producer). */
 void mstro__pm_forget_buffer(const void *buf, size_t len);
-/* Tell the PM of a declare (true) or dispose (false); no answer awaited. */
-void mstro__pm_notify(mstro_cdo cdo, bool declare);
+/* Tell the PM of a declare (true) or dispose (false); waits only for the
+ * release when another member holds the kind (_REQUIRE_ACK): MSTRO_NO_PM
+ * when the PM went away meanwhile, MSTRO_OK otherwise. */
+mstro_status mstro__pm_notify(mstro_cdo cdo, bool declare);
+/* A sealed CDO: told to the PM when another member subscribes to SEAL (and
+ * held until acked when one holds it, _REQUIRE_ACK). */
+mstro_status mstro__pm_seal(mstro_cdo cdo);
+/* Whether another member holds (_REQUIRE_ACK) / watches this kind of this
+ * component's operations (the PM's ACK_MASK). */
+bool mstro__pm_holds(mstro_pool_event_kind kind);
+bool mstro__pm_watched(mstro_pool_event_kind kind);
 
 /* ---- groups (groups.c) ---- */
 void mstro__groups_fini(void);

@@ -31,6 +31,9 @@ struct ev_node {
   uint64_t ack_id;                     /* 0: nothing to ack */
   uint64_t remote_ack;                 /* an event of another component whose operation the
                                           PM holds until we ack it (EVENT_ACK); 0: none */
+  bool remote_noack;                   /* an event of another component for a REQUIRE_ACK
+                                          subscription that holds nothing (APP_*, or an
+                                          operation not held): its ack is accepted, a no-op */
   char *str1, *str2;                   /* owned copies of the payload strings */
 };
 
@@ -357,6 +360,9 @@ void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind,
       n->ack_sub = s;
       n->remote_ack = ack_event_id;
       taken = true;
+    } else if (s->opts & MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK) {
+      n->ack_sub = s;
+      n->remote_noack = true;
     }
     if (s->tail)
       s->tail->pub.next = &n->pub;
@@ -566,6 +572,11 @@ mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event
     if (n->ack_sub == s && n->remote_ack != 0) {
       remote[nremote++] = n->remote_ack;
       n->remote_ack = 0;
+      acked++;
+      continue;
+    }
+    if (n->ack_sub == s && n->remote_noack) {
+      n->remote_noack = false;
       acked++;
       continue;
     }

@@ -99,6 +99,22 @@ static struct {
 
 static atomic_bool pm_active;
 
+/* The kinds of this component's operations that other members hold
+ * (_REQUIRE_ACK) and watch: the PM's ACK_MASK. An operation of a held kind
+ * is sent with wait_ack and returns only after the PM's EVENT_ACK; SEAL and
+ * TRANSFER_STARTED are told to the PM only when watched. */
+static atomic_uint ack_kinds, event_kinds;
+
+bool mstro__pm_holds(mstro_pool_event_kind kind)
+{
+  return (atomic_load_explicit(&ack_kinds, memory_order_acquire) & (unsigned)kind) != 0;
+}
+
+bool mstro__pm_watched(mstro_pool_event_kind kind)
+{
+  return (atomic_load_explicit(&event_kinds, memory_order_acquire) & (unsigned)kind) != 0;
+}
+
 bool mstro__pm_active(void)
 {
   return atomic_load_explicit(&pm_active, memory_order_acquire);
@@ -111,28 +127,56 @@ uint64_t mstro__pm_appid(void)
 
 /* ---- sending and waiting ----------------------------------------------- */
 
-/* Send under the lock; if `call` is given it is registered for the answer. */
-static mstro_status send_locked_seq(Mstro__Proto__Envelope *env, struct call *call,
-                                    uint64_t *seq_out)
+static void call_init(struct call *c, Mstro__Proto__Envelope__MsgCase want)
+{
+  memset(c, 0, sizeof *c);
+  c->want = want;
+  pthread_cond_init(&c->cv, NULL);
+}
+
+static void call_register_locked(struct call *c, uint64_t seq)
+{
+  c->seq = seq;
+  c->next = pm.calls;
+  pm.calls = c;
+}
+
+/* Send under the lock; if `call` is given it is registered for the answer;
+ * if `rel` is given the message goes with wait_ack and `rel` is registered
+ * for the PM's EVENT_ACK releasing it (a call not sent is done with the
+ * error, so it can always be waited for). */
+static mstro_status send_locked_calls(Mstro__Proto__Envelope *env, struct call *call,
+                                      struct call *rel, uint64_t *seq_out)
 {
   mstro_status st = pm.dead;
   uint64_t seq = 0;
-  if (st != MSTRO_OK)
-    return st;
-  st = mstro__proto_client_send(pm.c, env, &seq);
+  if (rel != NULL)
+    env->wait_ack = true;
+  if (st == MSTRO_OK)
+    st = mstro__proto_client_send(pm.c, env, &seq);
   if (st == MSTRO_OK) {
     pm.last_sent_ns = mstro_clock();
-    if (call != NULL) {
-      call->seq = seq;
-      call->next = pm.calls;
-      pm.calls = call;
+    if (call != NULL)
+      call_register_locked(call, seq);
+    if (rel != NULL)
+      call_register_locked(rel, seq);
+  } else {
+    if (st == MSTRO_NO_PM)
+      pm.dead = MSTRO_NO_PM;
+    if (rel != NULL) {
+      rel->done = true;
+      rel->st = st;
     }
-  } else if (st == MSTRO_NO_PM) {
-    pm.dead = MSTRO_NO_PM;
   }
   if (seq_out != NULL)
     *seq_out = seq;
   return st;
+}
+
+static mstro_status send_locked_seq(Mstro__Proto__Envelope *env, struct call *call,
+                                    uint64_t *seq_out)
+{
+  return send_locked_calls(env, call, NULL, seq_out);
 }
 
 static mstro_status send_locked(Mstro__Proto__Envelope *env, struct call *call)
@@ -173,6 +217,79 @@ static mstro_status request(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope_
   return st;
 }
 
+/* ---- _REQUIRE_ACK across processes ------------------------------------- */
+
+/* The release of an operation of event kind `kind`: `rel` when another
+ * member holds that kind (to pass to send_locked_calls and rel_wait), NULL
+ * when not (no round trip). */
+static struct call *rel_prepare(struct call *rel, mstro_pool_event_kind kind)
+{
+  if (!mstro__pm_holds(kind))
+    return NULL;
+  call_init(rel, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK);
+  return rel;
+}
+
+/* Wait until the PM releases the operation: every _REQUIRE_ACK subscriber
+ * of another member acked its event, or unsubscribed, left or was dropped.
+ * A dead PM ends the wait with MSTRO_NO_PM within MSTRO_PM_TIMEOUT. */
+static mstro_status rel_wait(struct call *rel, const char *op, const char *name)
+{
+  mstro_status st = MSTRO_OK;
+  if (rel == NULL)
+    return MSTRO_OK;
+  pthread_mutex_lock(&pm.lock);
+  while (!rel->done)
+    pthread_cond_wait(&rel->cv, &pm.lock);
+  st = rel->st;
+  pthread_mutex_unlock(&pm.lock);
+  pthread_cond_destroy(&rel->cv);
+  mstro__proto_free(rel->answer);
+  if (st != MSTRO_OK)
+    MSTRO_LOG_ERR(POOL, "%s of '%.200s': no release from the Pool Manager: %s", op, name,
+                  mstro_status_description(st));
+  return st;
+}
+
+/* A one-way operation message, held when its kind is. */
+static mstro_status send_op(Mstro__Proto__Envelope *env, mstro_pool_event_kind kind, const char *op,
+                            const char *name)
+{
+  struct call relc;
+  struct call *rel = rel_prepare(&relc, kind);
+  pthread_mutex_lock(&pm.lock);
+  mstro_status st = send_locked_calls(env, NULL, rel, NULL);
+  pthread_mutex_unlock(&pm.lock);
+  mstro_status rs = rel_wait(rel, op, name);
+  /* a one-way message that cannot be sent is the next waiting call's
+   * concern (as before); a held operation fails with it */
+  return rel == NULL ? MSTRO_OK : st != MSTRO_OK ? st : rs;
+}
+
+/* request(), with `rel` (rel_prepare) registered for the release of the
+ * same message; the caller waits for that with rel_wait when it suits it. */
+static mstro_status request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
+                                Mstro__Proto__Envelope **answer, struct call *rel)
+{
+  mstro_status st = MSTRO_OK;
+  struct call call;
+  call_init(&call, want);
+  pthread_mutex_lock(&pm.lock);
+  st = send_locked_calls(env, &call, rel, NULL);
+  if (st == MSTRO_OK) {
+    while (!call.done)
+      pthread_cond_wait(&call.cv, &pm.lock);
+    st = call.st;
+  }
+  pthread_mutex_unlock(&pm.lock);
+  pthread_cond_destroy(&call.cv);
+  if (st == MSTRO_OK)
+    *answer = call.answer;
+  else
+    mstro__proto_free(call.answer);
+  return st;
+}
+
 /* The PM is gone: fail every waiting call (lock held). */
 static void fail_all_locked(mstro_status why)
 {
@@ -189,6 +306,8 @@ static void fail_all_locked(mstro_status why)
 
 static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, void **buf,
                           const char **via);
+static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status);
+static void transfer_started(const Mstro__Proto__TransferTicket *t);
 
 /* Tell the PM a ticket is done (lock held). */
 static void completed_locked(const Mstro__Proto__TransferTicket *t, mstro_status status)
@@ -219,9 +338,11 @@ static void *prefetch_main(void *arg)
   void *data = NULL;
   const char *via = NULL;
   const Mstro__Proto__TransferTicket *t = p->ticket->transfer_ticket;
+  transfer_started(t);
   mstro_status st = fetch(p->cdo, t, &data, &via);
+  /* the demand waiting for this prefetch is held until the release */
+  completed(t, st);
   pthread_mutex_lock(&pm.lock);
-  completed_locked(t, st);
   p->data = data;
   p->via = via;
   p->state = st == MSTRO_OK ? PF_DONE : PF_FAILED;
@@ -341,27 +462,50 @@ static void dispatch(Mstro__Proto__Envelope *e)
   } else if (e->in_reply_to != 0 && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET &&
              ticket_for_prefetch_locked(e)) {
     e = NULL;
+  } else if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK) {
+    /* applied before it is confirmed: the SUBSCRIBE that caused it returns
+     * only after the confirmation, so every later operation sees it */
+    atomic_store_explicit(&ack_kinds, e->ack_mask->ack_kinds, memory_order_release);
+    atomic_store_explicit(&event_kinds, e->ack_mask->event_kinds, memory_order_release);
+    MSTRO_LOG_DEBUG(POOL, "other components hold kinds 0x%x and watch kinds 0x%x",
+                    e->ack_mask->ack_kinds, e->ack_mask->event_kinds);
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__AckMaskConfirm cf;
+    mstro__proto__envelope__init(&out);
+    mstro__proto__ack_mask_confirm__init(&cf);
+    cf.serial = e->ack_mask->serial;
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM;
+    out.ack_mask_confirm = &cf;
+    send_locked(&out, NULL);
   } else if (e->in_reply_to != 0) {
-    for (struct call **pp = &pm.calls; *pp != NULL; pp = &(*pp)->next) {
+    /* A request may wait for two answers (its reply and the release of a
+     * held operation); a REFUSE ends both. */
+    bool refused = e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE, matched = false;
+    for (struct call **pp = &pm.calls; *pp != NULL && e != NULL;) {
       struct call *c = *pp;
-      if (c->seq != e->in_reply_to)
+      if (c->seq != e->in_reply_to || (!refused && e->msg_case != c->want)) {
+        pp = &c->next; /* not the answer it waits for (e.g. a DECLARE_ACK): dropped */
         continue;
-      if (e->msg_case == c->want) {
-        c->answer = e;
-        e = NULL;
-      } else if (e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_REFUSE) {
+      }
+      if (refused) {
         c->st = (mstro_status)e->refuse->status;
-        MSTRO_LOG_ERR(POOL, "the Pool Manager refused: %s (%s)", e->refuse->reason,
-                      mstro_status_description(c->st));
+        if (!matched)
+          MSTRO_LOG_ERR(POOL, "the Pool Manager refused: %s (%s)", e->refuse->reason,
+                        mstro_status_description(c->st));
         if (c->st == MSTRO_OK)
           c->st = MSTRO_FAIL;
       } else {
-        break; /* not the answer it waits for (e.g. a DECLARE_ACK): dropped */
+        c->answer = e;
+        e = NULL;
       }
+      matched = true;
       c->done = true;
       *pp = c->next;
       pthread_cond_signal(&c->cv);
-      break;
+    }
+    if (matched && e != NULL) {
+      mstro__proto_free(e);
+      e = NULL;
     }
   }
   if (e != NULL && e->msg_case == MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET)
@@ -525,6 +669,12 @@ mstro_status mstro__pm_join(void)
                    "mstro_init: cannot join the Pool Manager");
   pm.ep = mstro__proto_client_ep(pm.c);
   pm.appid = mstro__proto_client_appid(pm.c);
+  {
+    uint32_t held = 0, watched = 0;
+    mstro__proto_client_welcome_kinds(pm.c, &held, &watched);
+    atomic_store(&ack_kinds, held);
+    atomic_store(&event_kinds, watched);
+  }
   MSTRO_CHECK_CALL(POOL, st, choose_transport(), "mstro_init: no data transport");
   pm.last_heard_ns = pm.last_sent_ns = mstro_clock();
   MSTRO_CHECK(POOL, pthread_create(&pm.rx, NULL, rx_main, NULL) == 0, st, MSTRO_FAIL,
@@ -567,6 +717,8 @@ mstro_status mstro__pm_leave(void)
   if (!mstro__pm_active())
     return MSTRO_OK;
   atomic_store(&pm_active, false);
+  atomic_store(&ack_kinds, 0u);
+  atomic_store(&event_kinds, 0u);
   pthread_mutex_lock(&pm.lock);
   pm.stop = true;
   bool alive = pm.dead == MSTRO_OK;
@@ -574,6 +726,11 @@ mstro_status mstro__pm_leave(void)
   if (pm.rx_started)
     pthread_join(pm.rx, NULL);
   pm.rx_started = false;
+  /* nobody dispatches answers any more: a prefetch worker still waiting
+   * for the release of its TRANSFER_COMPLETED must not hang the leave */
+  pthread_mutex_lock(&pm.lock);
+  fail_all_locked(MSTRO_NO_PM);
+  pthread_mutex_unlock(&pm.lock);
   pthread_mutex_lock(&pm.lock);
   while (pm.prefetches != NULL)
     prefetch_free_locked(pm.prefetches);
@@ -638,7 +795,12 @@ mstro_status mstro__pm_subscribe(uint64_t remote_id, unsigned mask, unsigned opt
     s.options = opts;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE;
     env.subscribe = &s;
-    return send_msg(&env);
+    /* answered once every member applies the kinds this holds or watches:
+     * their operations started after this returns are seen (and held) */
+    Mstro__Proto__Envelope *answer = NULL;
+    mstro_status st = request(&env, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, &answer);
+    mstro__proto_free(answer);
+    return st;
   }
   Mstro__Proto__Unsubscribe u;
   mstro__proto__unsubscribe__init(&u);
@@ -664,8 +826,9 @@ mstro_status mstro__pm_event_ack(uint64_t remote_id, uint64_t event_id)
   return send_msg(&env);
 }
 
-void mstro__pm_notify(mstro_cdo cdo, bool declare)
+mstro_status mstro__pm_notify(mstro_cdo cdo, bool declare)
 {
+  mstro_status st = MSTRO_OK;
   Mstro__Proto__Envelope env;
   mstro__proto__envelope__init(&env);
   if (declare) {
@@ -675,7 +838,8 @@ void mstro__pm_notify(mstro_cdo cdo, bool declare)
     d.local_id = cdo->id;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE;
     env.declare = &d;
-    send_msg(&env);
+    /* its DECLARE_ACK is not waited for; the release is when DECLARE is held */
+    st = send_op(&env, MSTRO_POOL_EVENT_DECLARE, "declare", cdo->name);
   } else {
     Mstro__Proto__Dispose d;
     mstro__proto__dispose__init(&d);
@@ -683,8 +847,33 @@ void mstro__pm_notify(mstro_cdo cdo, bool declare)
     d.cdo_id = cdo->id;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DISPOSE;
     env.dispose = &d;
-    send_msg(&env);
+    st = send_op(&env, MSTRO_POOL_EVENT_DISPOSE, "dispose", cdo->name);
   }
+  return st;
+}
+
+mstro_status mstro__pm_seal(mstro_cdo cdo)
+{
+  mstro_status st = MSTRO_OK;
+  void *abuf = NULL;
+  size_t alen = 0;
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__Seal sl;
+  /* only when another member subscribes to SEAL: no message otherwise */
+  if (!mstro__pm_active() || !mstro__pm_watched(MSTRO_POOL_EVENT_SEAL))
+    return MSTRO_OK;
+  if (serialize_attrs(cdo, &abuf, &alen) != MSTRO_OK)
+    alen = 0; /* logged; the subscriber's selector then sees the name only */
+  mstro__proto__envelope__init(&env);
+  mstro__proto__seal__init(&sl);
+  sl.cdo_id = cdo->id;
+  sl.cdo_name = cdo->name;
+  sl.attributes = (ProtobufCBinaryData){alen, abuf};
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SEAL;
+  env.seal = &sl;
+  st = send_op(&env, MSTRO_POOL_EVENT_SEAL, "seal", cdo->name);
+  free(abuf);
+  return st;
 }
 
 mstro_status mstro__pm_offer(mstro_cdo cdo)
@@ -748,12 +937,18 @@ mstro_status mstro__pm_offer(mstro_cdo cdo)
   r->next = pm.offers;
   pm.offers = r;
   pthread_mutex_unlock(&pm.lock);
-  /* The PM answers with EVENT_ACK once every _REQUIRE_ACK subscriber of
-   * another component has acked the OFFER event (or left): the offer is held
-   * until then, across processes as in the process. A dead PM fails the
-   * call within MSTRO_PM_TIMEOUT (heartbeats). */
-  st = request(&env, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, &answer);
-  mstro__proto_free(answer);
+  /* When another component holds OFFER (_REQUIRE_ACK), the PM answers with
+   * EVENT_ACK once every such subscriber has acked the OFFER event (or
+   * left): the offer is held until then, across processes as in the
+   * process. A dead PM fails the call within MSTRO_PM_TIMEOUT (heartbeats).
+   * Otherwise the offer is one message, no round trip. */
+  if (mstro__pm_holds(MSTRO_POOL_EVENT_OFFER)) {
+    env.wait_ack = true;
+    st = request(&env, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, &answer);
+    mstro__proto_free(answer);
+  } else {
+    st = send_msg(&env);
+  }
   if (st != MSTRO_OK) {
     pthread_mutex_lock(&pm.lock);
     for (struct offer_rec **pp = &pm.offers; *pp != NULL; pp = &(*pp)->next)
@@ -787,8 +982,14 @@ mstro_status mstro__pm_withdraw(mstro_cdo cdo)
   w.cdo_name = cdo->name;
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW;
   env.withdraw = &w;
-  /* The PM answers once no transfer from this offer is in flight. */
-  mstro_status rs = request(&env, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK, &ans);
+  /* The PM answers once no transfer from this offer is in flight, and
+   * releases it (EVENT_ACK) once the subscribers that hold WITHDRAW acked. */
+  struct call relc;
+  struct call *rel = rel_prepare(&relc, MSTRO_POOL_EVENT_WITHDRAW);
+  mstro_status rs = request_rel(&env, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK, &ans, rel);
+  mstro_status rls = rel_wait(rel, "withdraw", cdo->name);
+  if (rs == MSTRO_OK)
+    rs = rls;
   pthread_mutex_lock(&pm.lock);
   for (struct offer_rec **pp = &pm.offers; *pp != NULL; pp = &(*pp)->next)
     if ((*pp)->cdo == cdo) {
@@ -816,6 +1017,7 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
   void *abuf = NULL;
   size_t alen = 0;
   Mstro__Proto__Envelope env;
+  struct call relc, *rel = NULL;
   mstro__proto__envelope__init(&env);
   if (require) {
     Mstro__Proto__Require r;
@@ -828,8 +1030,9 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
     r.attributes = (ProtobufCBinaryData){alen, abuf};
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REQUIRE;
     env.require = &r;
+    rel = rel_prepare(&relc, MSTRO_POOL_EVENT_REQUIRE);
     pthread_mutex_lock(&pm.lock);
-    st = send_locked_seq(&env, NULL, p != NULL ? &p->seq : NULL);
+    st = send_locked_calls(&env, NULL, rel, p != NULL ? &p->seq : NULL);
     if (st == MSTRO_OK && p != NULL) {
       /* registered before the answer can be dispatched (same lock) */
       p->cdo = cdo;
@@ -847,14 +1050,20 @@ mstro_status mstro__pm_require(mstro_cdo cdo, bool require)
     r.cdo_name = cdo->name;
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_RETRACT;
     env.retract = &r;
+    rel = rel_prepare(&relc, MSTRO_POOL_EVENT_RETRACT);
     pthread_mutex_lock(&pm.lock);
-    st = send_locked(&env, NULL);
+    st = send_locked_calls(&env, NULL, rel, NULL);
     /* a transfer not started yet will not be; one under way is kept for the
      * demand that usually follows (freed at dispose otherwise) */
     struct prefetch *p = prefetch_of_locked(cdo);
     if (p != NULL && p->state == PF_WAITING)
       prefetch_free_locked(p);
     pthread_mutex_unlock(&pm.lock);
+  }
+  {
+    mstro_status rs = rel_wait(rel, require ? "require" : "retract", cdo->name);
+    if (st == MSTRO_OK)
+      st = rs;
   }
   cdo->in_pool_require = require && st == MSTRO_OK;
 cleanup:
@@ -901,7 +1110,26 @@ static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status
   c.size = t->size;
   env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
   env.transfer_completed = &c;
-  send_msg(&env);
+  /* held: the demand returns after the subscribers acked (a PM gone is the
+   * demand's concern, not this message's) */
+  send_op(&env, MSTRO_POOL_EVENT_TRANSFER_COMPLETED, "transfer", t->cdo_name);
+}
+
+/* The bytes of a ticket start moving: told to the PM only when another
+ * member subscribes to TRANSFER_STARTED, and held when one holds it. */
+static void transfer_started(const Mstro__Proto__TransferTicket *t)
+{
+  Mstro__Proto__Envelope env;
+  Mstro__Proto__TransferStarted ts;
+  if (!mstro__pm_watched(MSTRO_POOL_EVENT_TRANSFER_STARTED))
+    return;
+  mstro__proto__envelope__init(&env);
+  mstro__proto__transfer_started__init(&ts);
+  ts.ticket_id = t->ticket_id;
+  ts.cdo_id = t->cdo_id;
+  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED;
+  env.transfer_started = &ts;
+  send_op(&env, MSTRO_POOL_EVENT_TRANSFER_STARTED, "transfer", t->cdo_name);
 }
 
 /* Bring the bytes a ticket names into Maestro-provided memory (*buf). */
@@ -1026,7 +1254,8 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
       d.prefetched = true;
       env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND;
       env.demand = &d;
-      send_msg(&env);
+      st = send_op(&env, MSTRO_POOL_EVENT_DEMAND, "demand", cdo->name);
+      MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "demand of '%.200s' failed", cdo->name);
     }
     goto satisfy;
   }
@@ -1043,8 +1272,15 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
     d.attributes = (ProtobufCBinaryData){alen, abuf};
     env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND;
     env.demand = &d;
-    MSTRO_CHECK_CALL(POOL, st, request(&env, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET, &ans),
-                     "demand of '%.200s' failed", cdo->name);
+    {
+      /* held: the transfer starts once the subscribers that hold DEMAND acked */
+      struct call relc, *rel = rel_prepare(&relc, MSTRO_POOL_EVENT_DEMAND);
+      st = request_rel(&env, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET, &ans, rel);
+      mstro_status rs = rel_wait(rel, "demand", cdo->name);
+      if (st == MSTRO_OK)
+        st = rs;
+    }
+    MSTRO_CHECK(POOL, st == MSTRO_OK, st, st, "demand of '%.200s' failed", cdo->name);
     const Mstro__Proto__TransferTicket *t = ans->transfer_ticket;
     MSTRO_CHECK_CALL(POOL, st,
                      mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, &pattrs),
@@ -1052,6 +1288,7 @@ mstro_status mstro__pm_demand(mstro_cdo cdo)
     if (t->size > 0) {
       in_place = into_user_buffer(cdo, t->size);
       data = in_place ? cdo->data : NULL;
+      transfer_started(t);
       st = fetch(cdo, t, &data, &via);
       if (in_place && t->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI)
         cdo->rma_into_user = true;

@@ -37,6 +37,9 @@ struct member {
   char host[MSTRO__PROTO_HOST_MAX + 1];
   uint64_t last_seen_ns;
   unsigned bad;
+  /* the ACK_MASK it was told (WELCOME or ACK_MASK) and whether it confirmed it */
+  uint32_t ack_kinds, event_kinds;
+  uint64_t mask_sent, mask_confirmed;
 };
 
 /* An offer in the pool: where its bytes are and who reads them. It leaves
@@ -107,6 +110,22 @@ struct pm_ack_wait {
   struct pm_ack_wait *next;
 };
 
+/* A SUBSCRIBE answered (EVENT_ACK) once every member confirmed the ACK_MASK
+ * in force, so that an operation started after mstro_subscribe returned is
+ * held or seen. */
+struct pm_barrier {
+  uint64_t appid, seq;
+  struct pm_barrier *next;
+};
+
+/* The kinds whose causing operation a _REQUIRE_ACK subscriber can hold: the
+ * operation is a call in the component that raised them. */
+#define HOLD_KINDS                                                                                 \
+  (MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_OFFER |                     \
+   MSTRO_POOL_EVENT_REQUIRE | MSTRO_POOL_EVENT_RETRACT | MSTRO_POOL_EVENT_DEMAND |                 \
+   MSTRO_POOL_EVENT_WITHDRAW | MSTRO_POOL_EVENT_DISPOSE | MSTRO_POOL_EVENT_TRANSFER_STARTED |      \
+   MSTRO_POOL_EVENT_TRANSFER_COMPLETED)
+
 struct pending_removal {
   mstro__pm_peer peer;
   uint64_t when_ns;
@@ -146,6 +165,9 @@ struct mstro__pm_server {
   struct pm_require *requires;
   struct pm_hold *holds;
   struct pm_ack_wait *ack_waits;
+  struct pm_barrier *barriers;
+  uint64_t mask_serial;
+  atomic_uint_fast64_t releases; /* EVENT_ACKs that released a held operation or SUBSCRIBE */
 };
 
 struct pm_event {
@@ -161,7 +183,12 @@ struct pm_event {
 };
 static void emit(struct mstro__pm_server *srv, const struct pm_event *ev);
 static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
-                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size);
+                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size,
+                     struct pm_hold *hold);
+static struct pm_hold *hold_begin(const struct member *m, const Mstro__Proto__Envelope *env);
+static void hold_end(struct mstro__pm_server *srv, const struct member *m,
+                     const Mstro__Proto__Envelope *env, struct pm_hold *h);
+static void masks_update(struct mstro__pm_server *srv);
 static void acks_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 struct pm_hold;
 static void hold_settle(struct mstro__pm_server *srv, struct pm_hold *h);
@@ -339,6 +366,8 @@ static void member_remove_as(struct mstro__pm_server *srv, struct member *m, boo
   size_t i = (size_t)(m - srv->members);
   srv->members[i] = srv->members[--srv->n_members];
   atomic_store(&srv->live, srv->n_members);
+  /* its subscriptions no longer hold anybody; a SUBSCRIBE no longer waits for it */
+  masks_update(srv);
 }
 
 static void member_remove(struct mstro__pm_server *srv, struct member *m)
@@ -561,10 +590,9 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
       srv->offers = o->next;
       why = "the pool directory refused the offer";
     } else {
-      /* The offer is answered (EVENT_ACK) once every _REQUIRE_ACK subscriber
-       * has acked its OFFER event; without memory for the hold it is
-       * answered at once rather than never. */
-      struct pm_hold *h = calloc(1, sizeof *h);
+      /* Sent with wait_ack, the offer is answered (EVENT_ACK) once every
+       * _REQUIRE_ACK subscriber has acked its OFFER event. */
+      struct pm_hold *h = hold_begin(m, env);
       struct pm_event ev = {.kind = MSTRO_POOL_EVENT_OFFER,
                             .appid = m->appid,
                             .cdo_name = o->name,
@@ -572,15 +600,8 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
                             .attrs = in->attributes.data,
                             .attrs_len = in->attributes.len,
                             .hold = h};
-      if (h != NULL) {
-        h->appid = m->appid;
-        h->seq = env->seq;
-      }
       emit(srv, &ev);
-      if (h != NULL)
-        hold_settle(srv, h);
-      else
-        send_release(srv, m->appid, env->seq);
+      hold_end(srv, m, env, h);
       serve_requires(srv, o);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
@@ -608,7 +629,10 @@ static void handle_demand(struct mstro__pm_server *srv, struct member *m,
   }
   w->appid = m->appid;
   w->seq = env->seq;
-  emit_cdo(srv, MSTRO_POOL_EVENT_DEMAND, m, w->name, &env->demand->attributes, 0);
+  /* held: the EVENT_ACK (besides the ticket) comes once the subscribers acked */
+  struct pm_hold *h = hold_begin(m, env);
+  emit_cdo(srv, MSTRO_POOL_EVENT_DEMAND, m, w->name, &env->demand->attributes, 0, h);
+  hold_end(srv, m, env, h);
   if (env->demand->prefetched) {
     waiter_free(w);
     return;
@@ -634,11 +658,14 @@ static void handle_withdraw(struct mstro__pm_server *srv, struct member *m,
   struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
   if (o == NULL) {
     send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
+    hold_end(srv, m, env, NULL);
     return;
   }
   mstro__pool_dir_withdraw(srv->dir, o->name, o);
   ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
-  emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size);
+  struct pm_hold *h = hold_begin(m, env);
+  emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
+  hold_end(srv, m, env, h);
   o->listed = false;
   o->withdraw_pending = true;
   o->withdraw_seq = env->seq;
@@ -667,14 +694,43 @@ static void handle_completed(struct mstro__pm_server *srv, struct member *m,
                           .size = c->status == MSTRO_OK ? t->o->size : 0,
                           .transport = t->o->transport,
                           .attrs = t->o->attrs,
-                          .attrs_len = t->o->attrs_len};
+                          .attrs_len = t->o->attrs_len,
+                          .hold = hold_begin(m, env)};
     emit(srv, &ev);
+    hold_end(srv, m, env, ev.hold);
     t->o->inflight--;
     offer_settle(srv, t->o);
     free(t);
     return;
   }
+  hold_end(srv, m, env, NULL); /* a bad message, but its sender must not hang */
   member_bad(srv, m, "TRANSFER_COMPLETED for a ticket it does not hold");
+}
+
+/* TRANSFER_STARTED: a consumer starts reading the bytes of a ticket it holds
+ * (sent only when another member subscribes to that kind). */
+static void handle_started(struct mstro__pm_server *srv, struct member *m,
+                           const Mstro__Proto__Envelope *env)
+{
+  const Mstro__Proto__TransferStarted *ts = env->transfer_started;
+  for (struct pm_ticket *t = srv->tickets; t != NULL; t = t->next) {
+    if (t->id != ts->ticket_id || t->dst_appid != m->appid)
+      continue;
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_TRANSFER_STARTED,
+                          .appid = m->appid,
+                          .src_appid = t->o->appid,
+                          .cdo_name = t->o->name,
+                          .size = t->o->size,
+                          .transport = t->o->transport,
+                          .attrs = t->o->attrs,
+                          .attrs_len = t->o->attrs_len,
+                          .hold = hold_begin(m, env)};
+    emit(srv, &ev);
+    hold_end(srv, m, env, ev.hold);
+    return;
+  }
+  hold_end(srv, m, env, NULL);
+  member_bad(srv, m, "TRANSFER_STARTED for a ticket it does not hold");
 }
 
 static void handle_declare(struct mstro__pm_server *srv, struct member *m,
@@ -690,7 +746,9 @@ static void handle_declare(struct mstro__pm_server *srv, struct member *m,
   out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE_ACK;
   out.declare_ack = &a;
   send_env(srv, m->peer, &out);
-  emit_cdo(srv, MSTRO_POOL_EVENT_DECLARE, m, env->declare->cdo_name, NULL, 0);
+  struct pm_hold *h = hold_begin(m, env);
+  emit_cdo(srv, MSTRO_POOL_EVENT_DECLARE, m, env->declare->cdo_name, NULL, 0, h);
+  hold_end(srv, m, env, h);
 }
 
 static void require_free(struct pm_require *r)
@@ -868,7 +926,32 @@ static void send_release(struct mstro__pm_server *srv, uint64_t appid, uint64_t 
   mstro__proto__event_ack__init(&a);
   out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK;
   out.event_ack = &a;
+  /* counted and logged so that tests can tell an extra round trip */
+  atomic_fetch_add(&srv->releases, 1);
+  MSTRO_LOG_DEBUG(PM, "EVENT_ACK releases request %llu of appid %llu", (unsigned long long)seq,
+                  (unsigned long long)appid);
   send_env(srv, m->peer, &out);
+}
+
+/* An operation sent with wait_ack gets a hold (NULL otherwise, or without
+ * memory: then it is released at once rather than never). */
+static struct pm_hold *hold_begin(const struct member *m, const Mstro__Proto__Envelope *env)
+{
+  struct pm_hold *h = env->wait_ack ? calloc(1, sizeof *h) : NULL;
+  if (h != NULL) {
+    h->appid = m->appid;
+    h->seq = env->seq;
+  }
+  return h;
+}
+
+static void hold_end(struct mstro__pm_server *srv, const struct member *m,
+                     const Mstro__Proto__Envelope *env, struct pm_hold *h)
+{
+  if (h != NULL)
+    hold_settle(srv, h);
+  else if (env->wait_ack)
+    send_release(srv, m->appid, env->seq);
 }
 
 static void hold_release(struct mstro__pm_server *srv, struct pm_hold *h)
@@ -970,14 +1053,101 @@ static void handle_event_ack(struct mstro__pm_server *srv, struct member *m,
 }
 
 static void emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
-                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size)
+                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size,
+                     struct pm_hold *hold)
 {
-  struct pm_event ev = {.kind = kind, .appid = m->appid, .cdo_name = name, .size = size};
+  struct pm_event ev = {
+      .kind = kind, .appid = m->appid, .cdo_name = name, .size = size, .hold = hold};
   if (attrs != NULL) {
     ev.attrs = attrs->data;
     ev.attrs_len = attrs->len;
   }
   emit(srv, &ev);
+}
+
+/* ---- the ACK_MASK ------------------------------------------------------------
+ *
+ * Each member knows which kinds of its own operations another member holds
+ * (_REQUIRE_ACK) or watches, so that it waits for the PM's release, or sends
+ * a SEAL / TRANSFER_STARTED, only then: no round trip and no message when
+ * nobody asked. */
+
+static bool members_settled(const struct mstro__pm_server *srv)
+{
+  for (size_t i = 0; i < srv->n_members; i++)
+    if (srv->members[i].mask_confirmed != srv->members[i].mask_sent)
+      return false;
+  return true;
+}
+
+/* Answer the SUBSCRIBEs that waited, once every member confirmed. */
+static void barriers_check(struct mstro__pm_server *srv)
+{
+  if (srv->barriers == NULL || !members_settled(srv))
+    return;
+  while (srv->barriers != NULL) {
+    struct pm_barrier *b = srv->barriers;
+    srv->barriers = b->next;
+    send_release(srv, b->appid, b->seq); /* nothing when it left meanwhile */
+    free(b);
+  }
+}
+
+/* The kinds other members' subscriptions hold and watch for `appid`. */
+static void masks_of(const struct mstro__pm_server *srv, uint64_t appid, uint32_t *ack,
+                     uint32_t *watched)
+{
+  *ack = *watched = 0;
+  for (const struct pm_sub *sb = srv->subs; sb != NULL; sb = sb->next) {
+    if (sb->appid == appid)
+      continue;
+    *watched |= sb->mask;
+    if (sb->opts & MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK)
+      *ack |= sb->mask & HOLD_KINDS;
+  }
+}
+
+/* After subscriptions changed: tell each member whose masks changed. */
+static void masks_update(struct mstro__pm_server *srv)
+{
+  for (size_t i = 0; i < srv->n_members; i++) {
+    struct member *m = &srv->members[i];
+    uint32_t ack, watched;
+    masks_of(srv, m->appid, &ack, &watched);
+    if (ack == m->ack_kinds && watched == m->event_kinds)
+      continue;
+    Mstro__Proto__Envelope out;
+    Mstro__Proto__AckMask am;
+    env_init(srv, &out, 0);
+    mstro__proto__ack_mask__init(&am);
+    am.ack_kinds = ack;
+    am.event_kinds = watched;
+    am.serial = ++srv->mask_serial;
+    out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK;
+    out.ack_mask = &am;
+    m->ack_kinds = ack;
+    m->event_kinds = watched;
+    m->mask_sent = am.serial;
+    /* one it cannot be told is not waited for: heartbeats drop it */
+    if (send_env(srv, m->peer, &out) != MSTRO_OK)
+      m->mask_confirmed = m->mask_sent;
+    MSTRO_LOG_DEBUG(PM, "appid %llu: held kinds 0x%x, watched kinds 0x%x (mask %llu)",
+                    (unsigned long long)m->appid, ack, watched, (unsigned long long)am.serial);
+  }
+  barriers_check(srv);
+}
+
+static void handle_mask_confirm(struct mstro__pm_server *srv, struct member *m,
+                                const Mstro__Proto__Envelope *env)
+{
+  if (env->ack_mask_confirm->serial > m->mask_sent) {
+    member_bad(srv, m, "ACK_MASK_CONFIRM of a mask it was never sent");
+    return;
+  }
+  if (env->ack_mask_confirm->serial == m->mask_sent) {
+    m->mask_confirmed = m->mask_sent;
+    barriers_check(srv);
+  }
 }
 
 static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
@@ -990,6 +1160,7 @@ static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
         *pp = sb->next;
         acks_release(srv, sb->appid, &sb->id);
         free(sb);
+        masks_update(srv);
         return;
       }
     return;
@@ -1008,6 +1179,17 @@ static void handle_subscribe(struct mstro__pm_server *srv, struct member *m,
   srv->subs = sb;
   MSTRO_LOG_DEBUG(PM, "appid %llu subscribed to events 0x%x", (unsigned long long)m->appid,
                   sb->mask);
+  /* answered (EVENT_ACK) once every member applies the new masks */
+  struct pm_barrier *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    send_release(srv, m->appid, env->seq);
+  } else {
+    b->appid = m->appid;
+    b->seq = env->seq;
+    b->next = srv->barriers;
+    srv->barriers = b;
+  }
+  masks_update(srv);
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -1149,6 +1331,10 @@ static void handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   w.session = session;
   w.transport = mstro__pm_transport_for_member((Mstro__Proto__TransportKind)srv->cfg.transport,
                                                j->transports, j->n_transports, cname);
+  /* the masks in force: its operations are held from the first one on */
+  masks_of(srv, m->appid, &m->ack_kinds, &m->event_kinds);
+  w.ack_kinds = m->ack_kinds;
+  w.event_kinds = m->event_kinds;
   out.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WELCOME;
   out.welcome = &w;
   if (send_env(srv, peer, &out) != MSTRO_OK) {
@@ -1222,18 +1408,39 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
   case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED:
     handle_completed(srv, m, env);
     return;
-  case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE:
+  case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE: {
     /* The transfer starts before the demand when it can (prefetch). */
-    emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name, &env->require->attributes,
-             0);
+    struct pm_hold *h = hold_begin(m, env);
+    emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name, &env->require->attributes, 0,
+             h);
+    hold_end(srv, m, env, h);
     handle_require(srv, m, env);
     return;
-  case MSTRO__PROTO__ENVELOPE__MSG_RETRACT:
-    emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0);
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_RETRACT: {
+    struct pm_hold *h = hold_begin(m, env);
+    emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0, h);
+    hold_end(srv, m, env, h);
     drop_requires(srv, m->appid, &env->retract->cdo_id);
     return;
-  case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE:
-    emit_cdo(srv, MSTRO_POOL_EVENT_DISPOSE, m, env->dispose->cdo_name, NULL, 0);
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE: {
+    struct pm_hold *h = hold_begin(m, env);
+    emit_cdo(srv, MSTRO_POOL_EVENT_DISPOSE, m, env->dispose->cdo_name, NULL, 0, h);
+    hold_end(srv, m, env, h);
+    return;
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_SEAL: {
+    struct pm_hold *h = hold_begin(m, env);
+    emit_cdo(srv, MSTRO_POOL_EVENT_SEAL, m, env->seal->cdo_name, &env->seal->attributes, 0, h);
+    hold_end(srv, m, env, h);
+    return;
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED:
+    handle_started(srv, m, env);
+    return;
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
+    handle_mask_confirm(srv, m, env);
     return;
   case MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE:
   case MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE:
@@ -1443,6 +1650,11 @@ uint64_t mstro__pm_server_bad_msgs(struct mstro__pm_server *srv)
   return srv ? atomic_load(&srv->bad_total) : 0;
 }
 
+uint64_t mstro__pm_server_releases(struct mstro__pm_server *srv)
+{
+  return srv ? atomic_load(&srv->releases) : 0;
+}
+
 mstro_status mstro__pm_server_shutdown(struct mstro__pm_server *srv, const char *reason)
 {
   if (srv == NULL)
@@ -1485,6 +1697,10 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
   for (struct pm_hold *h = srv->holds, *n; h != NULL; h = n) {
     n = h->next;
     free(h);
+  }
+  for (struct pm_barrier *b = srv->barriers, *n; b != NULL; b = n) {
+    n = b->next;
+    free(b);
   }
   for (struct pm_require *r = srv->requires, *n; r != NULL; r = n) {
     n = r->next;

@@ -86,6 +86,9 @@ size_t mstro__pm_server_member_count(struct mstro__pm_server *srv);
 uint64_t mstro__pm_server_joined(struct mstro__pm_server *srv);
 /** Malformed frames received so far (all senders). */
 uint64_t mstro__pm_server_bad_msgs(struct mstro__pm_server *srv);
+/** EVENT_ACKs sent to release a held operation (_REQUIRE_ACK) or a SUBSCRIBE:
+ * none for operations of a kind no other member holds. */
+uint64_t mstro__pm_server_releases(struct mstro__pm_server *srv);
 
 /** Send PM_LEAVE to every member and forget them (run does it on exit).
  * @return MSTRO_OK. */

@@ -17,6 +17,7 @@ struct mstro__proto_client {
   uint64_t session;
   uint32_t heartbeat_ms;
   Mstro__Proto__TransportKind transport; /* the PM's choice (WELCOME) */
+  uint32_t ack_kinds, event_kinds;       /* WELCOME's AckMask */
   int timeout_ms;
   uint8_t *rxbuf;
 };
@@ -55,6 +56,13 @@ uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c)
 Mstro__Proto__TransportKind mstro__proto_client_transport(const struct mstro__proto_client *c)
 {
   return c ? c->transport : MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED;
+}
+
+void mstro__proto_client_welcome_kinds(const struct mstro__proto_client *c, uint32_t *ack_kinds,
+                                       uint32_t *event_kinds)
+{
+  *ack_kinds = c ? c->ack_kinds : 0;
+  *event_kinds = c ? c->event_kinds : 0;
 }
 
 mstro_status mstro__proto_client_send(struct mstro__proto_client *c, Mstro__Proto__Envelope *env,
@@ -229,6 +237,8 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
   c->session = answer->welcome->session;
   c->heartbeat_ms = answer->welcome->heartbeat_interval_ms;
   c->transport = answer->welcome->transport;
+  c->ack_kinds = answer->welcome->ack_kinds;
+  c->event_kinds = answer->welcome->event_kinds;
   MSTRO_LOG_INFO(PROTO, "joined workflow '%s' as '%s' index %lld: appid %llu", cfg->workflow_name,
                  cfg->component_name, (long long)cfg->component_index,
                  (unsigned long long)c->appid);

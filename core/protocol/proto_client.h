@@ -36,6 +36,10 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
 /** The appid the PM assigned, and its heartbeat interval (ms). */
 uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c);
 uint32_t mstro__proto_client_heartbeat_ms(const struct mstro__proto_client *c);
+/* The event kinds other members hold (_REQUIRE_ACK) and watch, as WELCOME
+ * gave them (later changes come as ACK_MASK messages). */
+void mstro__proto_client_welcome_kinds(const struct mstro__proto_client *c, uint32_t *ack_kinds,
+                                       uint32_t *event_kinds);
 
 /** The data transport the PM told this component to use (WELCOME);
  * UNSPECIFIED when the PM did not say. */

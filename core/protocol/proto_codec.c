@@ -87,6 +87,14 @@ const char *mstro__proto_msg_name(Mstro__Proto__Envelope__MsgCase c)
     return "EVENT";
   case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
     return "EVENT_ACK";
+  case MSTRO__PROTO__ENVELOPE__MSG_SEAL:
+    return "SEAL";
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED:
+    return "TRANSFER_STARTED";
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK:
+    return "ACK_MASK";
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
+    return "ACK_MASK_CONFIRM";
   default:
     return "UNKNOWN";
   }
@@ -302,6 +310,9 @@ static mstro_status check_envelope(struct why *w, const Mstro__Proto__Envelope *
       return fail(w, "WELCOME.appid is 0");
     if (e->welcome->heartbeat_interval_ms == 0)
       return fail(w, "WELCOME.heartbeat_interval_ms is 0");
+    if (((e->welcome->ack_kinds | e->welcome->event_kinds) & ~ALL_KINDS) != 0)
+      return fail(w, "WELCOME event kinds 0x%x / 0x%x have unknown bits", e->welcome->ack_kinds,
+                  e->welcome->event_kinds);
     return check_transport(w, "WELCOME", "transport", e->welcome->transport, true);
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE:
     MEMBER(e->refuse, label);
@@ -375,6 +386,27 @@ static mstro_status check_envelope(struct why *w, const Mstro__Proto__Envelope *
     return check_event(w, e->event);
   case MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK:
     MEMBER(e->event_ack, label);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_SEAL:
+    MEMBER(e->seal, label);
+    NAME(e->seal, label, cdo_name);
+    BYTES(e->seal, label, attributes, 0, MSTRO__PROTO_ATTR_MAX);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED:
+    MEMBER(e->transfer_started, label);
+    if (e->transfer_started->ticket_id == 0)
+      return fail(w, "TRANSFER_STARTED.ticket_id is 0");
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK:
+    MEMBER(e->ack_mask, label);
+    if (((e->ack_mask->ack_kinds | e->ack_mask->event_kinds) & ~ALL_KINDS) != 0)
+      return fail(w, "ACK_MASK kinds 0x%x / 0x%x have unknown bits", e->ack_mask->ack_kinds,
+                  e->ack_mask->event_kinds);
+    if ((e->ack_mask->ack_kinds & ~e->ack_mask->event_kinds) != 0)
+      return fail(w, "ACK_MASK holds kinds 0x%x it does not forward", e->ack_mask->ack_kinds);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
+    MEMBER(e->ack_mask_confirm, label);
     return MSTRO_OK;
   default:
     return fail(w, "the envelope carries the unknown message kind %d", (int)e->msg_case);

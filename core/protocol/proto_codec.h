@@ -30,8 +30,9 @@
 #include "maestro/status.h"
 #include "mstro_pm.pb-c.h"
 
-/** Protocol version spoken by this build. */
-#define MSTRO__PROTO_VERSION 1u
+/** Protocol version spoken by this build. 2: ACK_MASK (a member must confirm
+ * it, SUBSCRIBE is answered), SEAL, TRANSFER_STARTED, Envelope.wait_ack. */
+#define MSTRO__PROTO_VERSION 2u
 /** Frame magic, "MSPM". */
 #define MSTRO__PROTO_MAGIC 0x4d53504du
 /** Size of the fixed frame header. */

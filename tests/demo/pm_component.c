@@ -4,7 +4,8 @@
  *
  *   pm_component producer [-n COUNT] [-s SIZE] [--2d] [--stall]
  *   pm_component consumer [-n COUNT] [-s SIZE] [--2d [--colmajor]] [--own-buffer] [--quiet]
- *   pm_component acker [-n COUNT] [--go-file FILE | --hold]
+ *   pm_component acker [-n COUNT] [--all-kinds] [--no-ack] [--go-file FILE | --delay-ms MS |
+ * --hold] pm_component ops [--name NAME]
  *
  * The producer offers COUNT CDOs "cdo-<i>" of SIZE bytes (a pattern every
  * byte of which the consumer checks; with --2d a row-major matrix of
@@ -19,10 +20,18 @@
  * "offer-returned cdo-<i> <ns>" (CLOCK_MONOTONIC) when each offer returns;
  * with --dump DIR it writes the bytes it offers to DIR/cdo-<i>.data first.
  * The acker (check_pm_acks.sh) subscribes to OFFER events of other
- * components with _REQUIRE_ACK, prints "acker: subscribed", and for each of
- * COUNT events prints "acker: event <cdo>", waits until FILE exists (at most
- * 120 s), prints "acker: ack <ns>" and acks; with --hold it never acks
- * (it is killed). Exit status 0 only if everything checked out.
+ * components (--all-kinds: every CDO and transfer kind) with _REQUIRE_ACK
+ * (--no-ack: without), prints "acker: subscribed", and for each batch of
+ * events (COUNT in all) prints "acker: event <KIND> <cdo>" per event, waits
+ * until FILE exists (at most 120 s) or MS milliseconds, prints "acker: ack
+ * <ns> <KIND>..." and acks the batch; with --hold it never acks (it is
+ * killed).
+ * The ops role runs every CDO operation once, as producer and consumer of
+ * one CDO NAME (default "held"): declare the consumer's handle, require,
+ * retract, declare the producer's, seal, offer, demand, withdraw, dispose
+ * both, printing "ops: <op> <start_ns> <end_ns>" (CLOCK_MONOTONIC) for each,
+ * so that check_pm_acks.sh can tell that an acker's ack fell inside it.
+ * Exit status 0 only if everything checked out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,8 +61,24 @@ static unsigned long long now_ns(void)
   return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
-/* The acker role: hold other components' offers until told to ack. */
-static int run_acker(long n, const char *go_file, bool hold)
+#define HELD_KINDS                                                                                 \
+  (MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_OFFER |                     \
+   MSTRO_POOL_EVENT_REQUIRE | MSTRO_POOL_EVENT_RETRACT | MSTRO_POOL_EVENT_DEMAND |                 \
+   MSTRO_POOL_EVENT_WITHDRAW | MSTRO_POOL_EVENT_DISPOSE | MSTRO_POOL_EVENT_TRANSFER_STARTED |      \
+   MSTRO_POOL_EVENT_TRANSFER_COMPLETED)
+
+static const char *event_cdo(mstro_pool_event e)
+{
+  if (e->kind == MSTRO_POOL_EVENT_TRANSFER_STARTED)
+    return e->payload.transfer_started.cdo_name;
+  if (e->kind == MSTRO_POOL_EVENT_TRANSFER_COMPLETED)
+    return e->payload.transfer_completed.cdo_name;
+  return e->payload.offer.cdo_name; /* the CDO payloads share one layout */
+}
+
+/* The acker role: hold other components' operations until told to ack. */
+static int run_acker(long n, const char *go_file, long delay_ms, bool hold, bool all_kinds,
+                     bool no_ack)
 {
   int rc = 0;
   bool joined = false;
@@ -64,8 +89,8 @@ static int run_acker(long n, const char *go_file, bool hold)
     FAIL("mstro_init: %s", mstro_status_description(st));
   joined = true;
   if ((st = mstro_cdo_selector_create(NULL, NULL, NULL, &all)) != MSTRO_OK ||
-      (st = mstro_subscribe(all, MSTRO_POOL_EVENT_OFFER, MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK,
-                            &sub)) != MSTRO_OK)
+      (st = mstro_subscribe(all, all_kinds ? HELD_KINDS : MSTRO_POOL_EVENT_OFFER,
+                            no_ack ? 0 : MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK, &sub)) != MSTRO_OK)
     FAIL("subscribe: %s", mstro_status_description(st));
   printf("acker: subscribed\n");
   fflush(stdout);
@@ -74,14 +99,23 @@ static int run_acker(long n, const char *go_file, bool hold)
     if ((st = mstro_subscription_wait(sub, &e)) != MSTRO_OK)
       FAIL("wait: %s", mstro_status_description(st));
     for (mstro_pool_event x = e; x != NULL; x = x->next, got++)
-      printf("acker: event %s\n", x->payload.offer.cdo_name);
+      printf("acker: event %s %s\n", mstro_pool_event_description(x->kind), event_cdo(x));
     fflush(stdout);
     if (hold)
       for (;;)
         pause();
+    if (no_ack) {
+      mstro_pool_event_dispose(e);
+      continue;
+    }
     for (int i = 0; i < 120000 && go_file != NULL && access(go_file, F_OK) != 0; i++)
       usleep(1000);
-    printf("acker: ack %llu\n", now_ns());
+    if (delay_ms > 0)
+      usleep((useconds_t)delay_ms * 1000);
+    printf("acker: ack %llu", now_ns());
+    for (mstro_pool_event x = e; x != NULL; x = x->next)
+      printf(" %s", mstro_pool_event_description(x->kind));
+    printf("\n");
     fflush(stdout);
     st = mstro_subscription_ack(sub, e);
     mstro_pool_event_dispose(e);
@@ -95,6 +129,63 @@ cleanup:
     mstro_cdo_selector_dispose(all);
   if (joined && (st = mstro_finalize()) != MSTRO_OK) {
     fprintf(stderr, "pm_component acker: mstro_finalize: %s\n", mstro_status_description(st));
+    rc = 1;
+  }
+  return rc;
+}
+
+/* The ops role: every CDO operation once, each stamped. */
+#define OP(what, call)                                                                             \
+  do {                                                                                             \
+    unsigned long long t0_ = now_ns();                                                             \
+    if ((st = (call)) != MSTRO_OK)                                                                 \
+      FAIL("%s: %s", what, mstro_status_description(st));                                          \
+    printf("ops: %s %llu %llu\n", what, t0_, now_ns());                                            \
+    fflush(stdout);                                                                                \
+  } while (0)
+
+static int run_ops(const char *name)
+{
+  int rc = 0;
+  bool joined = false;
+  mstro_cdo prod = NULL, cons = NULL;
+  static uint64_t bytes[512];
+  void *p = bytes;
+  int64_t sz = (int64_t)sizeof bytes;
+  mstro_status st = mstro_init(NULL, role, 0);
+  if (st != MSTRO_OK)
+    FAIL("mstro_init: %s", mstro_status_description(st));
+  joined = true;
+  for (size_t i = 0; i < sizeof bytes / sizeof bytes[0]; i++)
+    bytes[i] = i * 0x9e3779b97f4a7c15ull;
+  OP("declare", mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &cons));
+  OP("require", mstro_cdo_require(cons));
+  OP("retract", mstro_cdo_retract(cons));
+  OP("declare", mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &prod));
+  if (mstro_cdo_attribute_set(prod, MSTRO_ATTR_CORE_CDO_RAW_PTR, &p, true, false) != MSTRO_OK ||
+      mstro_cdo_attribute_set(prod, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &sz, true, false) !=
+          MSTRO_OK)
+    FAIL("attributes of %s", name);
+  OP("seal", mstro_cdo_seal(prod));
+  OP("offer", mstro_cdo_offer(prod));
+  OP("demand", mstro_cdo_demand(cons));
+  void *data = NULL;
+  int64_t len = 0;
+  if ((st = mstro_cdo_access_ptr(cons, &data, &len)) != MSTRO_OK || len != sz ||
+      memcmp(data, bytes, sizeof bytes) != 0)
+    FAIL("the demanded bytes differ from the offered ones");
+  OP("withdraw", mstro_cdo_withdraw(prod));
+  mstro_cdo c = cons, q = prod;
+  cons = prod = NULL;
+  OP("dispose", mstro_cdo_dispose(c));
+  OP("dispose", mstro_cdo_dispose(q));
+cleanup:
+  if (cons != NULL)
+    mstro_cdo_dispose(cons);
+  if (prod != NULL)
+    mstro_cdo_dispose(prod);
+  if (joined && (st = mstro_finalize()) != MSTRO_OK) {
+    fprintf(stderr, "pm_component ops: mstro_finalize: %s\n", mstro_status_description(st));
     rc = 1;
   }
   return rc;
@@ -124,8 +215,10 @@ int main(int argc, char **argv)
   long n = 4;
   long long size = 1 << 20;
   bool two_d = false, colmajor = false, quiet = false, joined = false, stall = false,
-       own_buffer = false, no_wait = false, stamp = false, hold = false;
-  const char *go_file = NULL, *dump_dir = NULL;
+       own_buffer = false, no_wait = false, stamp = false, hold = false, all_kinds = false,
+       no_ack = false;
+  long delay_ms = 0;
+  const char *go_file = NULL, *dump_dir = NULL, *ops_name = "held";
   mstro_cdo *cdos = NULL;
   mstro_cdo done_req = NULL;               /* the producer's "consumer-done", required up front */
   static uint64_t done_token = 0x646f6e65; /* consumer-done carries bytes: see below */
@@ -133,10 +226,11 @@ int main(int argc, char **argv)
   mstro_status st;
 
   if (argc < 2 || (strcmp(argv[1], "producer") != 0 && strcmp(argv[1], "consumer") != 0 &&
-                   strcmp(argv[1], "acker") != 0)) {
+                   strcmp(argv[1], "acker") != 0 && strcmp(argv[1], "ops") != 0)) {
     fprintf(stderr,
-            "usage: %s producer|consumer|acker [-n COUNT] [-s SIZE] [--2d] [--colmajor] "
-            "[--quiet] [--no-wait] [--stamp] [--go-file FILE] [--hold]\n",
+            "usage: %s producer|consumer|acker|ops [-n COUNT] [-s SIZE] [--2d] [--colmajor] "
+            "[--quiet] [--no-wait] [--stamp] [--go-file FILE] [--delay-ms MS] [--hold] "
+            "[--all-kinds] [--no-ack] [--name NAME]\n",
             argv[0]);
     return 2;
   }
@@ -164,6 +258,14 @@ int main(int argc, char **argv)
       hold = true;
     else if (strcmp(argv[i], "--go-file") == 0 && i + 1 < argc)
       go_file = argv[++i];
+    else if (strcmp(argv[i], "--delay-ms") == 0 && i + 1 < argc)
+      delay_ms = demo_parse_count(argv[++i], 0, 60000);
+    else if (strcmp(argv[i], "--all-kinds") == 0)
+      all_kinds = true;
+    else if (strcmp(argv[i], "--no-ack") == 0)
+      no_ack = true;
+    else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+      ops_name = argv[++i];
     else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
       dump_dir = argv[++i];
     else {
@@ -178,7 +280,9 @@ int main(int argc, char **argv)
   if (two_d)
     size = size / 8 * 8;
   if (strcmp(role, "acker") == 0)
-    return run_acker(n, go_file, hold);
+    return run_acker(n, go_file, delay_ms, hold, all_kinds, no_ack);
+  if (strcmp(role, "ops") == 0)
+    return run_ops(ops_name);
   bool producer = strcmp(role, "producer") == 0;
 
   st = mstro_init(NULL, role, 0);

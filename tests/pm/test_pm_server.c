@@ -41,6 +41,7 @@ struct client {
   struct mstro__proto_pm_info info;
   uint64_t seq;
   uint64_t appid, session;
+  uint32_t ack_kinds, event_kinds; /* from WELCOME */
 };
 
 static void client_open(struct client *c, const char *info_text)
@@ -146,6 +147,8 @@ static void join_ok(struct mstro__pm_server *srv, struct client *c, const char *
   assert_true(e->welcome->session != 0);
   c->appid = e->welcome->appid;
   c->session = e->welcome->session;
+  c->ack_kinds = e->welcome->ack_kinds;
+  c->event_kinds = e->welcome->event_kinds;
   mstro__proto_free(e);
 }
 
@@ -329,6 +332,59 @@ static void expect_release(struct client *c, uint64_t seq)
   mstro__proto_free(r);
 }
 
+/* The PM told `c` new masks: check and confirm them. */
+static void expect_mask(struct mstro__pm_server *srv, struct client *c, uint32_t ack,
+                        uint32_t watched)
+{
+  Mstro__Proto__Envelope *r = client_recv(c, 1000), e;
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK);
+  assert_int_equal(r->ack_mask->ack_kinds, ack);
+  assert_int_equal(r->ack_mask->event_kinds, watched);
+  Mstro__Proto__AckMaskConfirm cf;
+  mstro__proto__ack_mask_confirm__init(&cf);
+  cf.serial = r->ack_mask->serial;
+  mstro__proto_free(r);
+  mstro__proto_envelope_init(&e, ++c->seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM, e.ack_mask_confirm = &cf;
+  client_send(c, &e);
+  serve(srv, 1);
+}
+
+static void send_ack(struct mstro__pm_server *srv, struct client *c, uint64_t sub_id,
+                     uint64_t event_id)
+{
+  Mstro__Proto__Envelope e;
+  Mstro__Proto__EventAck ea;
+  mstro__proto__event_ack__init(&ea);
+  ea.subscription_id = sub_id;
+  ea.event_id = event_id;
+  mstro__proto_envelope_init(&e, ++c->seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, e.event_ack = &ea;
+  client_send(c, &e);
+  serve(srv, 1);
+}
+
+/* `env` (sent by `from` with wait_ack) is held: subscriber `sub` gets the
+ * event `kind` of CDO `name` with needs_ack, `from` gets nothing until it
+ * acks, then the EVENT_ACK releasing it. */
+static void held_op(struct mstro__pm_server *srv, struct client *from, Mstro__Proto__Envelope *env,
+                    struct client *sub, uint64_t sub_id, uint32_t kind, const char *name)
+{
+  env->wait_ack = true;
+  Mstro__Proto__Envelope *r = send_expect(srv, from, env, sub, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_int_equal(r->event->subscription_id, sub_id);
+  assert_int_equal(r->event->kind, kind);
+  assert_int_equal(r->event->appid, from->appid);
+  assert_string_equal(r->event->cdo_name, name);
+  assert_true(r->event->needs_ack);
+  uint64_t ev_id = r->event->event_id;
+  mstro__proto_free(r);
+  assert_null(client_recv(from, 200)); /* held */
+  send_ack(srv, sub, sub_id, ev_id);
+  expect_release(from, env->seq);
+}
+
 /* The pool through the PM: an offer matched with a demand that waits for it
  * and with one that comes later (tickets carry the offer's location and
  * attributes), a withdraw acknowledged only once the transfers in flight are
@@ -397,7 +453,7 @@ static void test_pool_ops(void **state)
   assert_true(r->transfer_ticket->src_endpoint_address.len > 0);
   uint64_t ticket1 = r->transfer_ticket->ticket_id;
   mstro__proto_free(r);
-  expect_release(&p, p.seq);
+  assert_null(client_recv(&p, 100)); /* no ack subscription: no answer, no round trip */
 
   /* a second demand finds the offer at once */
   mstro__proto_envelope_init(&e, ++c.seq);
@@ -441,13 +497,18 @@ static void test_pool_ops(void **state)
   send_expect(srv, &c, &e, &c, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
   assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
 
-  /* a subscription of the consumer sees the producer's events */
+  /* a subscription of the consumer sees the producer's events; it is
+   * answered once the producer confirmed the kinds it now watches */
   mstro__proto__subscribe__init(&s);
   s.subscription_id = 7;
   s.kind_mask = MSTRO_POOL_EVENT_OFFER;
   mstro__proto_envelope_init(&e, ++c.seq);
   e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+  uint64_t sub_seq = c.seq;
   send_expect(srv, &c, &e, &c, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &p, 0, MSTRO_POOL_EVENT_OFFER);
+  expect_release(&c, sub_seq);
+  uint64_t releases = mstro__pm_server_releases(srv);
   o.cdo_name = "y";
   o.cdo_id = 100;
   mstro__proto_envelope_init(&e, ++p.seq);
@@ -460,23 +521,41 @@ static void test_pool_ops(void **state)
   assert_int_equal(r->event->attributes.len, sizeof attrs);
   assert_false(r->event->needs_ack);
   mstro__proto_free(r);
-  expect_release(&p, p.seq);
+  /* a plain subscription holds nothing: no answer to the offer */
+  assert_null(client_recv(&p, 100));
+  assert_int_equal(mstro__pm_server_releases(srv), releases);
 
-  /* _REQUIRE_ACK: a third member's subscription holds the offer until it acks */
+  /* _REQUIRE_ACK: a third member's subscription holds the operations of the
+   * others; it joins seeing what the consumer watches, and its SUBSCRIBE is
+   * answered only once both others confirmed the new masks */
   struct client q;
   client_open(&q, info);
   join_ok(srv, &q, "archiver", 0);
+  assert_int_equal(q.ack_kinds, 0);
+  assert_int_equal(q.event_kinds, MSTRO_POOL_EVENT_OFFER);
+  const uint32_t held = MSTRO_POOL_EVENT_OFFER | MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL |
+                        MSTRO_POOL_EVENT_REQUIRE | MSTRO_POOL_EVENT_RETRACT |
+                        MSTRO_POOL_EVENT_DEMAND | MSTRO_POOL_EVENT_WITHDRAW |
+                        MSTRO_POOL_EVENT_DISPOSE | MSTRO_POOL_EVENT_TRANSFER_STARTED |
+                        MSTRO_POOL_EVENT_TRANSFER_COMPLETED;
   mstro__proto__subscribe__init(&s);
   s.subscription_id = 9;
-  s.kind_mask = MSTRO_POOL_EVENT_OFFER;
+  s.kind_mask = held | MSTRO_POOL_EVENT_APP_JOIN;
   s.options = MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
   mstro__proto_envelope_init(&e, ++q.seq);
   e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+  sub_seq = q.seq;
   send_expect(srv, &q, &e, &q, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &p, held, held | MSTRO_POOL_EVENT_APP_JOIN);
+  assert_null(client_recv(&q, 100)); /* the consumer has not confirmed yet */
+  expect_mask(srv, &c, held, held | MSTRO_POOL_EVENT_APP_JOIN);
+  expect_release(&q, sub_seq);
+
   o.cdo_name = "z";
   o.cdo_id = 101;
   mstro__proto_envelope_init(&e, ++p.seq);
   e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  e.wait_ack = true;
   uint64_t offer_seq = p.seq;
   r = send_expect(srv, &p, &e, &q, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
   assert_int_equal(r->event->subscription_id, 9);
@@ -489,28 +568,128 @@ static void test_pool_ops(void **state)
   assert_false(r->event->needs_ack);
   mstro__proto_free(r);
   assert_null(client_recv(&p, 300)); /* held */
-  Mstro__Proto__EventAck ea;
-  mstro__proto__event_ack__init(&ea);
-  ea.subscription_id = 9;
-  ea.event_id = ev_id;
-  mstro__proto_envelope_init(&e, ++q.seq);
-  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, e.event_ack = &ea;
-  r = send_expect(srv, &q, &e, &p, MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK);
-  assert_int_equal(r->in_reply_to, offer_seq);
-  mstro__proto_free(r);
+  send_ack(srv, &q, 9, ev_id);
+  expect_release(&p, offer_seq);
   /* an ack nobody waits for (again) is refused, not counted as bad */
-  mstro__proto_envelope_init(&e, ++q.seq);
-  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK, e.event_ack = &ea;
-  client_send(&q, &e);
-  serve(srv, 1);
+  send_ack(srv, &q, 9, ev_id);
   expect_refuse(&q, MSTRO_NOENT, "no operation waits");
   assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
 
-  /* a subscriber that leaves releases what it holds */
+  /* every CDO kind is held the same way */
+  mstro__proto__declare__init(&d);
+  d.cdo_name = "v";
+  d.local_id = 18;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DECLARE, e.declare = &d;
+  e.wait_ack = true;
+  r = send_expect(srv, &p, &e, &p, MSTRO__PROTO__ENVELOPE__MSG_DECLARE_ACK); /* at once */
+  mstro__proto_free(r);
+  r = client_recv(&q, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->event->kind, MSTRO_POOL_EVENT_DECLARE);
+  assert_string_equal(r->event->cdo_name, "v");
+  assert_true(r->event->needs_ack);
+  ev_id = r->event->event_id;
+  mstro__proto_free(r);
+  assert_null(client_recv(&p, 200));
+  send_ack(srv, &q, 9, ev_id);
+  expect_release(&p, e.seq);
+  Mstro__Proto__Seal sl;
+  mstro__proto__seal__init(&sl);
+  sl.cdo_name = "v";
+  sl.attributes = (ProtobufCBinaryData){sizeof attrs, attrs};
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SEAL, e.seal = &sl;
+  held_op(srv, &p, &e, &q, 9, MSTRO_POOL_EVENT_SEAL, "v");
+  Mstro__Proto__Require rq;
+  mstro__proto__require__init(&rq);
+  rq.cdo_name = "v";
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REQUIRE, e.require = &rq;
+  held_op(srv, &c, &e, &q, 9, MSTRO_POOL_EVENT_REQUIRE, "v");
+  Mstro__Proto__Retract rt;
+  mstro__proto__retract__init(&rt);
+  rt.cdo_name = "v";
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_RETRACT, e.retract = &rt;
+  held_op(srv, &c, &e, &q, 9, MSTRO_POOL_EVENT_RETRACT, "v");
+  /* DEMAND: the ticket comes at once, the release after the ack */
+  dm.cdo_name = "z";
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND, e.demand = &dm;
+  e.wait_ack = true;
+  client_send(&c, &e);
+  serve(srv, 1);
+  r = client_recv(&c, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET);
+  uint64_t ticket3 = r->transfer_ticket->ticket_id;
+  mstro__proto_free(r);
+  r = client_recv(&q, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->event->kind, MSTRO_POOL_EVENT_DEMAND);
+  assert_true(r->event->needs_ack);
+  ev_id = r->event->event_id;
+  mstro__proto_free(r);
+  assert_null(client_recv(&c, 200));
+  send_ack(srv, &q, 9, ev_id);
+  expect_release(&c, e.seq);
+  /* the transfer's start and completion hold the consumer's demand */
+  Mstro__Proto__TransferStarted ts;
+  mstro__proto__transfer_started__init(&ts);
+  ts.ticket_id = ticket3;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED, e.transfer_started = &ts;
+  held_op(srv, &c, &e, &q, 9, MSTRO_POOL_EVENT_TRANSFER_STARTED, "z");
+  tc.ticket_id = ticket3;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED, e.transfer_completed = &tc;
+  held_op(srv, &c, &e, &q, 9, MSTRO_POOL_EVENT_TRANSFER_COMPLETED, "z");
+  /* WITHDRAW: its WITHDRAW_ACK (no transfer in flight) at once, the release after the ack */
+  wd.cdo_name = "z";
+  wd.cdo_id = 101;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW, e.withdraw = &wd;
+  e.wait_ack = true;
+  client_send(&p, &e);
+  serve(srv, 1);
+  r = client_recv(&p, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK);
+  mstro__proto_free(r);
+  r = client_recv(&q, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->event->kind, MSTRO_POOL_EVENT_WITHDRAW);
+  assert_true(r->event->needs_ack);
+  ev_id = r->event->event_id;
+  mstro__proto_free(r);
+  assert_null(client_recv(&p, 200));
+  send_ack(srv, &q, 9, ev_id);
+  expect_release(&p, e.seq);
+  Mstro__Proto__Dispose ds;
+  mstro__proto__dispose__init(&ds);
+  ds.cdo_name = "v";
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DISPOSE, e.dispose = &ds;
+  held_op(srv, &p, &e, &q, 9, MSTRO_POOL_EVENT_DISPOSE, "v");
+  /* sent without wait_ack (a component that did not know yet): forwarded,
+   * not held, no answer */
+  releases = mstro__pm_server_releases(srv);
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DISPOSE, e.dispose = &ds;
+  r = send_expect(srv, &p, &e, &q, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_false(r->event->needs_ack);
+  mstro__proto_free(r);
+  assert_null(client_recv(&p, 100));
+  assert_int_equal(mstro__pm_server_releases(srv), releases);
+
+  /* a subscriber that leaves releases what it holds, and the others are
+   * told that nothing is held any more */
   o.cdo_name = "w";
   o.cdo_id = 102;
   mstro__proto_envelope_init(&e, ++p.seq);
   e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  e.wait_ack = true;
   offer_seq = p.seq;
   r = send_expect(srv, &p, &e, &q, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
   assert_true(r->event->needs_ack);
@@ -526,6 +705,8 @@ static void test_pool_ops(void **state)
   client_send(&q, &e);
   serve(srv, 1);
   expect_release(&p, offer_seq);
+  expect_mask(srv, &p, 0, MSTRO_POOL_EVENT_OFFER);
+  expect_mask(srv, &c, 0, 0);
   client_close(&q);
   assert_int_equal(mstro__pm_server_member_count(srv), 2);
   client_close(&p);
@@ -544,6 +725,91 @@ static void test_pool_ops(void **state)
   assert_int_equal(mstro__pm_server_bad_msgs(srv), 2);
 
   client_close(&c);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
+/* A SUBSCRIBE waits for every member's confirmation of its new masks, and no
+ * longer for a member that leaves (or crashes) without confirming; an
+ * unsubscribe clears the masks; a confirmation of a mask never sent is bad. */
+static void test_subscribe_barrier(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_config cfg = {.workflow_name = "wf", .heartbeat_ms = 100, .heartbeat_grace = 15};
+  struct mstro__pm_server *srv = server_new(&cfg, &info);
+  struct client sub, mute, ok;
+  client_open(&sub, info);
+  client_open(&mute, info);
+  client_open(&ok, info);
+  join_ok(srv, &sub, "subscriber", 0);
+  join_ok(srv, &mute, "mute", 0);
+  join_ok(srv, &ok, "ok", 0);
+  assert_int_equal(mute.ack_kinds | mute.event_kinds, 0);
+
+  Mstro__Proto__Envelope e, *r;
+  Mstro__Proto__Subscribe s;
+  mstro__proto__subscribe__init(&s);
+  s.subscription_id = 1;
+  s.kind_mask = MSTRO_POOL_EVENT_DEMAND | MSTRO_POOL_EVENT_APP_LEAVE;
+  s.options = MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK;
+  mstro__proto_envelope_init(&e, ++sub.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE, e.subscribe = &s;
+  uint64_t sub_seq = sub.seq;
+  send_expect(srv, &sub, &e, &sub, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &ok, MSTRO_POOL_EVENT_DEMAND,
+              MSTRO_POOL_EVENT_DEMAND | MSTRO_POOL_EVENT_APP_LEAVE);
+  r = client_recv(&mute, 1000); /* told, never confirms */
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK);
+  uint64_t serial = r->ack_mask->serial;
+  mstro__proto_free(r);
+  assert_null(client_recv(&sub, 100));
+  /* a confirmation of a later mask than it was sent is a bad message */
+  Mstro__Proto__AckMaskConfirm cf;
+  mstro__proto__ack_mask_confirm__init(&cf);
+  cf.serial = serial + 100;
+  mstro__proto_envelope_init(&e, ++mute.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM, e.ack_mask_confirm = &cf;
+  client_send(&mute, &e);
+  serve(srv, 1);
+  assert_int_equal(mstro__pm_server_bad_msgs(srv), 1);
+  /* the mute member is dropped as crashed (the others keep heartbeating):
+   * the SUBSCRIBE is answered, after the APP_LEAVE it sees */
+  for (int i = 0; i < 60 && mstro__pm_server_member_count(srv) == 3; i++) {
+    Mstro__Proto__Heartbeat hb;
+    for (int k = 0; k < 2; k++) {
+      struct client *c = k ? &ok : &sub;
+      mstro__proto__heartbeat__init(&hb);
+      mstro__proto_envelope_init(&e, ++c->seq);
+      e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_HEARTBEAT, e.heartbeat = &hb;
+      client_send(c, &e);
+      serve(srv, 1);
+      mstro__proto_free(client_recv(c, 1000));
+    }
+    usleep(50000);
+  }
+  assert_int_equal(mstro__pm_server_member_count(srv), 2);
+  r = client_recv(&sub, 1000);
+  assert_non_null(r);
+  assert_int_equal(r->msg_case, MSTRO__PROTO__ENVELOPE__MSG_EVENT);
+  assert_int_equal(r->event->kind, MSTRO_POOL_EVENT_APP_LEAVE);
+  assert_true(r->event->crashed);
+  assert_false(r->event->needs_ack); /* APP_LEAVE holds nothing */
+  mstro__proto_free(r);
+  expect_release(&sub, sub_seq);
+
+  /* unsubscribe: nothing is held or watched any more */
+  Mstro__Proto__Unsubscribe u;
+  mstro__proto__unsubscribe__init(&u);
+  u.subscription_id = 1;
+  mstro__proto_envelope_init(&e, ++sub.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE, e.unsubscribe = &u;
+  send_expect(srv, &sub, &e, &sub, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  expect_mask(srv, &ok, 0, 0);
+  client_close(&sub);
+  client_close(&mute);
+  client_close(&ok);
   mstro__pm_server_destroy(srv);
   free(info);
 }
@@ -751,6 +1017,7 @@ int main(void)
       cmocka_unit_test(test_heartbeat_and_leave),
       cmocka_unit_test(test_silent_member_dropped),
       cmocka_unit_test(test_pool_ops),
+      cmocka_unit_test(test_subscribe_barrier),
       cmocka_unit_test(test_garbage_sender_dropped),
       cmocka_unit_test(test_lying_sources),
       cmocka_unit_test(test_shutdown_tells_members),

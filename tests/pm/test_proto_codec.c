@@ -39,6 +39,10 @@ struct all {
   Mstro__Proto__Unsubscribe unsubscribe;
   Mstro__Proto__Event event;
   Mstro__Proto__EventAck event_ack;
+  Mstro__Proto__Seal seal;
+  Mstro__Proto__TransferStarted started;
+  Mstro__Proto__AckMask ack_mask;
+  Mstro__Proto__AckMaskConfirm ack_mask_confirm;
   uint8_t secret[MSTRO__PROTO_SECRET_LEN];
   uint8_t attrs[300];
   uint8_t desc[40];
@@ -68,6 +72,10 @@ static const Mstro__Proto__Envelope__MsgCase all_cases[] = {
     MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE,
     MSTRO__PROTO__ENVELOPE__MSG_EVENT,
     MSTRO__PROTO__ENVELOPE__MSG_EVENT_ACK,
+    MSTRO__PROTO__ENVELOPE__MSG_SEAL,
+    MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED,
+    MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK,
+    MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM,
 };
 #define N_CASES (sizeof all_cases / sizeof all_cases[0])
 
@@ -263,6 +271,33 @@ static void build(struct all *a, Mstro__Proto__Envelope *e, Mstro__Proto__Envelo
     a->event_ack.event_id = 99;
     e->event_ack = &a->event_ack;
     break;
+  case MSTRO__PROTO__ENVELOPE__MSG_SEAL:
+    mstro__proto__seal__init(&a->seal);
+    a->seal.cdo_id = 5;
+    a->seal.cdo_name = "sealed";
+    a->seal.attributes = attrs;
+    e->wait_ack = 1;
+    e->seal = &a->seal;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED:
+    mstro__proto__transfer_started__init(&a->started);
+    a->started.ticket_id = 8;
+    a->started.cdo_id = 5;
+    e->transfer_started = &a->started;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK:
+    mstro__proto__ack_mask__init(&a->ack_mask);
+    a->ack_mask.ack_kinds = MSTRO_POOL_EVENT_OFFER | MSTRO_POOL_EVENT_SEAL;
+    a->ack_mask.event_kinds =
+        MSTRO_POOL_EVENT_OFFER | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_APP_JOIN;
+    a->ack_mask.serial = 3;
+    e->ack_mask = &a->ack_mask;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
+    mstro__proto__ack_mask_confirm__init(&a->ack_mask_confirm);
+    a->ack_mask_confirm.serial = 3;
+    e->ack_mask_confirm = &a->ack_mask_confirm;
+    break;
   default:
     fail_msg("no builder for case %d", (int)c);
   }
@@ -283,6 +318,7 @@ static void compare_some(const Mstro__Proto__Envelope *x, const Mstro__Proto__En
   assert_int_equal(x->sender_appid, y->sender_appid);
   assert_int_equal(x->session, y->session);
   assert_int_equal(x->in_reply_to, y->in_reply_to);
+  assert_int_equal(x->wait_ack, y->wait_ack);
   assert_int_equal(x->msg_case, y->msg_case);
   switch (x->msg_case) {
   case MSTRO__PROTO__ENVELOPE__MSG_JOIN:
@@ -548,6 +584,21 @@ static void test_field_validation(void **state)
   uint8_t bigdesc[MSTRO__PROTO_REGION_DESC_MAX + 1] = {0};
   a.offer.region_desc = (ProtobufCBinaryData){sizeof bigdesc, bigdesc};
   expect_refused(&e, "region_desc");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK);
+  a.ack_mask.event_kinds |= 1u << 30;
+  expect_refused(&e, "unknown bits");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK);
+  a.ack_mask.ack_kinds |= MSTRO_POOL_EVENT_DEMAND; /* held but not forwarded */
+  expect_refused(&e, "does not forward");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_WELCOME);
+  a.welcome.ack_kinds = 1u << 30;
+  expect_refused(&e, "unknown bits");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED);
+  a.started.ticket_id = 0;
+  expect_refused(&e, "ticket_id");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_SEAL);
+  a.seal.cdo_name = "";
+  expect_refused(&e, "cdo_name");
 
   /* No message in the envelope. */
   mstro__proto_envelope_init(&e, 1);
