@@ -19,8 +19,10 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.log; do echo "--- $f"; cat "$f"; done; exit 1; }
 export MSTRO_WORKFLOW_NAME=failures MSTRO_TRANSPORT_DEFAULT=OFI MSTRO_PM_TIMEOUT=3
 
-start_pm() { # heartbeats every 200 ms, a member silent for 1 s is dropped
-  exec 3< <(exec "$pm" --workflow failures --heartbeat-ms 200 --heartbeat-grace 5 2>"$tmp/pm.log")
+start_pm() { # heartbeats every 200 ms, a member silent for 1 s is dropped; debug log: test 2
+  # waits for the consumer to require (its demand then waits for that transfer)
+  exec 3< <(MSTRO_LOG_LEVEL=debug MSTRO_LOG_MODULES=pm exec "$pm" --workflow failures \
+    --heartbeat-ms 200 --heartbeat-grace 5 2>"$tmp/pm.log")
   pm_pid=$!
   pids+=("$pm_pid")
   read -t 30 -d ';' -u 3 _name && read -t 5 -d ';' -u 3 info || fail "no PM contact string"
@@ -38,7 +40,11 @@ echo "ok 1: wrong secret -> MSTRO_AUTH"
 # 2. PM killed during a blocked demand
 "$comp" consumer -n 1 -s 8 >"$tmp/nopm.log" 2>&1 &
 c=$!; pids+=("$c")
-sleep 1
+# kill the PM only once the consumer required (and then demands) (a fixed sleep raced with a slow
+# join under load: the consumer then failed in mstro_init instead)
+for _ in $(seq 300); do grep -q "REQUIRE (seq" "$tmp/pm.log" && break; sleep 0.1; done
+grep -q "REQUIRE (seq" "$tmp/pm.log" || fail "the consumer did not reach the PM"
+sleep 0.2
 kill -KILL "$pm_pid"
 t0=$(date +%s)
 wait "$c" && fail "the demand succeeded without a PM"
