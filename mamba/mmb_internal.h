@@ -158,13 +158,13 @@ extern _Atomic(mmb__region_slot *) mmb__region_root[1u << MMB__RT_ROOT_BITS];
 /* The region of a pointer, without locks (NULL: not pool memory). */
 static inline struct mmb__region *mmb__region_lookup(const void *p)
 {
-  uintptr_t a = (uintptr_t)p;
-  if (__builtin_expect((a >> MMB__RT_ADDR_BITS) != 0, 0))
+  uintptr_t a = (uintptr_t)p, g = a >> MMB__GRANULE_SHIFT;
+  /* one compare both bounds the root index and refuses addresses above
+   * MMB__RT_ADDR_BITS */
+  uintptr_t hi = g >> MMB__RT_LEAF_BITS;
+  if (__builtin_expect(hi >= ((uintptr_t)1 << MMB__RT_ROOT_BITS), 0))
     return NULL;
-  uintptr_t g = a >> MMB__GRANULE_SHIFT;
-  mmb__region_slot *leaf = atomic_load_explicit(
-      &mmb__region_root[(g >> MMB__RT_LEAF_BITS) & ((1u << MMB__RT_ROOT_BITS) - 1)],
-      memory_order_acquire);
+  mmb__region_slot *leaf = atomic_load_explicit(&mmb__region_root[hi], memory_order_acquire);
   if (leaf == NULL)
     return NULL;
   return atomic_load_explicit(&leaf[g & ((1u << MMB__RT_LEAF_BITS) - 1)], memory_order_acquire);

@@ -365,6 +365,34 @@ static void test_inline_paths(void **state)
   assert_true(st.invalid_frees >= 48);
   assert_int_equal(mmb_interface_destroy(other), MMB_OK);
 
+  /* the inline allocation computes the size class itself: at every class
+   * boundary up to 64 MiB (16..128 step 16, then four per doubling) a
+   * block of the boundary size and one byte more, cached by a free, come
+   * back for the same sizes, at least as large as asked and at most one
+   * class step larger */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t cs = 16; cs <= ((size_t)64 << 20);) {
+      void *b1 = NULL, *b2 = NULL;
+      size_t u1 = 0, u2 = 0;
+      assert_int_equal(mmb_alloc(pool, cs, 0, &b1), MMB_OK);
+      assert_int_equal(mmb_alloc(pool, cs + 1, 0, &b2), MMB_OK);
+      assert_int_equal(mmb_ptr_info(b1, NULL, NULL, &u1), MMB_OK);
+      assert_int_equal(mmb_ptr_info(b2, NULL, NULL, &u2), MMB_OK);
+      if (cs <= ((size_t)256 << 10)) /* small classes: the class size itself */
+        assert_int_equal(u1, cs);
+      assert_true(u1 >= cs && u2 >= cs + 1 && u2 > u1);
+      assert_true(u2 - cs <= cs / 4 + 16 || u2 - cs <= (64 << 10));
+      assert_int_equal(mmb_free_in(pool, b1), MMB_OK);
+      assert_int_equal(mmb_free_in(pool, b2), MMB_OK);
+      if (cs < 128) {
+        cs += 16;
+      } else {
+        size_t q = (size_t)1 << (63 - __builtin_clzll((unsigned long long)cs) - 2);
+        cs += q; /* 5/4, 6/5, 7/6, 8/7 steps: next class size */
+      }
+    }
+  }
+
   mmb_interface_get_stats(pool, &st);
   assert_int_equal(st.live_allocs, before.live_allocs);
   assert_int_equal(st.bytes_in_use, before.bytes_in_use);

@@ -253,12 +253,135 @@ static void test_thread_exit_and_destroy(void **state)
   }
 }
 
+/* Statistics are kept per thread and summed on query (the inline free
+ * counts nothing: frees are derived from the blocks a thread cache took
+ * from and gave to the central lists). Exact figures while the threads
+ * are parked, after one of them exited, with bins that overflow (blocks
+ * given back) and refill (blocks taken) and with frees of blocks that
+ * another thread allocated. */
+struct statjob {
+  mmbMemInterface *iface;
+  pthread_barrier_t *bar; /* parked here while the main thread queries */
+  void *handed[12];       /* allocated here, freed by the main thread */
+  size_t nhanded;
+  uint64_t live_bytes; /* usable bytes still live, owned by this thread */
+  uint64_t nlive, nallocs;
+  void *live[200];
+};
+
+static void stat_alloc(struct statjob *j, size_t size, void **p)
+{
+  size_t usable = 0;
+  assert_int_equal(mmb_alloc(j->iface, size, 0, p), MMB_OK);
+  assert_int_equal(mmb_ptr_info(*p, NULL, NULL, &usable), MMB_OK);
+  assert_true(usable >= size);
+  memset(*p, 0x5a, 16);
+  j->nallocs++;
+}
+
+static void *stat_worker(void *v)
+{
+  struct statjob *j = v;
+  static const size_t sizes[] = {64, 4096, 65536, 1 << 20, 16 << 20, 300 << 10};
+  void *tmp[200];
+  /* 200 small blocks freed at once: the 64-byte bin (64 entries)
+   * overflows and gives blocks back; then 150 taken again, kept live */
+  for (int k = 0; k < 200; k++)
+    stat_alloc(j, 64, &tmp[k]);
+  for (int k = 0; k < 200; k++)
+    assert_int_equal(mmb_free_in(j->iface, tmp[k]), MMB_OK);
+  for (int k = 0; k < 150; k++) {
+    size_t usable = 0;
+    stat_alloc(j, 64, &j->live[j->nlive]);
+    mmb_ptr_info(j->live[j->nlive], NULL, NULL, &usable);
+    j->live_bytes += usable;
+    j->nlive++;
+  }
+  /* pairs of every kind of size, and blocks for the main thread */
+  for (int r = 0; r < 50; r++) {
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+      void *p;
+      stat_alloc(j, sizes[k], &p);
+      assert_int_equal(mmb_free_in(j->iface, p), MMB_OK);
+    }
+  }
+  for (size_t k = 0; k < 12; k++)
+    stat_alloc(j, sizes[k % (sizeof sizes / sizeof sizes[0])], &j->handed[j->nhanded++]);
+  pthread_barrier_wait(j->bar); /* main queries */
+  pthread_barrier_wait(j->bar); /* main done */
+  while (j->nlive > 0)
+    assert_int_equal(mmb_free_in(j->iface, j->live[--j->nlive]), MMB_OK);
+  return NULL;
+}
+
+static uint64_t usable_sum(void *const *p, size_t n)
+{
+  uint64_t sum = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t u = 0;
+    assert_int_equal(mmb_ptr_info(p[k], NULL, NULL, &u), MMB_OK);
+    sum += u;
+  }
+  return sum;
+}
+
+static void test_stats_per_thread(void **state)
+{
+  (void)state;
+  mmbMemInterface *i = NULL;
+  mmb_interface_config cfg = {.strategy = MMB_STRATEGY_POOL};
+  pthread_barrier_t bar, bar_exit;
+  struct statjob a = {0}, b = {0};
+  pthread_t ta, tb;
+  mmb_stats st;
+  assert_int_equal(mmb_interface_create(dram(), &cfg, &i), MMB_OK);
+  a.iface = b.iface = i;
+  a.bar = &bar_exit;
+  b.bar = &bar;
+  pthread_barrier_init(&bar, NULL, 2);
+  pthread_barrier_init(&bar_exit, NULL, 2);
+  /* a: runs to its end and exits, leaving its live blocks behind */
+  assert_int_equal(pthread_create(&ta, NULL, stat_worker, &a), 0);
+  pthread_barrier_wait(&bar_exit);
+  pthread_barrier_wait(&bar_exit);
+  pthread_join(ta, NULL);
+  /* b: parked at its barrier while the main thread queries */
+  assert_int_equal(pthread_create(&tb, NULL, stat_worker, &b), 0);
+  pthread_barrier_wait(&bar);
+  assert_int_equal(mmb_interface_get_stats(i, &st), MMB_OK);
+  assert_int_equal(st.total_allocs, a.nallocs + b.nallocs);
+  assert_int_equal(st.live_allocs, a.nhanded + b.nlive + b.nhanded);
+  assert_int_equal(st.bytes_in_use, usable_sum(a.handed, a.nhanded) + b.live_bytes +
+                                        usable_sum(b.handed, b.nhanded));
+  assert_int_equal(st.hits + st.misses, st.total_allocs);
+  /* the main thread frees what a and b allocated (into its own cache) */
+  for (size_t k = 0; k < a.nhanded; k++)
+    assert_int_equal(mmb_free_in(i, a.handed[k]), MMB_OK);
+  for (size_t k = 0; k < b.nhanded; k++)
+    assert_int_equal(mmb_free(b.handed[k]), MMB_OK);
+  assert_int_equal(mmb_interface_get_stats(i, &st), MMB_OK);
+  assert_int_equal(st.live_allocs, b.nlive);
+  assert_int_equal(st.bytes_in_use, b.live_bytes);
+  assert_int_equal(st.total_allocs, a.nallocs + b.nallocs);
+  pthread_barrier_wait(&bar);
+  pthread_join(tb, NULL);
+  assert_int_equal(mmb_interface_get_stats(i, &st), MMB_OK);
+  assert_int_equal(st.live_allocs, 0);
+  assert_int_equal(st.bytes_in_use, 0);
+  assert_int_equal(st.total_allocs, a.nallocs + b.nallocs);
+  assert_int_equal(st.invalid_frees, 0);
+  pthread_barrier_destroy(&bar);
+  pthread_barrier_destroy(&bar_exit);
+  assert_int_equal(mmb_interface_destroy(i), MMB_OK);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pool_threads),   cmocka_unit_test(test_pool_small_high_water),
-      cmocka_unit_test(test_pool_no_tcache), cmocka_unit_test(test_slots_threads),
-      cmocka_unit_test(test_system_threads), cmocka_unit_test(test_thread_exit_and_destroy),
+      cmocka_unit_test(test_pool_threads),     cmocka_unit_test(test_pool_small_high_water),
+      cmocka_unit_test(test_pool_no_tcache),   cmocka_unit_test(test_slots_threads),
+      cmocka_unit_test(test_system_threads),   cmocka_unit_test(test_thread_exit_and_destroy),
+      cmocka_unit_test(test_stats_per_thread),
   };
   return cmocka_run_group_tests_name("mamba threads", tests, setup, teardown);
 }
