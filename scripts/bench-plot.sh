@@ -287,7 +287,8 @@ targets='3;mamba_pool;^(64KiB|1MiB|16MiB)_[12]threads?$;5;libmamba pool >= 5x fa
 5;pool_local;^demand_64MiB_copy$;0.9;64 MiB demand >= 0.9 of memcpy (or zero-copy)
 5;pool_local;^demand_64MiB_zerocopy$;0.9;64 MiB demand without a consumer buffer: zero-copy
 6;transport_ofi;^read_.*_((1[6-9]|[2-9][0-9]|[1-9][0-9][0-9]+)MiB|[0-9]+GiB)$;0.9;OFI transport >= 0.9 of raw libfabric bandwidth from 16 MiB up
-6;transfer;_((1[6-9]|[2-9][0-9]|[1-9][0-9][0-9]+)MiB|[0-9]+GiB)$;0.9;CDO transfer through the PM >= 0.9 of raw libfabric RMA read from 16 MiB up
+6;transfer;^(tcp|shm|sockets|verbs|efa|cxi|psm)[a-z0-9+]*_((1[6-9]|[2-9][0-9]|[1-9][0-9][0-9]+)MiB|[0-9]+GiB)$;0.9;CDO transfer through the PM >= 0.9 of raw libfabric RMA read from 16 MiB up
+6;transfer;^(gfs|mio)_[0-9]+[KMG]iB$;-;(reference, no target) GFS through the PM vs plain write+read, MIO vs rados_write_full+rados_read
 6;transfer;(demand|lat);0.25;small-CDO demand within 4 raw libfabric round trips'
 {
   echo "| issue | target | case | value | baseline | ratio | met? |"
