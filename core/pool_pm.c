@@ -192,31 +192,6 @@ static mstro_status send_msg(Mstro__Proto__Envelope *env)
   return st;
 }
 
-/* Send a request and wait for its answer of kind `want` (a REFUSE answering
- * it gives its status). No deadline while the PM is alive: a demand may wait
- * for an offer as long as the workflow runs. */
-static mstro_status request(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
-                            Mstro__Proto__Envelope **answer)
-{
-  mstro_status st = MSTRO_OK;
-  struct call call = {.want = want, .st = MSTRO_OK};
-  pthread_cond_init(&call.cv, NULL);
-  pthread_mutex_lock(&pm.lock);
-  st = send_locked(env, &call);
-  if (st == MSTRO_OK) {
-    while (!call.done)
-      pthread_cond_wait(&call.cv, &pm.lock);
-    st = call.st;
-  }
-  pthread_mutex_unlock(&pm.lock);
-  pthread_cond_destroy(&call.cv);
-  if (st == MSTRO_OK)
-    *answer = call.answer;
-  else
-    mstro__proto_free(call.answer);
-  return st;
-}
-
 /* ---- _REQUIRE_ACK across processes ------------------------------------- */
 
 /* The release of an operation of event kind `kind`: `rel` when another
@@ -266,8 +241,11 @@ static mstro_status send_op(Mstro__Proto__Envelope *env, mstro_pool_event_kind k
   return rel == NULL ? MSTRO_OK : st != MSTRO_OK ? st : rs;
 }
 
-/* request(), with `rel` (rel_prepare) registered for the release of the
- * same message; the caller waits for that with rel_wait when it suits it. */
+/* Send a request and wait for its answer of kind `want` (a REFUSE answering
+ * it gives its status). No deadline while the PM is alive: a demand may wait
+ * for an offer as long as the workflow runs. With `rel` (rel_prepare), that
+ * is registered for the release of the same message; the caller waits for
+ * it with rel_wait when it suits it. */
 static mstro_status request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
                                 Mstro__Proto__Envelope **answer, struct call *rel)
 {
@@ -288,6 +266,12 @@ static mstro_status request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__Envel
   else
     mstro__proto_free(call.answer);
   return st;
+}
+
+static mstro_status request(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
+                            Mstro__Proto__Envelope **answer)
+{
+  return request_rel(env, want, answer, NULL);
 }
 
 /* The PM is gone: fail every waiting call (lock held). */
