@@ -66,6 +66,7 @@ struct mstro__options {
   int transport_default; /* index in mstro__transport_names; 0: auto */
   bool drop_unknown;
   long long pm_timeout;
+  long long pm_spin_us;
   const char *gfs_dir;
   const char *mio_conf;
   const char *mio_pool;

@@ -9,12 +9,17 @@
  * RMA read, or a store get) into Maestro-provided memory and only then hands
  * them to the application, so partial data is never visible.
  *
- * A receiver thread (pm_rx) owns the receive side: it hands each answer to
- * the call waiting for it (matched by in_reply_to), answers heartbeats and
- * notices a PM that left or went silent for MSTRO_PM_TIMEOUT: every waiting
- * and later call then returns MSTRO_NO_PM. While it waits in receive the
- * endpoint progresses, which serves the reads of this component's exposed
- * regions.
+ * Receiving is one poll at a time under pm.rx_lock, each message dispatched
+ * before the lock is released, so messages are handled in their order
+ * whoever receives them. A call waiting for its answer polls the endpoint
+ * itself for MSTRO_PM_SPIN_US before it sleeps: the answer then reaches the
+ * waiting thread without a hand-off through another thread, which on a busy
+ * node costs a wake-up of a sleeping thread (tens of microseconds on a
+ * virtual machine) per round trip. A receiver thread (pm_rx) polls whenever
+ * no call does: it delivers events and answers nobody polls for, answers
+ * heartbeats and notices a PM that left or went silent for MSTRO_PM_TIMEOUT:
+ * every waiting and later call then returns MSTRO_NO_PM. Polling progresses
+ * the endpoint, which serves the reads of this component's exposed regions.
  *
  * Sends are serialized by pm.lock (the client's sequence numbers); a call
  * that expects an answer registers itself under that same lock before the
@@ -24,13 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 
 #include "core_internal.h"
 #include "mtr.h"
 #include "proto_client.h"
 
-#define RX_POLL_MS     50
+#define RX_IDLE_NS     50000 /* the receiver thread's pause when nothing is going on */
 #define RETRY_PAUSE_MS 100
 
 struct call {
@@ -80,6 +86,9 @@ static struct {
   pthread_t rx;
   bool rx_started;
   pthread_mutex_t lock;
+  pthread_mutex_t rx_lock; /* held for one receive poll and its dispatch */
+  unsigned polling;        /* calls polling for their answers (pm.lock) */
+  uint64_t spin_ns;        /* MSTRO_PM_SPIN_US */
   struct call *calls;
   struct offer_rec *offers;
   struct peer_rec *peers;
@@ -95,7 +104,9 @@ static struct {
   mtr_store *store;
   mtr_store *read_stores[2]; /* other stores offers were read from */
   uint64_t key_serial;
-} pm = {.lock = PTHREAD_MUTEX_INITIALIZER, .pf_cv = PTHREAD_COND_INITIALIZER};
+} pm = {.lock = PTHREAD_MUTEX_INITIALIZER,
+        .rx_lock = PTHREAD_MUTEX_INITIALIZER,
+        .pf_cv = PTHREAD_COND_INITIALIZER};
 
 static atomic_bool pm_active;
 
@@ -192,6 +203,27 @@ static mstro_status send_msg(Mstro__Proto__Envelope *env)
   return st;
 }
 
+static bool rx_poll(void);
+
+/* Wait until `c` is done (lock held): poll for the answer from this thread
+ * for up to MSTRO_PM_SPIN_US, then sleep and leave it to the receiver
+ * thread. Another thread's poll may bring the answer: `done` is checked
+ * between polls. */
+static void call_wait_locked(struct call *c)
+{
+  uint64_t t0 = pm.spin_ns > 0 ? mstro_clock() : 0;
+  pm.polling++;
+  while (!c->done && pm.spin_ns > 0 && mstro_clock() - t0 < pm.spin_ns) {
+    pthread_mutex_unlock(&pm.lock);
+    if (!rx_poll())
+      sched_yield();
+    pthread_mutex_lock(&pm.lock);
+  }
+  pm.polling--;
+  while (!c->done)
+    pthread_cond_wait(&c->cv, &pm.lock);
+}
+
 /* ---- _REQUIRE_ACK across processes ------------------------------------- */
 
 /* The release of an operation of event kind `kind`: `rel` when another
@@ -214,8 +246,7 @@ static mstro_status rel_wait(struct call *rel, const char *op, const char *name)
   if (rel == NULL)
     return MSTRO_OK;
   pthread_mutex_lock(&pm.lock);
-  while (!rel->done)
-    pthread_cond_wait(&rel->cv, &pm.lock);
+  call_wait_locked(rel);
   st = rel->st;
   pthread_mutex_unlock(&pm.lock);
   pthread_cond_destroy(&rel->cv);
@@ -255,8 +286,7 @@ static mstro_status request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__Envel
   pthread_mutex_lock(&pm.lock);
   st = send_locked_calls(env, &call, rel, NULL);
   if (st == MSTRO_OK) {
-    while (!call.done)
-      pthread_cond_wait(&call.cv, &pm.lock);
+    call_wait_locked(&call);
     st = call.st;
   }
   pthread_mutex_unlock(&pm.lock);
@@ -501,6 +531,33 @@ static void dispatch(Mstro__Proto__Envelope *e)
   mstro__proto_free(e);
 }
 
+/* One receive poll, if no other thread is polling: dispatches the message
+ * that came, if any (true then). A failed endpoint fails every call. */
+static bool rx_poll(void)
+{
+  Mstro__Proto__Envelope *e = NULL;
+  mstro_status st = MSTRO_TIMEOUT;
+  if (pthread_mutex_trylock(&pm.rx_lock) != 0)
+    return false;
+  pthread_mutex_lock(&pm.lock);
+  bool gone = pm.dead != MSTRO_OK || pm.c == NULL;
+  pthread_mutex_unlock(&pm.lock);
+  if (!gone)
+    st = mstro__proto_client_recv(pm.c, &e, 0);
+  if (st == MSTRO_OK) {
+    dispatch(e);
+  } else if (st != MSTRO_TIMEOUT) {
+    pthread_mutex_lock(&pm.lock);
+    if (pm.dead == MSTRO_OK)
+      MSTRO_LOG_ERR(POOL, "the connection to the Pool Manager failed: %s",
+                    mstro_status_description(st));
+    fail_all_locked(MSTRO_NO_PM);
+    pthread_mutex_unlock(&pm.lock);
+  }
+  pthread_mutex_unlock(&pm.rx_lock);
+  return st == MSTRO_OK;
+}
+
 static void *rx_main(void *arg)
 {
   (void)arg;
@@ -508,25 +565,19 @@ static void *rx_main(void *arg)
   uint64_t hb_ns = (uint64_t)(hb_ms ? hb_ms : 1000) * 1000000ull;
   uint64_t limit = (uint64_t)pm.timeout_ms * 1000000ull;
   for (;;) {
-    Mstro__Proto__Envelope *e = NULL;
     pthread_mutex_lock(&pm.lock);
     bool stop = pm.stop || pm.dead != MSTRO_OK;
     pthread_mutex_unlock(&pm.lock);
     if (stop)
       break;
-    mstro_status st = mstro__proto_client_recv(pm.c, &e, RX_POLL_MS);
-    if (st == MSTRO_OK) {
-      dispatch(e);
-    } else if (st != MSTRO_TIMEOUT) {
-      pthread_mutex_lock(&pm.lock);
-      MSTRO_LOG_ERR(POOL, "the connection to the Pool Manager failed: %s",
-                    mstro_status_description(st));
-      fail_all_locked(MSTRO_NO_PM);
-      pthread_mutex_unlock(&pm.lock);
-      break;
-    }
-    uint64_t now = mstro_clock();
+    if (rx_poll())
+      continue;
     pthread_mutex_lock(&pm.lock);
+    /* read under the lock: a call's poll may have just heard the PM */
+    uint64_t now = mstro_clock();
+    /* Polled for MSTRO_PM_SPIN_US after the last message, unless a waiting
+     * call polls (two pollers would only take turns on the endpoint). */
+    bool spin = pm.polling == 0 && now - pm.last_heard_ns < pm.spin_ns;
     if (pm.dead == MSTRO_OK && now - pm.last_heard_ns > limit) {
       MSTRO_LOG_ERR(POOL,
                     "the Pool Manager has been silent for more than MSTRO_PM_TIMEOUT (%d s): "
@@ -541,6 +592,12 @@ static void *rx_main(void *arg)
         fail_all_locked(MSTRO_NO_PM);
     }
     pthread_mutex_unlock(&pm.lock);
+    if (spin) {
+      sched_yield();
+    } else {
+      struct timespec idle = {0, RX_IDLE_NS};
+      nanosleep(&idle, NULL);
+    }
   }
   return NULL;
 }
@@ -643,6 +700,7 @@ mstro_status mstro__pm_join(void)
       .timeout_ms = (int)(mstro__g.opts.pm_timeout * 1000),
   };
   pm.timeout_ms = cfg.timeout_ms;
+  pm.spin_ns = (uint64_t)mstro__g.opts.pm_spin_us * 1000u;
   pm.dead = MSTRO_OK;
   pm.stop = false;
   pm.calls = NULL;

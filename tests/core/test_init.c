@@ -21,6 +21,7 @@ static void clear_env(void)
                                      "MSTRO_TRANSPORT_DEFAULT",
                                      "MSTRO_DROP_UNKNOWN_ATTRIBUTES",
                                      "MSTRO_PM_TIMEOUT",
+                                     "MSTRO_PM_SPIN_US",
                                      "MSTRO_TELEMETRY_DST",
                                      "MSTRO_LOG_LEVEL",
                                      "MSTRO_LOG_MODULES",
@@ -60,6 +61,8 @@ static void test_bad_values(void **state)
   (void)state;
   expect_bad("MSTRO_PM_TIMEOUT", "soon", MSTRO_INVARG);
   expect_bad("MSTRO_PM_TIMEOUT", "0", MSTRO_INVARG);
+  expect_bad("MSTRO_PM_SPIN_US", "-1", MSTRO_INVARG);
+  expect_bad("MSTRO_PM_SPIN_US", "fast", MSTRO_INVARG);
   expect_bad("MSTRO_TRANSPORT_DEFAULT", "PIGEON", MSTRO_INVARG);
   expect_bad("MSTRO_DROP_UNKNOWN_ATTRIBUTES", "maybe", MSTRO_INVARG);
   expect_bad("MSTRO_LOG_LEVEL", "loud", MSTRO_INVARG);
@@ -74,6 +77,7 @@ static void test_good_values(void **state)
   clear_env();
   setenv("MSTRO_TRANSPORT_DEFAULT", "rdma", 1);
   setenv("MSTRO_PM_TIMEOUT", "5", 1);
+  setenv("MSTRO_PM_SPIN_US", "0", 1);
   setenv("MSTRO_DROP_UNKNOWN_ATTRIBUTES", "yes", 1);
   setenv("MSTRO_LOG_LEVEL", "err", 1);
   setenv("MSTRO_TELEMETRY_DST", "off", 1);
