@@ -872,6 +872,11 @@ mstro_status mstro__pm_notify(mstro_cdo cdo, bool declare)
 {
   mstro_status st = MSTRO_OK;
   Mstro__Proto__Envelope env;
+  mstro_pool_event_kind kind = declare ? MSTRO_POOL_EVENT_DECLARE : MSTRO_POOL_EVENT_DISPOSE;
+  /* The PM needs them only for other members' subscriptions (as SEAL): no
+   * message, and no DECLARE_ACK to receive, otherwise. */
+  if (!mstro__pm_watched(kind) && !mstro__pm_holds(kind))
+    return MSTRO_OK;
   mstro__proto__envelope__init(&env);
   if (declare) {
     Mstro__Proto__Declare d;

@@ -7,8 +7,8 @@
 # RETRACT, DEMAND, TRANSFER_STARTED, TRANSFER_COMPLETED, WITHDRAW and
 # DISPOSE acks each event after a delay, and each operation of an `ops`
 # process must have returned after the ack of its events; without an ack
-# subscription the same operations cost no release (EVENT_ACK) and no SEAL /
-# TRANSFER_STARTED message (PM debug log); an acker killed while holding
+# subscription the same operations cost no release (EVENT_ACK) and no
+# DECLARE / SEAL / TRANSFER_STARTED / DISPOSE message (PM debug log); an acker killed while holding
 # releases the operation; a PM killed while an operation is held fails it
 # with MSTRO_NO_PM within MSTRO_PM_TIMEOUT. Waits are on output lines and
 # files, each bounded; every process started here is killed on exit (trap).
@@ -105,14 +105,17 @@ awk '
     exit bad
   }' "$tmp/all.out" "$tmp/ops.out" || fail "an operation was not held by the acker"
 
-# 4. no ack subscription: no release and no SEAL / TRANSFER_STARTED message
+# 4. no ack subscription: no release and no message only subscribers need
 count() { grep -c "$1" "$tmp/pm.log"; }
 r0=$(count "EVENT_ACK releases"); s0=$(count "SEAL (seq"); t0=$(count "TRANSFER_STARTED (seq")
+d0=$(count " DECLARE (seq"); x0=$(count " DISPOSE (seq")
 "$comp" ops --name free >"$tmp/ops_free.out" 2>&1 || fail "ops without subscribers failed"
 [ "$(count "EVENT_ACK releases")" -eq "$r0" ] || fail "a release was sent with no ack subscription"
 [ "$(count "SEAL (seq")" -eq "$s0" ] || fail "SEAL was sent to the PM although nobody watches it"
 [ "$(count "TRANSFER_STARTED (seq")" -eq "$t0" ] ||
   fail "TRANSFER_STARTED was sent to the PM although nobody watches it"
+[ "$(count " DECLARE (seq")" -eq "$d0" ] || fail "DECLARE was sent to the PM although nobody watches it"
+[ "$(count " DISPOSE (seq")" -eq "$x0" ] || fail "DISPOSE was sent to the PM although nobody watches it"
 # a plain subscription: the events are forwarded (SEAL, TRANSFER_STARTED
 # included), but the only release is the answer to its SUBSCRIBE
 "$comp" acker -n 13 --all-kinds --no-ack >"$tmp/watch.out" 2>&1 &
@@ -124,6 +127,8 @@ wait_pid "$a" 60 || fail "the watcher failed or did not see 13 events"
   fail "releases besides the SUBSCRIBE's with a plain subscription: $(($(count "EVENT_ACK releases") - r0))"
 [ "$(count "SEAL (seq")" -eq $((s0 + 2)) ] || fail "the two seals were not told to the PM"
 [ "$(count "TRANSFER_STARTED (seq")" -eq $((t0 + 1)) ] || fail "the transfer start was not told to the PM"
+[ "$(count " DECLARE (seq")" -eq $((d0 + 2)) ] || fail "the two declares were not told to the PM"
+[ "$(count " DISPOSE (seq")" -eq $((x0 + 2)) ] || fail "the two disposes were not told to the PM"
 grep -q "acker: event TRANSFER_STARTED watched" "$tmp/watch.out" || fail "no TRANSFER_STARTED event"
 grep -q "acker: event SEAL watched" "$tmp/watch.out" || fail "no SEAL event"
 echo "no ack subscription: no release, no extra message"
