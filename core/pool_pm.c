@@ -570,8 +570,7 @@ static void *rx_main(void *arg)
     pthread_mutex_unlock(&pm.lock);
     if (stop)
       break;
-    if (rx_poll())
-      continue;
+    bool got = rx_poll();
     pthread_mutex_lock(&pm.lock);
     /* read under the lock: a call's poll may have just heard the PM */
     uint64_t now = mstro_clock();
@@ -592,7 +591,9 @@ static void *rx_main(void *arg)
         fail_all_locked(MSTRO_NO_PM);
     }
     pthread_mutex_unlock(&pm.lock);
-    if (spin) {
+    if (got) {
+      continue; /* more may be queued */
+    } else if (spin) {
       sched_yield();
     } else {
       struct timespec idle = {0, RX_IDLE_NS};
