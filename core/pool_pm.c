@@ -323,19 +323,26 @@ static mstro_status fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, 
 static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status);
 static void transfer_started(const Mstro__Proto__TransferTicket *t);
 
+/* The TRANSFER_COMPLETED of ticket t in env (c holds its body). */
+static void completed_msg(Mstro__Proto__Envelope *env, Mstro__Proto__TransferCompleted *c,
+                          const Mstro__Proto__TransferTicket *t, mstro_status status)
+{
+  mstro__proto__envelope__init(env);
+  mstro__proto__transfer_completed__init(c);
+  c->ticket_id = t->ticket_id;
+  c->cdo_id = t->cdo_id;
+  c->status = (uint32_t)status;
+  c->size = t->size;
+  env->msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
+  env->transfer_completed = c;
+}
+
 /* Tell the PM a ticket is done (lock held). */
 static void completed_locked(const Mstro__Proto__TransferTicket *t, mstro_status status)
 {
   Mstro__Proto__Envelope env;
   Mstro__Proto__TransferCompleted c;
-  mstro__proto__envelope__init(&env);
-  mstro__proto__transfer_completed__init(&c);
-  c.ticket_id = t->ticket_id;
-  c.cdo_id = t->cdo_id;
-  c.status = (uint32_t)status;
-  c.size = t->size;
-  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
-  env.transfer_completed = &c;
+  completed_msg(&env, &c, t, status);
   send_locked(&env, NULL);
 }
 
@@ -1150,14 +1157,7 @@ static void completed(const Mstro__Proto__TransferTicket *t, mstro_status status
 {
   Mstro__Proto__Envelope env;
   Mstro__Proto__TransferCompleted c;
-  mstro__proto__envelope__init(&env);
-  mstro__proto__transfer_completed__init(&c);
-  c.ticket_id = t->ticket_id;
-  c.cdo_id = t->cdo_id;
-  c.status = (uint32_t)status;
-  c.size = t->size;
-  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED;
-  env.transfer_completed = &c;
+  completed_msg(&env, &c, t, status);
   /* held: the demand returns after the subscribers acked (a PM gone is the
    * demand's concern, not this message's) */
   send_op(&env, MSTRO_POOL_EVENT_TRANSFER_COMPLETED, "transfer", t->cdo_name);
