@@ -238,6 +238,17 @@ oom:
   return NULL;
 }
 
+/* Append n to s's queue and wake its waiters (ev_lock held). */
+static void queue_locked(struct mstro_subscription_ *s, struct ev_node *n)
+{
+  if (s->tail)
+    s->tail->pub.next = &n->pub;
+  else
+    s->head = n;
+  s->tail = n;
+  pthread_cond_broadcast(&s->cv);
+}
+
 mstro_status mstro__event_raise_slow(mstro_pool_event_kind kind, mstro__ev_phase phase,
                                      const struct mstro__ev_info *info)
 {
@@ -294,12 +305,7 @@ mstro_status mstro__event_raise_slow(mstro_pool_event_kind kind, mstro__ev_phase
         wait_list[nwait++] = t;
       }
     }
-    if (s->tail)
-      s->tail->pub.next = &n->pub;
-    else
-      s->head = n;
-    s->tail = n;
-    pthread_cond_broadcast(&s->cv);
+    queue_locked(s, n);
   }
   /* The operation resumes when every subscriber that asked has acked. */
   for (size_t i = 0; i < nwait; i++)
@@ -364,12 +370,7 @@ void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind,
       n->ack_sub = s;
       n->remote_noack = true;
     }
-    if (s->tail)
-      s->tail->pub.next = &n->pub;
-    else
-      s->head = n;
-    s->tail = n;
-    pthread_cond_broadcast(&s->cv);
+    queue_locked(s, n);
     break;
   }
   pthread_mutex_unlock(&ev_lock);
