@@ -79,6 +79,26 @@ static void must(mstro_status st, const char *what)
   }
 }
 
+/* The consumer's end of a run: the producer may withdraw its offers once
+ * the consumer offered "bench-done" (which the producer demands). */
+static void done_tell(void)
+{
+  mstro_cdo done = NULL;
+  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
+  must(mstro_cdo_seal(done), "seal");
+  must(mstro_cdo_offer(done), "offer done");
+  must(mstro_cdo_withdraw(done), "withdraw done");
+  mstro_cdo_dispose(done);
+}
+
+static void done_await(void)
+{
+  mstro_cdo done = NULL;
+  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
+  must(mstro_cdo_demand(done), "demand bench-done");
+  mstro_cdo_dispose(done);
+}
+
 static size_t sizes[32];
 static int n_sizes;
 
@@ -129,10 +149,7 @@ static int producer(const char *prov, int wfd)
     must(mstro_cdo_seal(cdos[k]), "seal");
     must(mstro_cdo_offer(cdos[k]), "offer");
   }
-  mstro_cdo done = NULL;
-  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
-  must(mstro_cdo_demand(done), "demand bench-done");
-  mstro_cdo_dispose(done);
+  done_await();
   for (int k = 0; k <= n_sizes; k++) {
     must(mstro_cdo_withdraw(cdos[k]), "withdraw");
     mstro_cdo_dispose(cdos[k]);
@@ -252,12 +269,7 @@ static int consumer(const char *prov, const char *tag, int rfd, bool quick)
   bench_report("transfer", cname, mc * 1e6, "us", mr * 1e6, BENCH_LOWER_IS_BETTER);
   printf("# %s: small demand = %.1f raw round trips (target: <= 4)\n", tag, mc / mr);
 
-  mstro_cdo done = NULL;
-  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
-  must(mstro_cdo_seal(done), "seal");
-  must(mstro_cdo_offer(done), "offer done");
-  must(mstro_cdo_withdraw(done), "withdraw done");
-  mstro_cdo_dispose(done);
+  done_tell();
   must(mstro_finalize(), "consumer finalize");
   fi_close(&r.mr->fid);
   bench_ofi_close(&r.o);
@@ -312,10 +324,7 @@ static int store_producer(int wfd, bool quick)
     }
   bench_xwrite(wfd, &nc, sizeof nc);
   bench_xwrite(wfd, t, nc * sizeof *t);
-  mstro_cdo done = NULL;
-  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
-  must(mstro_cdo_demand(done), "demand bench-done");
-  mstro_cdo_dispose(done);
+  done_await();
   for (size_t i = 0; i < nc; i++) {
     must(mstro_cdo_withdraw(cdos[i]), "withdraw");
     mstro_cdo_dispose(cdos[i]);
@@ -438,12 +447,7 @@ static int store_consumer(const char *tag, bool mio, int rfd, bool quick)
     bench_report("transfer", cname, (double)len / bench_median(tcdo, reps) / 1e9, "GB/s",
                  (double)len / bench_median(tbase, reps) / 1e9, BENCH_HIGHER_IS_BETTER);
   }
-  mstro_cdo done = NULL;
-  must(mstro_cdo_declare("bench-done", MSTRO_ATTR_DEFAULT, &done), "declare");
-  must(mstro_cdo_seal(done), "seal");
-  must(mstro_cdo_offer(done), "offer done");
-  must(mstro_cdo_withdraw(done), "withdraw done");
-  mstro_cdo_dispose(done);
+  done_tell();
   must(mstro_finalize(), "consumer finalize");
   if (!mio) {
     unlink(path);
