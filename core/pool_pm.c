@@ -543,14 +543,10 @@ static void dispatch(Mstro__Proto__Envelope *e)
 static bool rx_poll(void)
 {
   Mstro__Proto__Envelope *e = NULL;
-  mstro_status st = MSTRO_TIMEOUT;
+  mstro_status st;
   if (pthread_mutex_trylock(&pm.rx_lock) != 0)
     return false;
-  pthread_mutex_lock(&pm.lock);
-  bool gone = pm.dead != MSTRO_OK || pm.c == NULL;
-  pthread_mutex_unlock(&pm.lock);
-  if (!gone)
-    st = mstro__proto_client_recv(pm.c, &e, 0);
+  st = mstro__proto_client_recv(pm.c, &e, 0);
   if (st == MSTRO_OK) {
     dispatch(e);
   } else if (st != MSTRO_TIMEOUT) {
