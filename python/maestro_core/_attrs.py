@@ -57,6 +57,22 @@ def _refuse(key, t, value, why=None):
     raise MaestroError(K.MSTRO_INVARG, text)
 
 
+def _array_count(cdo, key):
+    """Element count of an int64_array key: the value of its count key,
+    which the public API names for layout.dims-size only (layout.ndims)."""
+    if _absolute(key) != K.MSTRO_ATTR_CORE_CDO_LAYOUT_DIMS_SIZE:
+        raise MaestroError(
+            K.MSTRO_UNIMPL,
+            "'%s': the element count of int64 arrays is known for layout.dims-size only" % key,
+        )
+    try:
+        return mstro_cdo_attribute_get(cdo, K.MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS)
+    except MaestroError as e:
+        if e.status != K.MSTRO_NOENT:
+            raise
+        raise MaestroError(K.MSTRO_INVARG, "'%s': set layout.ndims first" % key) from None
+
+
 def _to_int(key, t, value, lo, hi):
     if _is_bool(value) or not isinstance(value, numbers.Integral):
         _refuse(key, t, value)
@@ -79,7 +95,7 @@ def _timestamp(key, t, value):
     _refuse(key, t, value)
 
 
-def _to_c(key, t, value):
+def _to_c(cdo, key, t, value):
     """(ctypes object whose address is passed as `val`, pinned buffer or None)."""
     if t == K.MSTRO_CDO_ATTR_VALUE_bool:
         if not _is_bool(value):
@@ -117,11 +133,15 @@ def _to_c(key, t, value):
         pin = Pinned(value, "mstro_cdo_attribute_set of '%s'" % key)
         return mstro_blob(pin.nbytes, pin.address), pin  # copied by C, released after the set
     if t == K.MSTRO_CDO_ATTR_VALUE_int64_array:
+        n = _array_count(cdo, key)
         if isinstance(value, (str, bytes, bytearray)) or not hasattr(value, "__iter__"):
             _refuse(key, t, value, "give a sequence of integers")
         _, lo, hi = _INT_RANGES[K.MSTRO_CDO_ATTR_VALUE_int64]
         items = [_to_int(key, t, x, lo, hi) for x in value]
-        return (ctypes.c_int64 * max(len(items), 1))(*items), None
+        if len(items) != n:
+            # C reads exactly n elements: never let it read past the list
+            _refuse(key, t, value, "layout.ndims is %d" % n)
+        return (ctypes.c_int64 * max(n, 1))(*items), None
     raise MaestroError(K.MSTRO_UNIMPL, "mstro_cdo_attribute_set: '%s' has type %s" % (key, _type_name(t)))
 
 
@@ -156,7 +176,7 @@ def mstro_cdo_attribute_set(cdo, key, value):
         check(C.mstro_cdo_attribute_set(p, k, ctypes.byref(dummy), True, False), "mstro_cdo_attribute_set of '%s'" % key)
         return
     check(st, "mstro_cdo_attribute_set of '%s'" % key)
-    cval, pin = _to_c(key, t.value, value)
+    cval, pin = _to_c(cdo, key, t.value, value)
     try:
         check(C.mstro_cdo_attribute_set(p, k, ctypes.byref(cval), True, False), "mstro_cdo_attribute_set of '%s'" % key)
     except BaseException:
@@ -199,14 +219,7 @@ def _from_c(cdo, key, t, vp):
         b = mstro_blob.from_address(vp)
         return ctypes.string_at(b.data, b.len) if b.len else b""
     if t == K.MSTRO_CDO_ATTR_VALUE_int64_array:
-        if _absolute(key) != K.MSTRO_ATTR_CORE_CDO_LAYOUT_DIMS_SIZE:
-            raise MaestroError(
-                K.MSTRO_UNIMPL,
-                "mstro_cdo_attribute_get of '%s': the element count of int64 arrays is known for "
-                "layout.dims-size only" % key,
-            )
-        n = mstro_cdo_attribute_get(cdo, K.MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS)
-        return list((ctypes.c_int64 * n).from_address(vp))
+        return list((ctypes.c_int64 * _array_count(cdo, key)).from_address(vp))
     if t == K.MSTRO_CDO_ATTR_VALUE_NA:
         return None
     raise MaestroError(K.MSTRO_UNIMPL, "mstro_cdo_attribute_get of '%s': type %s" % (key, _type_name(t)))

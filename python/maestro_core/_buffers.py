@@ -40,21 +40,23 @@ class Pinned:
     (a bytearray cannot be resized meanwhile) until ``release``."""
 
     def __init__(self, obj, what):
+        self._held = False
         self._view = _Py_buffer()
         self.obj = obj
         self.readonly = False
+        # exporters refuse with BufferError or ValueError (numpy)
         try:
             _get(obj, ctypes.byref(self._view), _PyBUF_ANY_CONTIGUOUS | _PyBUF_WRITABLE)
-        except BufferError:
-            try:
-                _get(obj, ctypes.byref(self._view), _PyBUF_ANY_CONTIGUOUS)
-                self.readonly = True
-            except (BufferError, TypeError) as e:
-                raise MaestroError(MSTRO_INVARG, "%s: not a contiguous buffer (%s)" % (what, e)) from None
         except TypeError:
             raise MaestroError(
                 MSTRO_INVARG, "%s: %s does not support the buffer protocol" % (what, type(obj).__name__)
             ) from None
+        except (BufferError, ValueError):
+            try:
+                _get(obj, ctypes.byref(self._view), _PyBUF_ANY_CONTIGUOUS)
+                self.readonly = True
+            except (BufferError, ValueError, TypeError) as e:
+                raise MaestroError(MSTRO_INVARG, "%s: not a contiguous buffer (%s)" % (what, e)) from None
         self.address = self._view.buf
         self.nbytes = self._view.len
         self._held = True
