@@ -20,8 +20,8 @@ mstro_status mstro_cdo_attribute_type(mstro_cdo cdo, const char *key,
               key == NULL ? "key" : "result");
   def = mstro__schema_lookup(NULL, NULL, key);
   MSTRO_CHECK(ATTR, def != NULL, st, MSTRO_NOENT,
-              "mstro_cdo_attribute_type on '%.200s': no loaded schema defines '%.200s'",
-              cdo->name, key);
+              "mstro_cdo_attribute_type on '%.200s': no loaded schema defines '%.200s'", cdo->name,
+              key);
   *valtype = def->type;
 cleanup:
   return st;

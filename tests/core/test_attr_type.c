@@ -1,6 +1,6 @@
 /* mstro_cdo_attribute_type: the declared type of a key whether or not a
- * value is set, relative and absolute keys, user schema keys, and every
- * refusal (NULL arguments, unknown key, disposed handle, before init). */
+ * value is set, relative and absolute keys, user schema keys, and the
+ * refusals (NULL arguments and handle, unknown key, before init). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
