@@ -29,35 +29,28 @@ def mstro_group_add_by_name(g, cdo_name):
     _g(C.mstro_group_add_by_name, "mstro_group_add_by_name", g, _bytes(cdo_name, "cdo_name"))
 
 
-def mstro_group_seal(g):
-    """Seal the group's membership. Raises MaestroError."""
-    _g(C.mstro_group_seal, "mstro_group_seal", g)
+def _group_op(name, doc):
+    """A wrapper of a C group call that takes the group only."""
+    cfn = getattr(C, name)
+
+    def op(g):
+        _g(cfn, name, g)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc + " Raises MaestroError."
+    return op
 
 
-def mstro_group_offer(g):
-    """Offer every member (sealing the group first). Raises MaestroError."""
-    _g(C.mstro_group_offer, "mstro_group_offer", g)
-
-
-def mstro_group_require(g):
-    """Require the group. Raises MaestroError."""
-    _g(C.mstro_group_require, "mstro_group_require", g)
-
-
-def mstro_group_demand(g):
-    """Demand the group: blocks (GIL released) until it is offered, then
-    fills the member list (metadata only). Raises MaestroError."""
-    _g(C.mstro_group_demand, "mstro_group_demand", g)
-
-
-def mstro_group_withdraw(g):
-    """Withdraw every member. Raises MaestroError."""
-    _g(C.mstro_group_withdraw, "mstro_group_withdraw", g)
-
-
-def mstro_group_retract(g):
-    """Retract a require of the group. Raises MaestroError."""
-    _g(C.mstro_group_retract, "mstro_group_retract", g)
+mstro_group_seal = _group_op("mstro_group_seal", "Seal the group's membership.")
+mstro_group_offer = _group_op("mstro_group_offer", "Offer every member (sealing the group first).")
+mstro_group_require = _group_op("mstro_group_require", "Require the group.")
+mstro_group_demand = _group_op(
+    "mstro_group_demand",
+    "Demand the group: blocks (GIL released) until it is offered, then fills the member list "
+    "(metadata only).",
+)
+mstro_group_withdraw = _group_op("mstro_group_withdraw", "Withdraw every member.")
+mstro_group_retract = _group_op("mstro_group_retract", "Retract a require of the group.")
 
 
 def mstro_group_size_get(g):
