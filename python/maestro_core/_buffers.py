@@ -68,7 +68,10 @@ class Pinned:
             _rel(ctypes.byref(self._view))
 
     def __del__(self):
-        self.release()
+        try:
+            self.release()
+        except Exception:  # noqa: BLE001  (interpreter shutdown: ctypes may be gone)
+            pass
 
 
 def view_of(address, nbytes, readonly):

@@ -117,7 +117,10 @@ class _Batch:
             C.mstro_pool_event_dispose(head)
 
     def __del__(self):
-        self.dispose()
+        try:
+            self.dispose()
+        except Exception:  # noqa: BLE001  (interpreter shutdown: the module may be gone)
+            pass
 
 
 class PoolEvent:

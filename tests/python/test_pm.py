@@ -72,6 +72,7 @@ class TestPM(unittest.TestCase):
         opts = M.MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK | M.MSTRO_SUBSCRIPTION_OPTS_NO_LOCAL_EVENTS
         sub = M.mstro_subscribe(sel, M.MSTRO_POOL_EVENT_OFFER, opts)
         M.mstro_cdo_selector_dispose(sel)
+        apps = M.mstro_subscribe(None, M.MSTRO_POOL_EVENT_APP_JOIN | M.MSTRO_POOL_EVENT_APP_LEAVE, 0)
         # our own offer matches the selector, but _NO_LOCAL_EVENTS: not held, no event
         own = M.mstro_cdo_declare("cdo-99", None)
         M.mstro_cdo_attribute_set(own, M.MSTRO_ATTR_CORE_CDO_RAW_PTR, bytearray(SIZE))
@@ -110,6 +111,22 @@ class TestPM(unittest.TestCase):
         self.wait_ok(prod)
         self.assertIsNone(M.mstro_subscription_poll(sub))
         M.mstro_subscription_dispose(sub)
+        # the producer's APP_JOIN and APP_LEAVE, payloads as in C
+        joined, left = {}, set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not ("producer" in joined and joined["producer"] in left):
+            for e in M.mstro_subscription_timedwait(apps, 1.0) or []:
+                if e.kind == M.MSTRO_POOL_EVENT_APP_JOIN:
+                    self.assertIsInstance(e.payload.join.component_name, str)
+                    self.assertEqual(e.payload.join.component_index, 0)
+                    joined[e.payload.join.component_name] = e.payload.join.appid
+                else:
+                    self.assertEqual(e.kind, M.MSTRO_POOL_EVENT_APP_LEAVE)
+                    self.assertFalse(e.payload.leave.crashed)
+                    left.add(e.payload.leave.appid)
+        self.assertIn("producer", joined)
+        self.assertIn(joined["producer"], left)
+        M.mstro_subscription_dispose(apps)
 
     def test_py_producer_c_consumer(self):
         self.join_pm("py-producer")
