@@ -46,11 +46,14 @@ def _bytes(s, what):
 
 
 def _refuse(key, t, value, why=None):
-    text = "mstro_cdo_attribute_set: '%s' is %s, %s %r does not fit" % (
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    text = "mstro_cdo_attribute_set: '%s' is %s, %s %s does not fit" % (
         key,
         _type_name(t),
         type(value).__name__,
-        value,
+        shown,
     )
     if why:
         text += " (%s)" % why

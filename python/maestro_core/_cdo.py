@@ -39,7 +39,7 @@ def _op(fn, what, cdo):
 
 
 def _writable(cdo, what):
-    if cdo._readonly_data:
+    if cdo._ptr is not None and cdo._readonly_data:
         raise MaestroError(
             K.MSTRO_INVARG, "%s of '%s': raw-ptr is a read-only buffer, data cannot arrive in it" % (what, cdo._name)
         )

@@ -23,6 +23,13 @@ class mstro_timestamp(ctypes.Structure):
 
     _fields_ = [("sec", ctypes.c_int64), ("nsec", ctypes.c_int32), ("offset", ctypes.c_int32)]
 
+    def __init__(self, sec=0, nsec=0, offset=0):
+        # ctypes would wrap values that do not fit the fields silently
+        for name, v, bits in (("sec", sec, 64), ("nsec", nsec, 32), ("offset", offset, 32)):
+            if isinstance(v, bool) or not isinstance(v, int) or not -(1 << (bits - 1)) <= v < 1 << (bits - 1):
+                raise ValueError("mstro_timestamp: %s=%r is not an int%d" % (name, v, bits))
+        super().__init__(sec, nsec, offset)
+
     def __repr__(self):
         return "mstro_timestamp(sec=%d, nsec=%d, offset=%d)" % (self.sec, self.nsec, self.offset)
 

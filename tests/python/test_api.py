@@ -371,6 +371,10 @@ class TestAttributes(Base):
         for bad in (datetime.datetime(2024, 5, 1), 1700000000, "2024-05-01T00:00:00Z", None):
             self.refused(".py.ts", bad)
         self.refused(".py.ts", M.mstro_timestamp(0, 2000000000, 0))  # nsec range (C)
+        with self.assertRaises(ValueError):
+            M.mstro_timestamp(1 << 63, 0, 0)  # never wrapped
+        with self.assertRaises(ValueError):
+            M.mstro_timestamp(0, 1.5, 0)
 
     def test_blob_and_arrays(self):
         self.roundtrip(".py.blob", b"\x00\x01binary\xff")
