@@ -5,7 +5,6 @@ when one fails or when the page has fewer blocks than expected.
     python3 run_doc_examples.py PAGE.md MIN_BLOCKS
 """
 
-import os
 import re
 import subprocess
 import sys

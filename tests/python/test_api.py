@@ -11,7 +11,6 @@ import datetime
 import gc
 import os
 import re
-import sys
 import threading
 import time
 import unittest
