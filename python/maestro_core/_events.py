@@ -13,6 +13,7 @@ import threading
 import time
 
 from . import _constants as K
+from ._attrs import _bytes
 from ._errors import MaestroError, check
 from ._handles import addr, mstro_cdo_selector, mstro_subscription
 from ._lib import C, timespec
@@ -171,8 +172,6 @@ def mstro_cdo_selector_create(schema, nspace, query):
     ``schema`` must be None (all loaded schemas; the C API has no public
     schema lookup), ``nspace`` None means ".maestro.core.cdo.". Raises
     MaestroError (MSTRO_INVARG for a syntax error)."""
-    from ._attrs import _bytes
-
     if schema is not None:
         raise MaestroError(K.MSTRO_INVARG, "mstro_cdo_selector_create: schema must be None")
     out = ctypes.c_void_p()
