@@ -28,6 +28,7 @@ DEFAULT_QUERY = '(name ~= "^archive[.]")'
 
 
 def file_name(directory, name, ext):
+    """Path of the archive file of a CDO (a flat name: "/" becomes "_")."""
     # CDO names may hold '/': keep the file name flat
     return os.path.join(directory, name.replace("/", "_") + ext)
 
@@ -71,6 +72,7 @@ class Archiver:
         self.stop = threading.Event()
 
     def run(self):
+        """Archive offers until stopped (or, with --pm, until -n CDOs or -t seconds)."""
         deadline = time.monotonic() + self.args.t
         while not self.stop.is_set():
             if self.args.pm and (self.archived + self.failures >= self.args.n or time.monotonic() > deadline):
@@ -108,6 +110,7 @@ def payload(i, size):
 
 
 def producer(args, failures):
+    """The built-in producer: offers -n CDOs, each returning once archived."""
     for i in range(args.n):
         name = "archive.cdo.%d" % i
         try:
@@ -123,6 +126,7 @@ def producer(args, failures):
 
 
 def verify(args):
+    """Number of archived data files that differ from what was offered."""
     bad = 0
     for i in range(args.n):
         path = file_name(args.d, "archive.cdo.%d" % i, ".data")
@@ -138,6 +142,7 @@ def verify(args):
 
 
 def size_arg(text):
+    """A size argument: "65536", "64K", "1M", "2GiB"."""
     units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     t = text.upper().rstrip("B").rstrip("I")
     num, unit = (t[:-1], t[-1]) if t and t[-1] in units else (t, "")
@@ -147,6 +152,7 @@ def size_arg(text):
 
 
 def main():
+    """Parse the arguments, archive, report; the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pm", action="store_true", help="archive the offers of other components (own process)")
     ap.add_argument("-t", type=int, default=120, metavar="SECONDS", help="--pm: give up after this long")

@@ -22,14 +22,17 @@ _FLT_MAX = 3.4028234663852886e38
 
 
 def _absolute(key):
+    """The absolute form of a key (relative keys are in .maestro.core.cdo.)."""
     return key if key.startswith(".") else K.MSTRO_ATTR_CORE_CDO_NAMESPACE + key
 
 
 def _type_name(t):
+    """Name of a value type ("int64", ...)."""
     return K.VALUE_TYPES[t] if 0 <= t < len(K.VALUE_TYPES) else str(t)
 
 
 def _is_bool(v):
+    """Whether v is a bool (Python or numpy)."""
     t = type(v)
     return isinstance(v, bool) or (t.__module__ == "numpy" and t.__name__ in ("bool_", "bool"))
 
@@ -46,6 +49,7 @@ def _bytes(s, what):
 
 
 def _refuse(key, t, value, why=None):
+    """Raise MSTRO_INVARG: value does not fit the type t of key."""
     shown = repr(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
@@ -77,6 +81,7 @@ def _array_count(cdo, key):
 
 
 def _to_int(key, t, value, lo, hi):
+    """An integral Python value within [lo, hi], else MSTRO_INVARG."""
     if _is_bool(value) or not isinstance(value, numbers.Integral):
         _refuse(key, t, value)
     v = int(value)
@@ -86,6 +91,7 @@ def _to_int(key, t, value, lo, hi):
 
 
 def _timestamp(key, t, value):
+    """An mstro_timestamp from an mstro_timestamp or an aware datetime."""
     if isinstance(value, mstro_timestamp):
         return mstro_timestamp(value.sec, value.nsec, value.offset)
     if isinstance(value, datetime.datetime):
@@ -202,6 +208,7 @@ def mstro_cdo_attribute_set(cdo, key, value):
 
 
 def _from_c(cdo, key, t, vp):
+    """The Python value of the stored C value of type t at address vp."""
     if t == K.MSTRO_CDO_ATTR_VALUE_bool:
         return bool(ctypes.c_bool.from_address(vp).value)
     if t in _INT_RANGES:

@@ -35,10 +35,12 @@ def mstro_cdo_declare(name, attr=None):
 
 
 def _op(fn, what, cdo):
+    """Call a C function that takes the CDO only; raise on failure."""
     check(fn(addr(cdo, mstro_cdo, what)), "%s of '%s'" % (what, getattr(cdo, "_name", "?")))
 
 
 def _writable(cdo, what):
+    """MSTRO_INVARG when data are to arrive in a read-only raw-ptr buffer."""
     if cdo._ptr is not None and cdo._readonly_data:
         raise MaestroError(
             K.MSTRO_INVARG, "%s of '%s': raw-ptr is a read-only buffer, data cannot arrive in it" % (what, cdo._name)

@@ -66,6 +66,7 @@ class _event(ctypes.Structure):
 
 
 def _kind_members():
+    """Map each event kind to the payload members it defines."""
     k = K.CONSTANTS
     m = {k["MSTRO_POOL_EVENT_" + n.upper()]: _CDO_MEMBERS for n in _CDO_MEMBERS}
     m[k["MSTRO_POOL_EVENT_TRANSFER_STARTED"]] = _TRANSFER_MEMBERS
@@ -112,6 +113,7 @@ class _Batch:
         self.lock = threading.Lock()
 
     def dispose(self):
+        """Free the C list (once)."""
         with self.lock:
             head, self.head = self.head, None
         if head is not None:
@@ -151,6 +153,7 @@ class EventList(list):
 
 
 def _convert(head):
+    """A C event list as an EventList of PoolEvent (the C list is kept for acks)."""
     batch = _Batch(head)
     out = EventList()
     p = head
@@ -162,6 +165,7 @@ def _convert(head):
 
 
 def _flag(value, what):
+    """An int of OR-ed flags that fits a C enum, else MSTRO_INVARG."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) < (1 << 31):
         raise MaestroError(K.MSTRO_INVARG, "mstro_subscribe: %s must be an int of OR-ed flags, got %r" % (what, value))
     return int(value)
@@ -212,6 +216,7 @@ def mstro_subscribe(sel, kinds, opts):
 
 
 def _take(fn, sub, what, *extra):
+    """Call poll/wait/timedwait; None for no event or a timeout."""
     p = addr(sub, mstro_subscription, what)
     ev = ctypes.c_void_p()
     st = fn(p, *extra, ctypes.byref(ev))
@@ -245,6 +250,7 @@ def mstro_subscription_timedwait(sub, seconds):
 
 
 def _batches(events, what):
+    """The distinct C event lists behind a list of PoolEvent (or one event)."""
     if isinstance(events, PoolEvent):
         events = [events]
     if events is None or isinstance(events, (str, bytes)) or not hasattr(events, "__iter__"):

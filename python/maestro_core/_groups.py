@@ -16,6 +16,7 @@ def mstro_group_declare(name):
 
 
 def _g(fn, what, g, *args):
+    """Call a C group function; raise on failure."""
     check(fn(addr(g, mstro_group, what), *args), what)
 
 

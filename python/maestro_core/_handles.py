@@ -36,6 +36,7 @@ class _Handle:
         return p
 
     def _retire(self):
+        """The C object is gone: forget the pointer, release what was kept for it."""
         with _lock:
             if self._ptr is not None and _live.get((self._kind, self._ptr)) is self:
                 del _live[(self._kind, self._ptr)]
@@ -43,6 +44,7 @@ class _Handle:
         self._on_retire()
 
     def _on_retire(self):
+        """What a handle kind releases when retired."""
         pass
 
     def __bool__(self):
@@ -92,6 +94,7 @@ class mstro_cdo(_Handle):
         self._group = None  # the group whose handle this is (group demand)
 
     def _on_retire(self):
+        """What a handle kind releases when retired."""
         # views of freed memory must not stay usable
         for v in self._views:
             try:
@@ -134,6 +137,7 @@ class mstro_group(_Handle):
         self._members = []  # handles the group created (disposed with it)
 
     def _on_retire(self):
+        """What a handle kind releases when retired."""
         for m in self._members:
             m._retire()
         self._members = []

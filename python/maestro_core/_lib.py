@@ -55,6 +55,7 @@ class timespec(ctypes.Structure):
 
 
 def _lib_path(name):
+    """Path of a library in the folder _paths names."""
     base = _paths.LIBDIR
     if not os.path.isabs(base):
         base = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), base))
@@ -62,6 +63,7 @@ def _lib_path(name):
 
 
 def _load(name, extra_dir=None):
+    """Load a library with ctypes.CDLL (calls release the GIL)."""
     path = _lib_path(name)
     if extra_dir is not None and not os.path.exists(path):
         path = os.path.join(extra_dir, name)
@@ -78,6 +80,7 @@ libc = ctypes.CDLL(None)
 
 
 def _proto(dll, name, restype, *argtypes):
+    """Declare the result and argument types of a C function."""
     fn = getattr(dll, name)
     fn.restype = restype
     fn.argtypes = list(argtypes)
