@@ -1,6 +1,7 @@
 /* mstro_cdo_attribute_type: the declared type of a key whether or not a
  * value is set, relative and absolute keys, user schema keys, and the
- * refusals (NULL arguments and handle, unknown key, before init). */
+ * refusals (NULL arguments and handle, unknown key, disposed handle, before
+ * init). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,10 @@ static void test_types(void **state)
   assert_int_equal(mstro_cdo_seal(c), MSTRO_OK);
   expect_type(c, "scope.local-size", MSTRO_CDO_ATTR_VALUE_int64);
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+  /* disposed handles stay quarantined (core/cdo.c), so this is defined */
+  t = MSTRO_CDO_ATTR_VALUE_bool;
+  assert_int_equal(mstro_cdo_attribute_type(c, "name", &t), MSTRO_INVSTATE);
+  assert_int_equal(t, MSTRO_CDO_ATTR_VALUE_INVALID);
   assert_int_equal(mstro_finalize(), MSTRO_OK);
 }
 
