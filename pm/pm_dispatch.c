@@ -43,9 +43,8 @@ mstro_status mstro__pm_random_bytes(void *buf, size_t n)
   return MSTRO_OK;
 }
 
-
 void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
-                     uint64_t in_reply_to)
+                        uint64_t in_reply_to)
 {
   mstro__proto_envelope_init(env, ++srv->seq);
   env->in_reply_to = in_reply_to;
@@ -68,13 +67,13 @@ static mstro_status send_env_within(struct mstro__pm_server *srv, mstro__pm_peer
 }
 
 mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
-                             const Mstro__Proto__Envelope *env)
+                                const Mstro__Proto__Envelope *env)
 {
   return send_env_within(srv, peer, env, SEND_TIMEOUT_MS);
 }
 
 void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
-                        mstro_status status, const char *reason, int timeout_ms)
+                           mstro_status status, const char *reason, int timeout_ms)
 {
   Mstro__Proto__Envelope env;
   Mstro__Proto__Refuse r;
@@ -114,8 +113,8 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     out.bye = &b;
     mstro__pm_send_env(srv, m->peer, &out);
     MSTRO_LOG_INFO(PM, "component '%s' index %lld (appid %llu) left",
-                   mstro__pm_printable(m->component_name, name, sizeof name), (long long)m->component_index,
-                   (unsigned long long)m->appid);
+                   mstro__pm_printable(m->component_name, name, sizeof name),
+                   (long long)m->component_index, (unsigned long long)m->appid);
     mstro__pm_member_remove(srv, m);
     return;
   }
@@ -137,8 +136,8 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
   case MSTRO__PROTO__ENVELOPE__MSG_REQUIRE: {
     /* The transfer starts before the demand when it can (prefetch). */
     struct pm_hold *h = mstro__pm_hold_begin(m, env);
-    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name, &env->require->attributes, 0,
-             h);
+    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_REQUIRE, m, env->require->cdo_name,
+                       &env->require->attributes, 0, h);
     mstro__pm_hold_end(srv, m, env, h);
     mstro__pm_handle_require(srv, m, env);
     return;
@@ -158,7 +157,8 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
   }
   case MSTRO__PROTO__ENVELOPE__MSG_SEAL: {
     struct pm_hold *h = mstro__pm_hold_begin(m, env);
-    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_SEAL, m, env->seal->cdo_name, &env->seal->attributes, 0, h);
+    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_SEAL, m, env->seal->cdo_name, &env->seal->attributes,
+                       0, h);
     mstro__pm_hold_end(srv, m, env, h);
     return;
   }
@@ -178,8 +178,8 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
   case MSTRO__PROTO__ENVELOPE__MSG_REFUSE: {
     char reason[LOG_NAME_MAX];
     MSTRO_LOG_INFO(PM, "component '%s' (appid %llu) refused message %llu: %s (%s)",
-                   mstro__pm_printable(m->component_name, name, sizeof name), (unsigned long long)m->appid,
-                   (unsigned long long)env->in_reply_to,
+                   mstro__pm_printable(m->component_name, name, sizeof name),
+                   (unsigned long long)m->appid, (unsigned long long)env->in_reply_to,
                    mstro_status_description((mstro_status)env->refuse->status),
                    mstro__pm_printable(env->refuse->reason, reason, sizeof reason));
     return;

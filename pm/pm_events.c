@@ -102,7 +102,7 @@ struct pm_hold *mstro__pm_hold_begin(const struct member *m, const Mstro__Proto_
 }
 
 void mstro__pm_hold_end(struct mstro__pm_server *srv, const struct member *m,
-                     const Mstro__Proto__Envelope *env, struct pm_hold *h)
+                        const Mstro__Proto__Envelope *env, struct pm_hold *h)
 {
   if (h != NULL)
     hold_settle(srv, h);
@@ -191,7 +191,7 @@ void mstro__pm_acks_member_gone(struct mstro__pm_server *srv, uint64_t appid)
 }
 
 void mstro__pm_handle_event_ack(struct mstro__pm_server *srv, struct member *m,
-                             const Mstro__Proto__Envelope *env)
+                                const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__EventAck *a = env->event_ack;
   for (struct pm_ack_wait **pp = &srv->ack_waits; *pp != NULL; pp = &(*pp)->next) {
@@ -205,12 +205,12 @@ void mstro__pm_handle_event_ack(struct mstro__pm_server *srv, struct member *m,
   /* not a bad message: the operation may have been released already (its
    * component left) */
   mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOENT, "no operation waits for this ack",
-              SEND_TIMEOUT_MS);
+                        SEND_TIMEOUT_MS);
 }
 
 void mstro__pm_emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
-                     const char *name, const ProtobufCBinaryData *attrs, uint64_t size,
-                     struct pm_hold *hold)
+                        const char *name, const ProtobufCBinaryData *attrs, uint64_t size,
+                        struct pm_hold *hold)
 {
   struct pm_event ev = {
       .kind = kind, .appid = m->appid, .cdo_name = name, .size = size, .hold = hold};
@@ -251,7 +251,7 @@ static void barriers_check(struct mstro__pm_server *srv)
 
 /* The kinds other members' subscriptions hold and watch for `appid`. */
 void mstro__pm_masks_of(const struct mstro__pm_server *srv, uint64_t appid, uint32_t *ack,
-                     uint32_t *watched)
+                        uint32_t *watched)
 {
   *ack = *watched = 0;
   for (const struct pm_sub *sb = srv->subs; sb != NULL; sb = sb->next) {
@@ -294,7 +294,7 @@ void mstro__pm_masks_update(struct mstro__pm_server *srv)
 }
 
 void mstro__pm_handle_mask_confirm(struct mstro__pm_server *srv, struct member *m,
-                                const Mstro__Proto__Envelope *env)
+                                   const Mstro__Proto__Envelope *env)
 {
   if (env->ack_mask_confirm->serial > m->mask_sent) {
     mstro__pm_member_bad(srv, m, "ACK_MASK_CONFIRM of a mask it was never sent");
@@ -307,7 +307,7 @@ void mstro__pm_handle_mask_confirm(struct mstro__pm_server *srv, struct member *
 }
 
 void mstro__pm_handle_subscribe(struct mstro__pm_server *srv, struct member *m,
-                             const Mstro__Proto__Envelope *env)
+                                const Mstro__Proto__Envelope *env)
 {
   if (env->msg_case == MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE) {
     for (struct pm_sub **pp = &srv->subs; *pp != NULL; pp = &(*pp)->next)
@@ -324,7 +324,7 @@ void mstro__pm_handle_subscribe(struct mstro__pm_server *srv, struct member *m,
   struct pm_sub *sb = calloc(1, sizeof *sb);
   if (sb == NULL) {
     mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                SEND_TIMEOUT_MS);
+                          SEND_TIMEOUT_MS);
     return;
   }
   sb->appid = m->appid;

@@ -118,8 +118,8 @@ static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_st
 {
   char name[LOG_NAME_MAX];
   MSTRO_LOG_WARN(PM, "dropping component '%s' index %lld (appid %llu): %s",
-                 mstro__pm_printable(m->component_name, name, sizeof name), (long long)m->component_index,
-                 (unsigned long long)m->appid, why);
+                 mstro__pm_printable(m->component_name, name, sizeof name),
+                 (long long)m->component_index, (unsigned long long)m->appid, why);
   if (notify)
     mstro__pm_send_refuse(srv, m->peer, 0, why_status, why, SEND_TIMEOUT_MS);
   member_remove_as(srv, m, true);
@@ -134,7 +134,8 @@ void mstro__pm_member_bad(struct mstro__pm_server *srv, struct member *m, const 
   MSTRO_LOG_WARN(PM,
                  "malformed control message %u of at most %u from component '%s' (appid "
                  "%llu): %s",
-                 m->bad, srv->cfg.max_bad_msgs, mstro__pm_printable(m->component_name, name, sizeof name),
+                 m->bad, srv->cfg.max_bad_msgs,
+                 mstro__pm_printable(m->component_name, name, sizeof name),
                  (unsigned long long)m->appid, why);
   if (m->bad >= srv->cfg.max_bad_msgs)
     member_drop(srv, m, MSTRO_INVMSG, "too many malformed control messages", true);
@@ -163,7 +164,6 @@ void mstro__pm_count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, cons
                    (unsigned long long)n, why);
 }
 
-
 /* A JOIN says which address it comes from; the channel says which peer. A
  * peer that is not ours, or ours under another address, means the channel
  * reports sources it should not (seen with the shm provider, which names a
@@ -191,7 +191,7 @@ static void check_source(struct mstro__pm_server *srv, mstro__pm_peer from, cons
 }
 
 void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
-                        const Mstro__Proto__Envelope *env)
+                           const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__Join *j = env->join;
   char name[LOG_NAME_MAX], host[LOG_NAME_MAX], wf[LOG_NAME_MAX];
@@ -241,7 +241,8 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
       MSTRO_LOG_WARN(PM, "cannot answer component '%s': its endpoint address is unusable", name);
       return;
     }
-    mstro__pm_send_refuse(srv, peer, env->seq, refusal, reason, known ? SEND_TIMEOUT_MS : REFUSE_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, peer, env->seq, refusal, reason,
+                          known ? SEND_TIMEOUT_MS : REFUSE_TIMEOUT_MS);
     if (known == NULL)
       remove_peer_later(srv, peer, addr);
     return;
@@ -266,7 +267,7 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
     struct member *mm = realloc(srv->members, cap * sizeof *mm);
     if (mm == NULL) {
       mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                  REFUSE_TIMEOUT_MS);
+                            REFUSE_TIMEOUT_MS);
       remove_peer_later(srv, peer, addr);
       return;
     }
@@ -276,7 +277,7 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   char *cname = strdup(j->component_name);
   if (cname == NULL) {
     mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                REFUSE_TIMEOUT_MS);
+                          REFUSE_TIMEOUT_MS);
     remove_peer_later(srv, peer, addr);
     return;
   }

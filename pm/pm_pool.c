@@ -132,7 +132,7 @@ static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid,
 }
 
 void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
-                         const Mstro__Proto__Envelope *env)
+                            const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__Offer *in = env->offer;
   const char *why = NULL;
@@ -200,14 +200,14 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
 }
 
 void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
-                          const Mstro__Proto__Envelope *env)
+                             const Mstro__Proto__Envelope *env)
 {
   struct pm_waiter *w = calloc(1, sizeof *w);
   void *found = NULL;
   if (w == NULL || (w->name = strdup(env->demand->cdo_name)) == NULL) {
     free(w);
     mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                SEND_TIMEOUT_MS);
+                          SEND_TIMEOUT_MS);
     return;
   }
   w->appid = m->appid;
@@ -222,8 +222,8 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
   }
   if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
     waiter_free(w);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the pool directory refused the demand",
-                SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM,
+                          "the pool directory refused the demand", SEND_TIMEOUT_MS);
     return;
   }
   if (found != NULL) {
@@ -236,7 +236,7 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
 }
 
 void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
-                            const Mstro__Proto__Envelope *env)
+                               const Mstro__Proto__Envelope *env)
 {
   struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
   if (o == NULL) {
@@ -258,7 +258,7 @@ void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
 }
 
 void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,
-                             const Mstro__Proto__Envelope *env)
+                                const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferCompleted *c = env->transfer_completed;
   for (struct pm_ticket **pp = &srv->tickets; *pp != NULL; pp = &(*pp)->next) {
@@ -293,7 +293,7 @@ void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,
 /* TRANSFER_STARTED: a consumer starts reading the bytes of a ticket it holds
  * (sent only when another member subscribes to that kind). */
 void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m,
-                           const Mstro__Proto__Envelope *env)
+                              const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferStarted *ts = env->transfer_started;
   for (struct pm_ticket *t = srv->tickets; t != NULL; t = t->next) {
@@ -317,7 +317,7 @@ void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m,
 }
 
 void mstro__pm_handle_declare(struct mstro__pm_server *srv, struct member *m,
-                           const Mstro__Proto__Envelope *env)
+                              const Mstro__Proto__Envelope *env)
 {
   Mstro__Proto__Envelope out;
   Mstro__Proto__DeclareAck a;
@@ -343,7 +343,7 @@ static void require_free(struct pm_require *r)
 /* REQUIRE: the bytes start moving now when an offer is there, otherwise as
  * soon as one is offered. */
 void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
-                           const Mstro__Proto__Envelope *env)
+                              const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__Require *q = env->require;
   struct pm_offer *o = mstro__pool_dir_lookup(srv->dir, q->cdo_name);

@@ -188,9 +188,12 @@ struct pm_event {
 /* pm_dispatch.c */
 const char *mstro__pm_printable(const char *s, char *buf, size_t len);
 mstro_status mstro__pm_random_bytes(void *buf, size_t n);
-void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env, uint64_t in_reply_to);
-mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer, const Mstro__Proto__Envelope *env);
-void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to, mstro_status status, const char *reason, int timeout_ms);
+void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
+                        uint64_t in_reply_to);
+mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
+                                const Mstro__Proto__Envelope *env);
+void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
+                           mstro_status status, const char *reason, int timeout_ms);
 
 /* pm_members.c */
 void mstro__pm_remove_due_peers(struct mstro__pm_server *srv, bool all);
@@ -198,18 +201,26 @@ struct member *mstro__pm_member_by_appid(struct mstro__pm_server *srv, uint64_t 
 void mstro__pm_member_remove(struct mstro__pm_server *srv, struct member *m);
 void mstro__pm_member_bad(struct mstro__pm_server *srv, struct member *m, const char *why);
 void mstro__pm_count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why);
-void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from, const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
+                           const Mstro__Proto__Envelope *env);
 void mstro__pm_check_heartbeats(struct mstro__pm_server *srv);
 
 /* pm_pool.c */
 void mstro__pm_pool_free(struct mstro__pm_server *srv);
-void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_declare(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
+                            const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
+                             const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
+                               const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,
+                                const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m,
+                              const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_declare(struct mstro__pm_server *srv, struct member *m,
+                              const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
+                              const Mstro__Proto__Envelope *env);
 void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id);
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 
@@ -217,13 +228,20 @@ void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 void mstro__pm_events_free(struct mstro__pm_server *srv);
 void mstro__pm_emit(struct mstro__pm_server *srv, const struct pm_event *ev);
 struct pm_hold *mstro__pm_hold_begin(const struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_hold_end(struct mstro__pm_server *srv, const struct member *m, const Mstro__Proto__Envelope *env, struct pm_hold *h);
+void mstro__pm_hold_end(struct mstro__pm_server *srv, const struct member *m,
+                        const Mstro__Proto__Envelope *env, struct pm_hold *h);
 void mstro__pm_acks_member_gone(struct mstro__pm_server *srv, uint64_t appid);
-void mstro__pm_handle_event_ack(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m, const char *name, const ProtobufCBinaryData *attrs, uint64_t size, struct pm_hold *hold);
-void mstro__pm_masks_of(const struct mstro__pm_server *srv, uint64_t appid, uint32_t *ack, uint32_t *watched);
+void mstro__pm_handle_event_ack(struct mstro__pm_server *srv, struct member *m,
+                                const Mstro__Proto__Envelope *env);
+void mstro__pm_emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
+                        const char *name, const ProtobufCBinaryData *attrs, uint64_t size,
+                        struct pm_hold *hold);
+void mstro__pm_masks_of(const struct mstro__pm_server *srv, uint64_t appid, uint32_t *ack,
+                        uint32_t *watched);
 void mstro__pm_masks_update(struct mstro__pm_server *srv);
-void mstro__pm_handle_mask_confirm(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
-void mstro__pm_handle_subscribe(struct mstro__pm_server *srv, struct member *m, const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_mask_confirm(struct mstro__pm_server *srv, struct member *m,
+                                   const Mstro__Proto__Envelope *env);
+void mstro__pm_handle_subscribe(struct mstro__pm_server *srv, struct member *m,
+                                const Mstro__Proto__Envelope *env);
 
 #endif
