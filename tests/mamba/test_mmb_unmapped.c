@@ -100,7 +100,7 @@ static void test_pool_region(void **state)
   assert_int_equal(mmb_alloc(pool, 4 << 20, 0, &z), MMB_OK); /* arena B */
   assert_int_equal(mmb_free(z), MMB_OK);                     /* B kept */
   assert_int_equal(mmb_free(q), MMB_OK);                     /* A still used */
-  assert_int_equal(s.n, 0); /* a pool's own frees keep the memory mapped */
+  assert_int_equal(s.n, 0);              /* a pool's own frees keep the memory mapped */
   assert_int_equal(mmb_free(f), MMB_OK); /* A returned to the space */
   assert_int_equal(s.n, 1);
   assert_true(covered(&s, q, 1 << 20));

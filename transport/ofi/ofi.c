@@ -1219,17 +1219,13 @@ static mtr_status ofi_invalidate(mtr_ep *ep, const void *addr, size_t len)
   return MTR_OK; /* without the cache nothing outlives its region or transfer */
 }
 
-const struct mtr_ops mtr__ofi_ops = {
-    .size = sizeof(struct mtr_ops),
-    .version = MTR_OPS_VERSION,
-    .caps = MTR_CAP_MSG | MTR_CAP_RMA,
-    .name = "OFI",
-    .description = "libfabric RDM endpoints: control messages and one-sided RMA reads",
-    .probe = ofi_probe,
-    .ep_open = ofi_open,
-    .ep_close = ofi_close,
-    .ep_addr = ofi_addr,
-    .ep_info = ofi_info_line,
+static const struct mtr_ep_ops ofi_ep_ops = {
+    .size = sizeof(struct mtr_ep_ops),
+    .version = MTR_EP_OPS_VERSION,
+    .open = ofi_open,
+    .close = ofi_close,
+    .addr = ofi_addr,
+    .info = ofi_info_line,
     .peer_insert = ofi_peer_insert,
     .peer_remove = ofi_peer_remove,
     .send = ofi_send,
@@ -1240,4 +1236,14 @@ const struct mtr_ops mtr__ofi_ops = {
     .unexpose = ofi_unexpose,
     .read = ofi_read,
     .invalidate = ofi_invalidate,
+};
+
+const struct mtr_ops mtr__ofi_ops = {
+    .size = sizeof(struct mtr_ops),
+    .version = MTR_OPS_VERSION,
+    .caps = MTR_CAP_MSG | MTR_CAP_RMA,
+    .name = "OFI",
+    .description = "libfabric RDM endpoints: control messages and one-sided RMA reads",
+    .probe = ofi_probe,
+    .ep = &ofi_ep_ops,
 };
