@@ -297,6 +297,12 @@ mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf,
   return ep->ops->ep->send(ep, peer, tag, buf, len, timeout_ms);
 }
 
+mtr_status mtr_ep_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len)
+{
+  MTR__NEED(ep, ep, try_send);
+  return ep->ops->ep->try_send(ep, peer, tag, buf, len);
+}
+
 mtr_status mtr_ep_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
                        size_t *len, int timeout_ms)
 {

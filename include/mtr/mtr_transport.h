@@ -60,8 +60,8 @@ extern "C" {
  * flat table for both families (its `invalidate` appended later); version 2
  * points to a table per family. Tables of version 1 are refused. */
 #define MTR_OPS_VERSION 2u
-/** Version of `struct mtr_ep_ops` described by this header. */
-#define MTR_EP_OPS_VERSION 1u
+/** Version of `struct mtr_ep_ops` described by this header (2: `try_send`). */
+#define MTR_EP_OPS_VERSION 2u
 /** Version of `struct mtr_store_ops` described by this header. */
 #define MTR_STORE_OPS_VERSION 1u
 
@@ -156,6 +156,8 @@ struct mtr_ep_ops {
                      void *dst, size_t len, int timeout_ms);
   /** Implements mtr_ep_invalidate(). */
   mtr_status (*invalidate)(mtr_ep *ep, const void *addr, size_t len);
+  /** Implements mtr_ep_try_send() (version 2). */
+  mtr_status (*try_send)(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len);
 };
 
 /** The operations of a store transport (#MTR_CAP_STORE). Fields are only ever
@@ -315,6 +317,22 @@ MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
  * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
                                int timeout_ms);
+/** Sends one control message if it can go now, without waiting: MTR_OK when
+ * it was handed to the fabric (copied: the buffer may be reused; it leaves in
+ * the background, driven by later calls on the endpoint), MTR_AGAIN when no
+ * send buffer is free or the fabric cannot take it now (try again later;
+ * nothing was sent). MTR_TRUNCATED if len exceeds msg_max, MTR_PEER if the
+ * fabric refuses the peer, MTR_UNIMPLEMENTED for a transport without it. A
+ * failure of a message already handed over is logged (debug), not reported: callers
+ * that need to know a peer is alive use their own protocol.
+ * @param ep   the endpoint
+ * @param peer the destination
+ * @param tag  user tag delivered with the message
+ * @param buf  the message
+ * @param len  its length in bytes
+ * @return MTR_OK, or the statuses above. */
+MTR_API mtr_status mtr_ep_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf,
+                                   size_t len);
 /** Receives the next control message from any peer into `buf` (capacity
  * `cap`): sets `*len`, `*tag` and `*from` (#MTR_PEER_UNKNOWN when the sender
  * has not been inserted here or the provider does not tell; `from`/`tag` may

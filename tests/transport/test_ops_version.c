@@ -180,8 +180,7 @@ static void test_smaller_store_config_gfs(void **state)
   assert_int_equal(mtr_store_close(s), MTR_OK);
   old.size = 1;
   s = NULL;
-  assert_int_equal(mtr_store_open(gfs, (const struct mtr_store_config *)&old, &s),
-                   MTR_INVALID_ARG);
+  assert_int_equal(mtr_store_open(gfs, (const struct mtr_store_config *)&old, &s), MTR_INVALID_ARG);
   assert_null(s);
   rmdir(dir);
 }
