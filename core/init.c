@@ -7,10 +7,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "core_internal.h"
-#include "mtr.h"
+#include "cdo.h"
+#include "core.h"
+#include "events.h"
+#include "groups.h"
+#include "mem.h"
 #include "options.h"
+#include "pool_backend.h"
 #include "schema.h"
+#include "telemetry.h"
 
 struct mstro__core mstro__g;
 
@@ -94,22 +99,6 @@ static const struct mmb__opt_def core_opts[] = {
      .offset = OPT(telemetry_dst),
      .doc = "where mstro_finalize writes the telemetry report: log, stderr, stdout, off or a "
             "file path (JSON)"},
-    {.name = "MSTRO_GFS_DIR",
-     .kind = MMB__OPT_STRING,
-     .offset = OPT(gfs_dir),
-     .doc = "directory of the GFS transport"},
-    {.name = "MSTRO_MIO_CONF",
-     .kind = MMB__OPT_STRING,
-     .offset = OPT(mio_conf),
-     .doc = "ceph.conf of the MIO transport"},
-    {.name = "MSTRO_MIO_POOL",
-     .kind = MMB__OPT_STRING,
-     .offset = OPT(mio_pool),
-     .doc = "RADOS pool of the MIO transport"},
-    {.name = "MSTRO_OFI_PROVIDER",
-     .kind = MMB__OPT_STRING,
-     .offset = OPT(ofi_provider),
-     .doc = "libfabric provider of the OFI transport"},
     {.name = "MSTRO_SCHEMA_PATH",
      .kind = MMB__OPT_STRING,
      .offset = OPT(schema_path),
@@ -189,25 +178,24 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
   mem = true;
   MSTRO_CHECK_CALL(CORE, st, mstro__events_init(), "mstro_init: cannot initialize events");
   events = true;
-  MSTRO_CHECK_CALL(CORE, st, mstro__pool_init(), "mstro_init: cannot initialize the pool");
+  /* The one place that decides which pool serves this component. */
+  mstro__pool = mstro__g.opts.pm_info != NULL ? &mstro__pool_pm : &mstro__pool_local;
+  MSTRO_CHECK_CALL(CORE, st, mstro__pool->start(), "mstro_init: cannot start the %s",
+                   mstro__pool->description);
   pool = true;
-  if (mstro__g.opts.pm_info != NULL) {
-    char why[256] = "";
-    MSTRO_CHECK(CORE, mtr_env_check(why, sizeof why) == MTR_OK, st, MSTRO_INVARG,
-                "mstro_init: bad transport setting: %s", why);
-    MSTRO_CHECK_CALL(CORE, st, mstro__pm_join(), "mstro_init: cannot join the Pool Manager");
-  }
   mstro__tm_reset();
 
   atomic_store_explicit(&mstro__g.initialized, true, memory_order_release);
   MSTRO_LOG_INFO(CORE, "maestro %s initialized: workflow '%s', component '%s' #%lld, %s",
                  mstro_version(), mstro__g.workflow_name, mstro__g.component_name,
-                 (long long)component_index,
-                 mstro__pm_active() ? "pool through the Pool Manager" : "local pool");
+                 (long long)component_index, mstro__pool->description);
 cleanup:
   if (st != MSTRO_OK) {
-    if (pool)
-      mstro__pool_fini();
+    if (pool) {
+      size_t left = 0;
+      mstro__pool->stop(&left);
+    }
+    mstro__pool = &mstro__pool_local;
     if (events)
       mstro__events_fini();
     if (mem)
@@ -232,15 +220,14 @@ mstro_status mstro_finalize(void)
     return MSTRO_UNINIT;
   }
   mstro__groups_fini();
-  if (mstro__pm_active()) {
-    mstro_status ls = mstro__pm_leave();
+  {
+    mstro_status ls = mstro__pool->stop(&left);
     if (ls != MSTRO_OK) {
-      MSTRO_LOG_ERR(CORE, "mstro_finalize: leaving the Pool Manager: %s",
+      MSTRO_LOG_ERR(CORE, "mstro_finalize: stopping the %s: %s", mstro__pool->description,
                     mstro_status_description(ls));
       st = ls;
     }
   }
-  left = mstro__pool_fini();
   if (left > 0) {
     MSTRO_LOG_ERR(CORE, "mstro_finalize: %zu CDO(s) were still offered; withdrawn now", left);
     st = MSTRO_FAIL;
