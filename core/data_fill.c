@@ -228,8 +228,7 @@ mstro_status mstro__data_fill(mstro_cdo c, const mstro__attr_dict *attrs, void *
           t == MSTRO_CDO_ATTR_VALUE_cstring && v != NULL)
         layer = *(const char *const *)v;
       MSTRO_CHECK_CALL(POOL, st, mstro__mem_alloc((size_t)size, layer, &alloc),
-                       "demand of '%.200s': cannot allocate %lld bytes", c->name,
-                       (long long)size);
+                       "demand of '%.200s': cannot allocate %lld bytes", c->name, (long long)size);
       MSTRO_CHECK_CALL(POOL, st, move_bytes(c->name, data, size, alloc, &pl, &cl, transform),
                        "demand of '%.200s' failed", c->name);
       c->data = alloc;

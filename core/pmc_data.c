@@ -20,7 +20,6 @@
 #include "pmc.h"
 #include "schema.h"
 
-
 /* The TRANSFER_COMPLETED of ticket t in env (c holds its body). */
 static void completed_msg(Mstro__Proto__Envelope *env, Mstro__Proto__TransferCompleted *c,
                           const Mstro__Proto__TransferTicket *t, mstro_status status)
@@ -176,8 +175,10 @@ static mstro_status reader_store(const char *name, mtr_store **store)
     goto cleanup;
   }
   pthread_mutex_lock(&mstro__pmc.lock);
-  for (size_t i = 0; i < sizeof mstro__pmc.read_stores / sizeof mstro__pmc.read_stores[0] && *store == NULL; i++)
-    if (mstro__pmc.read_stores[i] != NULL && strcmp(mtr_store_ops(mstro__pmc.read_stores[i])->name, name) == 0)
+  for (size_t i = 0;
+       i < sizeof mstro__pmc.read_stores / sizeof mstro__pmc.read_stores[0] && *store == NULL; i++)
+    if (mstro__pmc.read_stores[i] != NULL &&
+        strcmp(mtr_store_ops(mstro__pmc.read_stores[i])->name, name) == 0)
       *store = mstro__pmc.read_stores[i];
   pthread_mutex_unlock(&mstro__pmc.lock);
   if (*store != NULL)
@@ -188,7 +189,9 @@ static mstro_status reader_store(const char *name, mtr_store **store)
   MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT, "cannot open the %s store to read from: %s",
               name, mtr_status_description(ms));
   pthread_mutex_lock(&mstro__pmc.lock);
-  for (size_t i = 0; i < sizeof mstro__pmc.read_stores / sizeof mstro__pmc.read_stores[0] && *store == NULL; i++) {
+  for (size_t i = 0;
+       i < sizeof mstro__pmc.read_stores / sizeof mstro__pmc.read_stores[0] && *store == NULL;
+       i++) {
     if (mstro__pmc.read_stores[i] == NULL) {
       mstro__pmc.read_stores[i] = opened;
       *store = opened;
@@ -291,7 +294,7 @@ bool mstro__pmc_into_user_buffer(mstro_cdo cdo, uint64_t size)
 }
 
 mstro_status mstro__pmc_fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket *t, void **buf,
-                          const char **via)
+                              const char **via)
 {
   mstro_status st = MSTRO_OK;
   void *b = NULL;

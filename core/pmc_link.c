@@ -44,7 +44,6 @@ struct mstro__pmc mstro__pmc = {.lock = PTHREAD_MUTEX_INITIALIZER,
                                 .rx_lock = PTHREAD_MUTEX_INITIALIZER,
                                 .pf_cv = PTHREAD_COND_INITIALIZER};
 
-
 bool mstro__pmc_holds(mstro_pool_event_kind kind)
 {
   return (atomic_load_explicit(&mstro__pmc.ack_kinds, memory_order_acquire) & (unsigned)kind) != 0;
@@ -52,7 +51,8 @@ bool mstro__pmc_holds(mstro_pool_event_kind kind)
 
 bool mstro__pmc_watched(mstro_pool_event_kind kind)
 {
-  return (atomic_load_explicit(&mstro__pmc.event_kinds, memory_order_acquire) & (unsigned)kind) != 0;
+  return (atomic_load_explicit(&mstro__pmc.event_kinds, memory_order_acquire) & (unsigned)kind) !=
+         0;
 }
 
 /* ---- sending and waiting ----------------------------------------------- */
@@ -76,7 +76,7 @@ static void call_register_locked(struct mstro__pmc_call *c, uint64_t seq)
  * for the PM's EVENT_ACK releasing it (a call not sent is done with the
  * error, so it can always be waited for). */
 mstro_status mstro__pmc_send_locked_calls(Mstro__Proto__Envelope *env, struct mstro__pmc_call *call,
-                                      struct mstro__pmc_call *rel, uint64_t *seq_out)
+                                          struct mstro__pmc_call *rel, uint64_t *seq_out)
 {
   mstro_status st = mstro__pmc.dead;
   uint64_t seq = 0;
@@ -146,7 +146,8 @@ void mstro__pmc_call_wait_locked(struct mstro__pmc_call *c)
 /* The release of an operation of event kind `kind`: `rel` when another
  * member holds that kind (to pass to send_locked_calls and rel_wait), NULL
  * when not (no round trip). */
-struct mstro__pmc_call *mstro__pmc_rel_prepare(struct mstro__pmc_call *rel, mstro_pool_event_kind kind)
+struct mstro__pmc_call *mstro__pmc_rel_prepare(struct mstro__pmc_call *rel,
+                                               mstro_pool_event_kind kind)
 {
   if (!mstro__pmc_holds(kind))
     return NULL;
@@ -175,8 +176,8 @@ mstro_status mstro__pmc_rel_wait(struct mstro__pmc_call *rel, const char *op, co
 }
 
 /* A one-way operation message, held when its kind is. */
-mstro_status mstro__pmc_send_op(Mstro__Proto__Envelope *env, mstro_pool_event_kind kind, const char *op,
-                            const char *name)
+mstro_status mstro__pmc_send_op(Mstro__Proto__Envelope *env, mstro_pool_event_kind kind,
+                                const char *op, const char *name)
 {
   struct mstro__pmc_call relc;
   struct mstro__pmc_call *rel = mstro__pmc_rel_prepare(&relc, kind);
@@ -194,8 +195,9 @@ mstro_status mstro__pmc_send_op(Mstro__Proto__Envelope *env, mstro_pool_event_ki
  * for an offer as long as the workflow runs. With `rel` (rel_prepare), that
  * is registered for the release of the same message; the caller waits for
  * it with rel_wait when it suits it. */
-mstro_status mstro__pmc_request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
-                                Mstro__Proto__Envelope **answer, struct mstro__pmc_call *rel)
+mstro_status mstro__pmc_request_rel(Mstro__Proto__Envelope *env,
+                                    Mstro__Proto__Envelope__MsgCase want,
+                                    Mstro__Proto__Envelope **answer, struct mstro__pmc_call *rel)
 {
   mstro_status st = MSTRO_OK;
   struct mstro__pmc_call call;
@@ -216,7 +218,7 @@ mstro_status mstro__pmc_request_rel(Mstro__Proto__Envelope *env, Mstro__Proto__E
 }
 
 mstro_status mstro__pmc_request(Mstro__Proto__Envelope *env, Mstro__Proto__Envelope__MsgCase want,
-                            Mstro__Proto__Envelope **answer)
+                                Mstro__Proto__Envelope **answer)
 {
   return mstro__pmc_request_rel(env, want, answer, NULL);
 }

@@ -384,7 +384,8 @@ static mstro_status pmc_withdraw(mstro_cdo cdo)
    * releases it (EVENT_ACK) once the subscribers that hold WITHDRAW acked. */
   struct mstro__pmc_call relc;
   struct mstro__pmc_call *rel = mstro__pmc_rel_prepare(&relc, MSTRO_POOL_EVENT_WITHDRAW);
-  mstro_status rs = mstro__pmc_request_rel(&env, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK, &ans, rel);
+  mstro_status rs =
+      mstro__pmc_request_rel(&env, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK, &ans, rel);
   mstro_status rls = mstro__pmc_rel_wait(rel, "withdraw", cdo->name);
   if (rs == MSTRO_OK)
     rs = rls;
@@ -605,7 +606,8 @@ static mstro_status producer_attrs(mstro_cdo cdo, const Mstro__Proto__Envelope *
 {
   mstro_status st = MSTRO_OK;
   const Mstro__Proto__TransferTicket *t = ticket->transfer_ticket;
-  MSTRO_CHECK_CALL(POOL, st, mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, attrs),
+  MSTRO_CHECK_CALL(POOL, st,
+                   mstro__attr_dict_deserialize(t->attributes.data, t->attributes.len, attrs),
                    "demand of '%.200s': the producer's attributes are unusable", cdo->name);
 cleanup:
   return st;
@@ -621,8 +623,8 @@ static mstro_status pmc_demand(mstro_cdo cdo)
 
   MSTRO_CHECK_CALL(POOL, st, take_prefetch(cdo, &r), "demand of '%.200s' failed", cdo->name);
   if (r.ticket != NULL) {
-    MSTRO_CHECK_CALL(POOL, st, producer_attrs(cdo, r.ticket, &pattrs),
-                     "demand of '%.200s' failed", cdo->name);
+    MSTRO_CHECK_CALL(POOL, st, producer_attrs(cdo, r.ticket, &pattrs), "demand of '%.200s' failed",
+                     cdo->name);
     MSTRO_LOG_INFO(POOL, "demand of '%.200s': served by the transfer started at require",
                    cdo->name);
     /* subscribers of other components still see the demand */
@@ -630,7 +632,8 @@ static mstro_status pmc_demand(mstro_cdo cdo)
       Mstro__Proto__Envelope env;
       Mstro__Proto__Demand d;
       demand_msg(&env, &d, cdo, abuf, alen, true);
-      MSTRO_CHECK_CALL(POOL, st, mstro__pmc_send_op(&env, MSTRO_POOL_EVENT_DEMAND, "demand", cdo->name),
+      MSTRO_CHECK_CALL(POOL, st,
+                       mstro__pmc_send_op(&env, MSTRO_POOL_EVENT_DEMAND, "demand", cdo->name),
                        "demand of '%.200s' failed", cdo->name);
     }
   } else {
@@ -638,8 +641,8 @@ static mstro_status pmc_demand(mstro_cdo cdo)
                      "demand of '%.200s': cannot serialize its attributes", cdo->name);
     MSTRO_CHECK_CALL(POOL, st, ask_and_fetch(cdo, abuf, alen, &r), "demand of '%.200s' failed",
                      cdo->name);
-    MSTRO_CHECK_CALL(POOL, st, producer_attrs(cdo, r.ticket, &pattrs),
-                     "demand of '%.200s' failed", cdo->name);
+    MSTRO_CHECK_CALL(POOL, st, producer_attrs(cdo, r.ticket, &pattrs), "demand of '%.200s' failed",
+                     cdo->name);
   }
   {
     const Mstro__Proto__TransferTicket *t = r.ticket->transfer_ticket;

@@ -70,8 +70,7 @@ struct mstro__pool_backend {
   mstro_status (*group_offer)(struct mstro_group_ *g, const char *name);
   mstro_status (*group_withdraw)(struct mstro_group_ *g, const char *name);
   mstro_status (*group_require)(struct mstro_group_ *g, const char *name, bool require);
-  mstro_status (*group_demand)(struct mstro_group_ *g, const char *name,
-                               mstro__group_fill_fn fill);
+  mstro_status (*group_demand)(struct mstro_group_ *g, const char *name, mstro__group_fill_fn fill);
   /* fn(ctx, attrs) with the metadata of the oldest offer of `name`, pinned
    * meanwhile; MSTRO_NOENT when there is none (by-name group members). */
   mstro_status (*offer_attrs)(const char *name, mstro__offer_attrs_fn fn, void *ctx);
