@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "mstro_log.h"
+#include "yaml_value.h"
 
 #define ARRAY_MAX_ELEMS (1u << 24)
 
@@ -767,54 +768,10 @@ mstro_status mstro__attr_dict_print(const mstro__attr_dict *d, const char *title
 static mstro_status yaml_node_value(yaml_document_t *doc, yaml_node_t *n,
                                     const struct mstro__attr_def *def, mstro__attr_value *out)
 {
-  memset(out, 0, sizeof *out);
-  if (def->type == MSTRO_CDO_ATTR_VALUE_pointer) {
-    MSTRO_LOG_ERR(ATTR, "attribute %s: a pointer cannot be set from YAML", def->key);
-    return MSTRO_INVARG;
-  }
-  if (n->type == YAML_SEQUENCE_NODE && def->type == MSTRO_CDO_ATTR_VALUE_int64_array) {
-    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (cnt > ARRAY_MAX_ELEMS)
-      return MSTRO_INVARG;
-    int64_t *v = malloc(cnt ? cnt * sizeof *v : 1);
-    if (!v)
-      return MSTRO_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-      yaml_node_t *it = yaml_document_get_node(doc, n->data.sequence.items.start[i]);
-      mstro__attr_value one;
-      if (!it || it->type != YAML_SCALAR_NODE ||
-          mstro__attr_value_parse(MSTRO_CDO_ATTR_VALUE_int64, (const char *)it->data.scalar.value,
-                                  &one) != MSTRO_OK) {
-        free(v);
-        MSTRO_LOG_ERR(ATTR, "attribute %s: element %zu is not an integer", def->key, i);
-        return MSTRO_INVARG;
-      }
-      v[i] = one.i64;
-    }
-    out->arr.v = v;
-    out->arr.n = cnt;
-    return MSTRO_OK;
-  }
-  if (n->type != YAML_SCALAR_NODE) {
-    MSTRO_LOG_ERR(ATTR, "attribute %s: YAML value is not a scalar", def->key);
-    return MSTRO_INVARG;
-  }
-  const char *t = (const char *)n->data.scalar.value;
-  if (strlen(t) != n->data.scalar.length) {
-    MSTRO_LOG_ERR(ATTR, "attribute %s: value contains a NUL byte", def->key);
-    return MSTRO_INVARG;
-  }
-  bool quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-  if (quoted && def->type != MSTRO_CDO_ATTR_VALUE_cstring &&
-      def->type != MSTRO_CDO_ATTR_VALUE_timestamp && def->type != MSTRO_CDO_ATTR_VALUE_blob) {
-    MSTRO_LOG_ERR(ATTR, "attribute %s: quoted text '%s' given for a %s", def->key, t,
-                  mstro__attr_type_name(def->type));
-    return MSTRO_INVARG;
-  }
-  mstro_status st = mstro__attr_value_parse(def->type, t, out);
+  char why[300] = "";
+  mstro_status st = mstro__attr_value_from_yaml(doc, n, def->type, out, why, sizeof why);
   if (st == MSTRO_INVARG)
-    MSTRO_LOG_ERR(ATTR, "attribute %s: '%s' is not a %s", def->key, t,
-                  mstro__attr_type_name(def->type));
+    MSTRO_LOG_ERR(ATTR, "attribute %s: %s", def->key, why);
   return st;
 }
 

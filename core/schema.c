@@ -14,7 +14,9 @@
 #include <time.h>
 #include <yaml.h>
 
+#include "base64.h"
 #include "mstro_log.h"
+#include "yaml_value.h"
 
 /* The built-in core schema, generated from schemas/maestro-core.yaml at
  * configure time (sources-metadata.cmake). */
@@ -303,55 +305,18 @@ mstro_status mstro__timestamp_parse(const char *text, mstro_timestamp *ts)
   return MSTRO_OK;
 }
 
-static int b64val(int c)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
-
 static mstro_status parse_base64(const char *text, mstro_blob *out)
 {
-  size_t len = strlen(text);
-  unsigned char *buf = malloc(len / 4 * 3 + 3);
+  size_t len = strlen(text), cap = len / 4 * 3 + 3;
+  unsigned char *buf = malloc(cap);
   if (!buf)
     return MSTRO_NOMEM;
-  size_t n = 0;
-  uint32_t acc = 0;
-  int bits = 0, pad = 0;
-  for (size_t i = 0; i < len; i++) {
-    int c = (unsigned char)text[i];
-    if (isspace(c))
-      continue;
-    if (c == '=') {
-      pad++;
-      continue;
-    }
-    int v = b64val(c);
-    if (v < 0 || pad) {
-      free(buf);
-      return MSTRO_INVARG;
-    }
-    acc = (acc << 6) | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf[n++] = (unsigned char)(acc >> bits);
-    }
-  }
-  if (pad > 2) {
+  long n = mstro__base64_decode(text, len, MSTRO__B64_TEXT, buf, cap);
+  if (n < 0) {
     free(buf);
     return MSTRO_INVARG;
   }
-  out->len = n;
+  out->len = (size_t)n;
   out->data = buf;
   return MSTRO_OK;
 }
@@ -960,25 +925,30 @@ static bool parse_yaml_bool(const yaml_node_t *n, bool *out)
   return t && parse_bool(t, out);
 }
 
-/* Convert a YAML node to a value of `type` (scalars via the text parser,
- * sequences into int64 arrays). */
-static mstro_status node_value(yaml_document_t *doc, yaml_node_t *n,
-                               enum mstro_cdo_attr_value_type type, mstro__attr_value *out)
+mstro_status mstro__attr_value_from_yaml(yaml_document_t *doc, yaml_node_t *n,
+                                         enum mstro_cdo_attr_value_type type,
+                                         mstro__attr_value *out, char *why, size_t whylen)
 {
+  mstro_status st = MSTRO_OK;
   memset(out, 0, sizeof *out);
-  if (n->type == YAML_SEQUENCE_NODE) {
-    if (type != MSTRO_CDO_ATTR_VALUE_int64_array)
-      return MSTRO_INVARG;
+  if (type == MSTRO_CDO_ATTR_VALUE_pointer) {
+    snprintf(why, whylen, "a pointer cannot be set from YAML");
+    return MSTRO_INVARG;
+  }
+  if (n->type == YAML_SEQUENCE_NODE && type == MSTRO_CDO_ATTR_VALUE_int64_array) {
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (cnt > (1u << 24))
+    if (cnt > MSTRO__YAML_ARRAY_MAX) {
+      snprintf(why, whylen, "%zu elements, more than the %u allowed", cnt, MSTRO__YAML_ARRAY_MAX);
       return MSTRO_INVARG;
-    int64_t *v = cnt ? malloc(cnt * sizeof *v) : NULL;
-    if (cnt && !v)
+    }
+    int64_t *v = malloc(cnt ? cnt * sizeof *v : 1);
+    if (!v)
       return MSTRO_NOMEM;
     for (size_t i = 0; i < cnt; i++) {
       yaml_node_t *it = yaml_document_get_node(doc, n->data.sequence.items.start[i]);
       if (!it || !scalar(it) || !parse_i64(scalar(it), &v[i])) {
         free(v);
+        snprintf(why, whylen, "element %zu is not an integer", i);
         return MSTRO_INVARG;
       }
     }
@@ -986,16 +956,24 @@ static mstro_status node_value(yaml_document_t *doc, yaml_node_t *n,
     out->arr.n = cnt;
     return MSTRO_OK;
   }
-  if (n->type != YAML_SCALAR_NODE)
-    return MSTRO_INVARG;
   const char *t = scalar(n);
-  if (n->data.scalar.length != strlen(t))
-    return MSTRO_INVARG; /* embedded NUL */
-  /* a quoted scalar is a string; as a number it is refused */
-  if (!plain(n) && type != MSTRO_CDO_ATTR_VALUE_cstring && type != MSTRO_CDO_ATTR_VALUE_timestamp &&
-      type != MSTRO_CDO_ATTR_VALUE_blob)
+  if (t == NULL) {
+    snprintf(why, whylen, "YAML value is not a scalar");
     return MSTRO_INVARG;
-  return mstro__attr_value_parse(type, t, out);
+  }
+  if (n->data.scalar.length != strlen(t)) {
+    snprintf(why, whylen, "value contains a NUL byte");
+    return MSTRO_INVARG;
+  }
+  if (!plain(n) && type != MSTRO_CDO_ATTR_VALUE_cstring && type != MSTRO_CDO_ATTR_VALUE_timestamp &&
+      type != MSTRO_CDO_ATTR_VALUE_blob) {
+    snprintf(why, whylen, "quoted text '%.200s' given for a %s", t, mstro__attr_type_name(type));
+    return MSTRO_INVARG;
+  }
+  st = mstro__attr_value_parse(type, t, out);
+  if (st == MSTRO_INVARG)
+    snprintf(why, whylen, "'%.200s' is not a %s", t, mstro__attr_type_name(type));
+  return st;
 }
 
 static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
@@ -1133,7 +1111,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
       st = MSTRO_INVARG;
       goto cleanup;
     }
-    st = node_value(c->doc, default_node, d->type, &d->def_value);
+    char why[300];
+    st = mstro__attr_value_from_yaml(c->doc, default_node, d->type, &d->def_value, why, sizeof why);
     if (st != MSTRO_OK) {
       schema_error(c->file, node_line(default_node), "attribute %s: default value '%s' is not a %s",
                    d->rel_key, scalar(default_node) ? scalar(default_node) : "(non-scalar)",
