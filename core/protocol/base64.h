@@ -8,9 +8,10 @@
 #include <stdint.h>
 
 /* Flags of mstro__base64_decode. */
-#define MSTRO__B64_URL  1u /* the URL alphabet ('-', '_') instead of '+', '/' */
-#define MSTRO__B64_TEXT 2u /* text: whitespace skipped, '=' padding accepted at the end, trailing
-                              bits not checked; without it only canonical unpadded input */
+#define MSTRO__B64_URL 1u /* the URL alphabet ('-', '_') instead of '+', '/' */
+#define MSTRO__B64_TEXT                                                                            \
+  2u /* text: whitespace skipped, '=' padding accepted at the end, trailing                        \
+        bits not checked; without it only canonical unpadded input */
 
 /* Decodes `n` characters into at most `cap` bytes: the byte count, or -1 for
  * a bad character, an impossible length, non-zero trailing bits (unless
