@@ -2,7 +2,6 @@
  * key (open addressing) and by id. */
 #include "schema_internal.h"
 
-
 #include "mstro_log.h"
 #include "yaml_value.h"
 
@@ -33,7 +32,6 @@ void mstro__schema_error(const char *file, size_t line, const char *fmt, ...)
     snprintf(last_error, sizeof last_error, "%s: %s", file ? file : "(schema)", msg);
   MSTRO_LOG_ERR(SCHEMA, "schema %s", last_error);
 }
-
 
 /* ------------------------------------------------------------- registry */
 

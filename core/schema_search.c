@@ -65,9 +65,9 @@ static mstro_status load_user_schemas(void)
     }
     if (!found) {
       mstro__schema_error(tok, 0,
-                   "schema file named in MSTRO_SCHEMA_LIST not found in "
-                   "MSTRO_SCHEMA_PATH='%s', '.', or %s",
-                   path ? path : "", MSTRO_SCHEMA_INSTALL_DIR);
+                          "schema file named in MSTRO_SCHEMA_LIST not found in "
+                          "MSTRO_SCHEMA_PATH='%s', '.', or %s",
+                          path ? path : "", MSTRO_SCHEMA_INSTALL_DIR);
       st = MSTRO_INVARG;
       break;
     }
@@ -95,10 +95,11 @@ mstro_status mstro__schemas_init(void)
     st = mstro__schema_load_buffer(mstro__core_schema_text, mstro__core_schema_len,
                                    "(built-in)/" MSTRO__CORE_SCHEMA_FILE, &mstro__schema_reg.core);
   }
-  if (st == MSTRO_OK && (!mstro__schema_reg.core || strcmp(mstro__schema_reg.core->nspace, MSTRO_ATTR_CORE_CDO_NAMESPACE))) {
-    mstro__schema_error(mstro__schema_reg.core ? mstro__schema_reg.core->file : MSTRO__CORE_SCHEMA_FILE, 0,
-                 "the core schema must have schema-namespace \"%s\"",
-                 MSTRO_ATTR_CORE_CDO_NAMESPACE);
+  if (st == MSTRO_OK && (!mstro__schema_reg.core ||
+                         strcmp(mstro__schema_reg.core->nspace, MSTRO_ATTR_CORE_CDO_NAMESPACE))) {
+    mstro__schema_error(
+        mstro__schema_reg.core ? mstro__schema_reg.core->file : MSTRO__CORE_SCHEMA_FILE, 0,
+        "the core schema must have schema-namespace \"%s\"", MSTRO_ATTR_CORE_CDO_NAMESPACE);
     st = MSTRO_INVARG;
   }
   if (st == MSTRO_OK)

@@ -66,7 +66,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
   const char *text = scalar(node);
   size_t line = node_line(node);
   if (!text) {
-    mstro__schema_error(c->file, line, "attribute %s: 'type' must be a scalar like int()", d->rel_key);
+    mstro__schema_error(c->file, line, "attribute %s: 'type' must be a scalar like int()",
+                        d->rel_key);
     return MSTRO_INVARG;
   }
   const char *p = text;
@@ -82,10 +83,10 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
       d->type = schema_types[i].type;
   if (d->type == MSTRO_CDO_ATTR_VALUE_INVALID) {
     mstro__schema_error(c->file, line,
-                 "attribute %s: unknown type '%s' (int() uint() str() bool() "
-                 "double() float() int32() uint32() timestamp() pointer() blob() "
-                 "int64_array(count=KEY))",
-                 d->rel_key, text);
+                        "attribute %s: unknown type '%s' (int() uint() str() bool() "
+                        "double() float() int32() uint32() timestamp() pointer() blob() "
+                        "int64_array(count=KEY))",
+                        d->rel_key, text);
     return MSTRO_INVARG;
   }
   while (isspace((unsigned char)*p))
@@ -107,8 +108,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
     while (isspace((unsigned char)*p))
       p++;
     if (al == 0 || *p != '=') {
-      mstro__schema_error(c->file, line, "attribute %s: malformed type arguments in '%s'", d->rel_key,
-                   text);
+      mstro__schema_error(c->file, line, "attribute %s: malformed type arguments in '%s'",
+                          d->rel_key, text);
       return MSTRO_INVARG;
     }
     p++;
@@ -123,8 +124,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
     char val[256];
     size_t vl = (size_t)(ve - vb);
     if (vl == 0 || vl >= sizeof val || !*p) {
-      mstro__schema_error(c->file, line, "attribute %s: malformed type arguments in '%s'", d->rel_key,
-                   text);
+      mstro__schema_error(c->file, line, "attribute %s: malformed type arguments in '%s'",
+                          d->rel_key, text);
       return MSTRO_INVARG;
     }
     memcpy(val, vb, vl);
@@ -181,13 +182,14 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
         d->dmax = x;
       }
     } else {
-      mstro__schema_error(c->file, line, "attribute %s: type argument '%.*s' not allowed for %.*s()",
-                   d->rel_key, (int)al, ab, (int)nl, nb);
+      mstro__schema_error(c->file, line,
+                          "attribute %s: type argument '%.*s' not allowed for %.*s()", d->rel_key,
+                          (int)al, ab, (int)nl, nb);
       return MSTRO_INVARG;
     }
     if (!ok) {
       mstro__schema_error(c->file, line, "attribute %s: bad value '%s' for type argument '%.*s'",
-                   d->rel_key, val, (int)al, ab);
+                          d->rel_key, val, (int)al, ab);
       return MSTRO_INVARG;
     }
     if (*p == ',')
@@ -197,7 +199,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
   while (isspace((unsigned char)*p))
     p++;
   if (*p) {
-    mstro__schema_error(c->file, line, "attribute %s: trailing text after type '%s'", d->rel_key, text);
+    mstro__schema_error(c->file, line, "attribute %s: trailing text after type '%s'", d->rel_key,
+                        text);
     return MSTRO_INVARG;
   }
   if (d->type == MSTRO_CDO_ATTR_VALUE_int64_array && !*count_key) {
@@ -216,7 +219,8 @@ static mstro_status parse_type(struct parse_ctx *c, const yaml_node_t *node,
   if (d->max_len && d->min_len > d->max_len)
     inverted = true;
   if (inverted) {
-    mstro__schema_error(c->file, line, "attribute %s: min greater than max in '%s'", d->rel_key, text);
+    mstro__schema_error(c->file, line, "attribute %s: min greater than max in '%s'", d->rel_key,
+                        text);
     return MSTRO_INVARG;
   }
   return MSTRO_OK;
@@ -288,8 +292,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
   size_t line = node_line(node);
   if (node->type != YAML_MAPPING_NODE) {
     mstro__schema_error(c->file, line,
-                 "each entry of maestro-attributes must be a mapping with key: "
-                 "and type:");
+                        "each entry of maestro-attributes must be a mapping with key: "
+                        "and type:");
     return MSTRO_INVARG;
   }
   d = calloc(1, sizeof *d);
@@ -315,8 +319,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
       }
       for (const char *q = vs; *q; q++) {
         if (!isalnum((unsigned char)*q) && !strchr("._-/:+", *q)) {
-          mstro__schema_error(c->file, node_line(v), "key '%s': character '%c' not allowed in keys", vs,
-                       isprint((unsigned char)*q) ? *q : '?');
+          mstro__schema_error(c->file, node_line(v), "key '%s': character '%c' not allowed in keys",
+                              vs, isprint((unsigned char)*q) ? *q : '?');
           st = MSTRO_INVARG;
           goto cleanup;
         }
@@ -356,9 +360,9 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
       }
     } else {
       mstro__schema_error(c->file, node_line(k),
-                   "unknown attribute field '%s' (key, type, required, "
-                   "default, documentation, read-only)",
-                   ks);
+                          "unknown attribute field '%s' (key, type, required, "
+                          "default, documentation, read-only)",
+                          ks);
       st = MSTRO_INVARG;
       goto cleanup;
     }
@@ -381,7 +385,7 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
   size_t klen = strlen(d->rel_key) + (d->rel_key[0] == '.' ? 0 : strlen(c->schema->nspace));
   if (klen > MSTRO__ATTR_KEY_MAX) {
     mstro__schema_error(c->file, line, "attribute %s: key longer than %d bytes", d->rel_key,
-                 MSTRO__ATTR_KEY_MAX);
+                        MSTRO__ATTR_KEY_MAX);
     st = MSTRO_INVARG;
     goto cleanup;
   }
@@ -403,30 +407,32 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
   MSTRO_CHECK_CALL(SCHEMA, st, parse_type(c, type_node, d, &count_key), "in schema %s", c->file);
   if (default_node) {
     if (d->type == MSTRO_CDO_ATTR_VALUE_pointer) {
-      mstro__schema_error(c->file, node_line(default_node), "attribute %s: a pointer has no default",
-                   d->rel_key);
+      mstro__schema_error(c->file, node_line(default_node),
+                          "attribute %s: a pointer has no default", d->rel_key);
       st = MSTRO_INVARG;
       goto cleanup;
     }
     if (d->type == MSTRO_CDO_ATTR_VALUE_int64_array) {
       mstro__schema_error(c->file, node_line(default_node),
-                   "attribute %s: int64_array attributes take no default", d->rel_key);
+                          "attribute %s: int64_array attributes take no default", d->rel_key);
       st = MSTRO_INVARG;
       goto cleanup;
     }
     char why[300];
     st = mstro__attr_value_from_yaml(c->doc, default_node, d->type, &d->def_value, why, sizeof why);
     if (st != MSTRO_OK) {
-      mstro__schema_error(c->file, node_line(default_node), "attribute %s: default value '%s' is not a %s",
-                   d->rel_key, scalar(default_node) ? scalar(default_node) : "(non-scalar)",
-                   mstro__attr_type_name(d->type));
+      mstro__schema_error(c->file, node_line(default_node),
+                          "attribute %s: default value '%s' is not a %s", d->rel_key,
+                          scalar(default_node) ? scalar(default_node) : "(non-scalar)",
+                          mstro__attr_type_name(d->type));
       st = MSTRO_INVARG;
       goto cleanup;
     }
     d->has_default = true;
     if (mstro__attr_value_check(d, &d->def_value) != MSTRO_OK) {
       mstro__schema_error(c->file, node_line(default_node),
-                   "attribute %s: default value violates the type's constraints", d->rel_key);
+                          "attribute %s: default value violates the type's constraints",
+                          d->rel_key);
       st = MSTRO_INVARG;
       goto cleanup;
     }
@@ -434,7 +440,8 @@ static mstro_status parse_attr(struct parse_ctx *c, yaml_node_t *node)
   /* duplicates within the file */
   for (size_t i = 0; i < c->n; i++) {
     if (!strcmp(c->defs[i]->key, d->key)) {
-      mstro__schema_error(c->file, line, "key %s defined twice (first at line %zu)", d->key, c->lines[i]);
+      mstro__schema_error(c->file, line, "key %s defined twice (first at line %zu)", d->key,
+                          c->lines[i]);
       st = MSTRO_INVARG;
       goto cleanup;
     }
@@ -478,8 +485,8 @@ static mstro_status parse_doc(struct parse_ctx *c)
   }
   if (root->type != YAML_MAPPING_NODE) {
     mstro__schema_error(c->file, node_line(root),
-                 "a schema must be a mapping with schema-name, "
-                 "schema-version, schema-namespace and maestro-attributes");
+                        "a schema must be a mapping with schema-name, "
+                        "schema-version, schema-namespace and maestro-attributes");
     return MSTRO_INVARG;
   }
   for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
@@ -494,7 +501,8 @@ static mstro_status parse_doc(struct parse_ctx *c)
     }
     if (!strcmp(ks, "schema-name")) {
       if (!vs || !*vs || c->schema->name) {
-        mstro__schema_error(c->file, node_line(v), "schema-name must be a non-empty scalar, given once");
+        mstro__schema_error(c->file, node_line(v),
+                            "schema-name must be a non-empty scalar, given once");
         return MSTRO_INVARG;
       }
       if (!(c->schema->name = strdup(vs)))
@@ -509,9 +517,10 @@ static mstro_status parse_doc(struct parse_ctx *c)
       size_t l = vs ? strlen(vs) : 0;
       if (l < 2 || vs[0] != '.' || vs[l - 1] != '.' || c->schema->nspace ||
           l > MSTRO__ATTR_KEY_MAX / 2) {
-        mstro__schema_error(c->file, node_line(v),
-                     "schema-namespace must start and end with '.' (like \".maestro.ecmwf.\"), "
-                     "given once");
+        mstro__schema_error(
+            c->file, node_line(v),
+            "schema-namespace must start and end with '.' (like \".maestro.ecmwf.\"), "
+            "given once");
         return MSTRO_INVARG;
       }
       if (!(c->schema->nspace = strdup(vs)))
@@ -580,10 +589,11 @@ static mstro_status register_ctx(struct parse_ctx *c, mstro_schema *result)
     return MSTRO_OK;
   }
   for (size_t i = 0; i < c->n; i++) {
-    const struct mstro__attr_def *old = mstro__schema_lookup_abs(c->defs[i]->key, strlen(c->defs[i]->key));
+    const struct mstro__attr_def *old =
+        mstro__schema_lookup_abs(c->defs[i]->key, strlen(c->defs[i]->key));
     if (old) {
       mstro__schema_error(c->file, c->lines[i], "key %s already defined by schema %s (%s)",
-                   c->defs[i]->key, old->schema->name, old->schema->file);
+                          c->defs[i]->key, old->schema->name, old->schema->file);
       return MSTRO_INVARG;
     }
   }
@@ -605,8 +615,9 @@ static mstro_status register_ctx(struct parse_ctx *c, mstro_schema *result)
       cd = mstro__schema_lookup_abs(abs, strlen(abs));
     if (!cd || !(mstro__attr_type_is_signed(cd->type) || mstro__attr_type_is_unsigned(cd->type)) ||
         cd->type == MSTRO_CDO_ATTR_VALUE_int64_array) {
-      mstro__schema_error(c->file, c->lines[i], "attribute %s: count key %s is not an integer attribute",
-                   c->defs[i]->key, abs);
+      mstro__schema_error(c->file, c->lines[i],
+                          "attribute %s: count key %s is not an integer attribute", c->defs[i]->key,
+                          abs);
       return MSTRO_INVARG;
     }
     c->defs[i]->count_def = cd;
@@ -680,12 +691,12 @@ mstro_status mstro__schema_load_buffer(const char *text, size_t len, const char 
   if (!yaml_parser_load(&parser, &doc)) {
     if (parser.context)
       mstro__schema_error(c.file, parser.problem_mark.line + 1,
-                   "YAML syntax error: %s %s (that started at line %zu)",
-                   parser.problem ? parser.problem : "unknown problem", parser.context,
-                   parser.context_mark.line + 1);
+                          "YAML syntax error: %s %s (that started at line %zu)",
+                          parser.problem ? parser.problem : "unknown problem", parser.context,
+                          parser.context_mark.line + 1);
     else
       mstro__schema_error(c.file, parser.problem_mark.line + 1, "YAML syntax error: %s",
-                   parser.problem ? parser.problem : "unknown problem");
+                          parser.problem ? parser.problem : "unknown problem");
     st = MSTRO_INVARG;
     goto cleanup;
   }
@@ -706,7 +717,7 @@ mstro_status mstro__schema_load_buffer(const char *text, size_t len, const char 
     }
   } else {
     mstro__schema_error(c.file, parser.problem_mark.line + 1, "YAML syntax error: %s",
-                 parser.problem ? parser.problem : "unknown problem");
+                        parser.problem ? parser.problem : "unknown problem");
     st = MSTRO_INVARG;
     goto cleanup;
   }
