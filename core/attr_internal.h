@@ -30,11 +30,13 @@ struct mstro__attr_dict {
   uint32_t nbyid;
 };
 
-const struct mstro__attr_entry *mstro__attr_find_entry(const mstro__attr_dict *d, const struct mstro__attr_def *def);
+const struct mstro__attr_entry *mstro__attr_find_entry(const mstro__attr_dict *d,
+                                                       const struct mstro__attr_def *def);
 mstro_status mstro__attr_put_entry(mstro__attr_dict *d, struct mstro__attr_entry *e);
-bool mstro__attr_count_value(const mstro__attr_dict *d, const struct mstro__attr_def *cdef, size_t *n);
+bool mstro__attr_count_value(const mstro__attr_dict *d, const struct mstro__attr_def *cdef,
+                             size_t *n);
 mstro_status mstro__attr_validate(const mstro__attr_dict *d, const struct mstro__attr_def *def,
-                             const mstro__attr_value *cand);
+                                  const mstro__attr_value *cand);
 const struct mstro__attr_def *mstro__attr_resolve(const char *key, bool *dropped);
 
 #endif

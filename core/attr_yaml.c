@@ -2,7 +2,6 @@
  * mstro__attr_dict_set_yaml), through the one YAML-node converter. */
 #include "attr_internal.h"
 
-
 #include "mstro_log.h"
 #include "yaml_value.h"
 
