@@ -7,24 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "env.h"
 #include "maestro.h"
 #include "mstro_log.h"
 
 /* Application id of this component in events (a local pool has one). */
 #define MSTRO__LOCAL_APPID ((mstro_app_id)1)
-
-struct mstro__options {
-  const char *workflow_name;
-  const char *component_name;
-  const char *pm_info;
-  const char *telemetry_dst;
-  int transport_default; /* index in init.c's transport names; 0: AUTO (unset) */
-  bool drop_unknown;
-  long long pm_timeout;
-  long long pm_spin_us;
-  const char *schema_path;
-  const char *schema_list;
-};
 
 struct mstro__core {
   atomic_bool initialized;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "data_fill.h"
 #include "mem.h"
 #include "mstro_log.h"
@@ -130,9 +131,8 @@ mstro_status mstro__pmc_choose_transport(void)
   mstro_status st = MSTRO_OK;
   const struct mtr_ops *ops = NULL;
   Mstro__Proto__TransportKind told = mstro__proto_client_transport(mstro__pmc.c);
-  const char *own = getenv("MSTRO_TRANSPORT_DEFAULT");
-  if ((own == NULL || own[0] == '\0') &&
-      told != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
+  bool own = mstro__g.opts.transport_default != MSTRO__ENV_TRANSPORT_UNSET;
+  if (!own && told != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
     const char *name = mstro__proto_transport_name((int)told);
     MSTRO_CHECK(POOL, mtr_transport_find(name, &ops) == MTR_OK, st, MSTRO_TRANSPORT,
                 "the Pool Manager chose transport %s, which this component cannot use", name);
@@ -141,7 +141,7 @@ mstro_status mstro__pmc_choose_transport(void)
     mtr_status ms = mtr_transport_default(&ops);
     MSTRO_CHECK(POOL, ms == MTR_OK, st, MSTRO_TRANSPORT,
                 "no transport for data between components: %s", mtr_status_description(ms));
-    if (own != NULL && own[0] != '\0')
+    if (own)
       MSTRO_LOG_INFO(POOL, "transport %s from this component's MSTRO_TRANSPORT_DEFAULT", ops->name);
   }
   if (ops->caps & MTR_CAP_STORE) {

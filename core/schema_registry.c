@@ -2,6 +2,8 @@
  * key (open addressing) and by id. */
 #include "schema_internal.h"
 
+#include "env.h"
+
 #include "mstro_log.h"
 #include "yaml_value.h"
 
@@ -190,7 +192,7 @@ bool mstro__schemas_ready(void)
 
 bool mstro__schemas_drop_unknown(void)
 {
-  const char *v = getenv("MSTRO_DROP_UNKNOWN_ATTRIBUTES");
-  bool b = false;
-  return v && mstro__parse_bool(v, &b) && b;
+  struct mstro__options o;
+  mstro__env_load_one("MSTRO_DROP_UNKNOWN_ATTRIBUTES", &o);
+  return o.drop_unknown;
 }

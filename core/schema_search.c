@@ -2,6 +2,8 @@
  * in MSTRO_SCHEMA_PATH), then the user schemas of MSTRO_SCHEMA_LIST. */
 #include "schema_internal.h"
 
+#include "env.h"
+
 #include <ctype.h>
 
 #include "mstro_log.h"
@@ -35,8 +37,10 @@ static bool find_in_path(const char *dirs, const char *name, char *out, size_t o
 
 static mstro_status load_user_schemas(void)
 {
-  const char *list = getenv("MSTRO_SCHEMA_LIST");
-  const char *path = getenv("MSTRO_SCHEMA_PATH");
+  struct mstro__options ol, op;
+  mstro__env_load_one("MSTRO_SCHEMA_LIST", &ol);
+  mstro__env_load_one("MSTRO_SCHEMA_PATH", &op);
+  const char *list = ol.schema_list, *path = op.schema_path;
   if (!list || !*list)
     return MSTRO_OK;
   char *copy = strdup(list);
@@ -87,7 +91,9 @@ mstro_status mstro__schemas_init(void)
   }
   mstro_status st;
   char full[4096];
-  const char *path = getenv("MSTRO_SCHEMA_PATH");
+  struct mstro__options op;
+  mstro__env_load_one("MSTRO_SCHEMA_PATH", &op);
+  const char *path = op.schema_path;
   if (find_in_path(path, MSTRO__CORE_SCHEMA_FILE, full, sizeof full)) {
     MSTRO_LOG_INFO(SCHEMA, "core schema overridden by %s (from MSTRO_SCHEMA_PATH)", full);
     st = mstro__schema_load_file(full, &mstro__schema_reg.core);
