@@ -19,7 +19,6 @@
 #include "mem.h"
 #include "mstro_log.h"
 #include "pmc.h"
-#include "schema.h"
 
 /* The TRANSFER_COMPLETED of ticket t in env (c holds its body). */
 static void completed_msg(Mstro__Proto__Envelope *env, Mstro__Proto__TransferCompleted *c,

@@ -54,8 +54,7 @@ static mstro_status loop_send(struct mstro__proto_link *l, const void *buf, size
                               int timeout_ms)
 {
   struct loop_link *k = (struct loop_link *)l;
-  return k->ch->ops->send(k->ch, k->pm, buf, len, timeout_ms) == MSTRO_OK ? MSTRO_OK
-                                                                          : MSTRO_NO_PM;
+  return k->ch->ops->send(k->ch, k->pm, buf, len, timeout_ms) == MSTRO_OK ? MSTRO_OK : MSTRO_NO_PM;
 }
 
 static mstro_status loop_recv(struct mstro__proto_link *l, void *buf, size_t cap, size_t *len,
