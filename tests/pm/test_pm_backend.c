@@ -342,6 +342,17 @@ static mstro_cdo producer(const char *name, void *buf, int64_t len)
   return c;
 }
 
+/* The consumer got exactly `len` bytes equal to `want`; then disposed. */
+static void expect_data_and_dispose(mstro_cdo c, const void *want, size_t len)
+{
+  void *p = NULL;
+  int64_t n = 0;
+  assert_int_equal(mstro_cdo_access_ptr(c, &p, &n), MSTRO_OK);
+  assert_int_equal(n, (int64_t)len);
+  assert_memory_equal(p, want, len);
+  assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+}
+
 /* ---- tests ---- */
 
 /* An offer of the backend is ticketed for the peer's demand (its bytes in
@@ -402,12 +413,7 @@ static void test_demand_with_ticket(void **state)
   assert_false(atomic_load(&dm.done)); /* no offer yet */
   peer_offer("b", 41, data, sizeof data);
   assert_int_equal(op_finish(&dm), MSTRO_OK);
-  void *p = NULL;
-  int64_t n = 0;
-  assert_int_equal(mstro_cdo_access_ptr(c, &p, &n), MSTRO_OK);
-  assert_int_equal(n, sizeof data);
-  assert_memory_equal(p, data, sizeof data);
-  assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+  expect_data_and_dispose(c, data, sizeof data);
 }
 
 /* A require's ticket comes with the offer; the demand takes over the
@@ -422,12 +428,7 @@ static void test_require_then_demand(void **state)
   assert_int_equal(mstro_cdo_require(c), MSTRO_OK);
   peer_offer("r", 42, data, sizeof data);
   assert_int_equal(mstro_cdo_demand(c), MSTRO_OK);
-  void *p = NULL;
-  int64_t n = 0;
-  assert_int_equal(mstro_cdo_access_ptr(c, &p, &n), MSTRO_OK);
-  assert_int_equal(n, sizeof data);
-  assert_memory_equal(p, data, sizeof data);
-  assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
+  expect_data_and_dispose(c, data, sizeof data);
 }
 
 /* The peer holds OFFER (_REQUIRE_ACK): the backend's offer returns only
