@@ -2,7 +2,8 @@
  * mstro_cdo_attribute_get only reports the type of a value that is set (or
  * defaulted); bindings that convert a value before setting it need the
  * declared type of any key. */
-#include "core_internal.h"
+#include "cdo.h"
+#include "core.h"
 #include "schema.h"
 
 mstro_status mstro_cdo_attribute_type(mstro_cdo cdo, const char *key,
