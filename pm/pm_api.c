@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "identity.h"
 #include "maestro/pool_manager.h"
 #include "mstro_log.h"
 #include "pm_server.h"
@@ -45,12 +46,15 @@ cleanup:
 
 mstro_status mstro_pm_start(void)
 {
-  /* Until the core's mstro_init hands its workflow name over (issue 6, the
-   * cross-process integration), the name comes from the environment. */
-  const char *wf = getenv("MSTRO_WORKFLOW_NAME");
+  /* The name mstro_init recorded (argument or MSTRO_WORKFLOW_NAME): the PM
+   * serves the workflow this process belongs to. A process that only hosts
+   * the PM (no mstro_init) names the workflow in the environment. */
+  const char *wf = mstro__workflow_name();
+  if (wf == NULL)
+    wf = getenv("MSTRO_WORKFLOW_NAME");
   if (wf == NULL || wf[0] == '\0') {
-    MSTRO_LOG_ERR(PM, "mstro_pm_start: MSTRO_WORKFLOW_NAME is not set: the Pool Manager needs "
-                      "the workflow name");
+    MSTRO_LOG_ERR(PM, "mstro_pm_start: no workflow name: call mstro_init first (or set "
+                      "MSTRO_WORKFLOW_NAME in a process that only hosts the Pool Manager)");
     return MSTRO_UNINIT;
   }
   struct mstro__pm_chan *chan = NULL;
