@@ -13,6 +13,10 @@ install(TARGETS ${_libs} EXPORT maestroTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 
+# The launcher script, with its version filled in (mstro-launch --version).
+configure_file(${PROJECT_SOURCE_DIR}/scripts/mstro-launch.sh ${PROJECT_BINARY_DIR}/mstro-launch @ONLY)
+install(PROGRAMS ${PROJECT_BINARY_DIR}/mstro-launch DESTINATION ${CMAKE_INSTALL_BINDIR})
+
 set(MSTRO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/maestro)
 install(EXPORT maestroTargets NAMESPACE maestro:: DESTINATION ${MSTRO_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/maestroConfig.cmake.in

@@ -9,11 +9,13 @@
  * option, no fabric endpoint); 3 when the control channel failed for good.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal_api.h"
 #include "maestro.h"
 #include "pm_chan.h"
 #include "pm_server.h"
@@ -30,15 +32,26 @@ static void usage(FILE *out)
 {
   fprintf(out,
           "usage: maestro-pm [options]\n"
-          "Runs the Maestro Pool Manager. Prints MSTRO_POOL_MANAGER_INFO;<info>; on stdout,\n"
-          "then serves until SIGTERM, SIGINT or SIGUSR2.\n"
-          "  --workflow NAME      workflow to serve (default: $MSTRO_WORKFLOW_NAME, else "
-          "\"maestro\")\n"
-          "  --exit-when-idle     stop once every component that joined has left\n"
-          "  --heartbeat-ms N     heartbeat interval told to components (default 1000)\n"
-          "  --heartbeat-grace N  silent intervals before a component is dropped (default 10)\n"
-          "  --transport NAME     transport of the control channel (default OFI)\n"
-          "  --version, --help\n");
+          "Runs the Maestro Pool Manager of one workflow. Prints\n"
+          "MSTRO_POOL_MANAGER_INFO;<info>; on stdout (give <info> to the components in\n"
+          "MSTRO_POOL_MANAGER_INFO), then serves until SIGTERM, SIGINT or SIGUSR2.\n"
+          "\n"
+          "  -w, --workflow=NAME      workflow to serve (default: $MSTRO_WORKFLOW_NAME, else\n"
+          "                           \"maestro\")\n"
+          "  -i, --exit-when-idle     stop once every component that joined has left\n"
+          "      --heartbeat-ms=N     heartbeat interval told to components (default 1000)\n"
+          "      --heartbeat-grace=N  silent intervals before a component is dropped\n"
+          "                           (default 10)\n"
+          "  -t, --transport=NAME     transport of the control channel (default OFI)\n"
+          "  -h, --help               this text\n"
+          "  -V, --version            version and control protocol version\n"
+          "\n"
+          "The MSTRO_* environment is checked as mstro_init checks it: a bad value is\n"
+          "refused at start. Exit status: 0 after a signal or when idle; 1 when it cannot\n"
+          "start; 3 when the control channel failed for good.\n"
+          "\n"
+          "Example:\n"
+          "  maestro-pm --workflow=wf --exit-when-idle > pm.info &\n");
 }
 
 static int parse_u32(const char *opt, const char *text, uint32_t *out)
@@ -56,40 +69,76 @@ static int parse_u32(const char *opt, const char *text, uint32_t *out)
   return 0;
 }
 
+enum { OPT_HEARTBEAT_MS = 256, OPT_HEARTBEAT_GRACE };
+
+/* The options into cfg and *transport: 0 to run, -1 to exit 0 (--help,
+ * --version answered), 1 for a bad option (exit 1). */
+static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, const char **transport)
+{
+  static const struct option longopts[] = {
+      {"workflow", required_argument, NULL, 'w'},
+      {"exit-when-idle", no_argument, NULL, 'i'},
+      {"heartbeat-ms", required_argument, NULL, OPT_HEARTBEAT_MS},
+      {"heartbeat-grace", required_argument, NULL, OPT_HEARTBEAT_GRACE},
+      {"transport", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
+  int c;
+  while ((c = getopt_long(argc, argv, "w:it:hV", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'w':
+      cfg->workflow_name = optarg;
+      break;
+    case 'i':
+      cfg->exit_when_idle = true;
+      break;
+    case 't':
+      *transport = optarg;
+      break;
+    case OPT_HEARTBEAT_MS:
+      if (parse_u32("--heartbeat-ms", optarg, &cfg->heartbeat_ms) != 0)
+        return 1;
+      break;
+    case OPT_HEARTBEAT_GRACE:
+      if (parse_u32("--heartbeat-grace", optarg, &cfg->heartbeat_grace) != 0)
+        return 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return -1;
+    case 'V':
+      printf("maestro-pm %s (control protocol version %u)\n", mstro_version(),
+             MSTRO__PROTO_VERSION);
+      return -1;
+    default: /* getopt_long said what is wrong */
+      usage(stderr);
+      return 1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "maestro-pm: unexpected argument '%s'\n", argv[optind]);
+    usage(stderr);
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   struct mstro__pm_config cfg = {0};
   const char *transport = NULL;
+  char err[600] = "";
   cfg.workflow_name = getenv("MSTRO_WORKFLOW_NAME");
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(a, "--version") == 0) {
-      printf("maestro-pm %s (control protocol version %u)\n", mstro_version(),
-             MSTRO__PROTO_VERSION);
-      return 0;
-    } else if (strcmp(a, "--exit-when-idle") == 0) {
-      cfg.exit_when_idle = true;
-    } else if (strcmp(a, "--workflow") == 0 && next != NULL) {
-      cfg.workflow_name = argv[++i];
-    } else if (strcmp(a, "--transport") == 0 && next != NULL) {
-      transport = argv[++i];
-    } else if (strcmp(a, "--heartbeat-ms") == 0) {
-      if (parse_u32(a, next, &cfg.heartbeat_ms) != 0)
-        return 1;
-      i++;
-    } else if (strcmp(a, "--heartbeat-grace") == 0) {
-      if (parse_u32(a, next, &cfg.heartbeat_grace) != 0)
-        return 1;
-      i++;
-    } else {
-      fprintf(stderr, "maestro-pm: unknown option or missing value: '%s'\n", a);
-      usage(stderr);
-      return 1;
-    }
+  int rc = parse_args(argc, argv, &cfg, &transport);
+  if (rc != 0)
+    return rc < 0 ? 0 : 1;
+  /* Refuse what mstro_init would refuse rather than run with defaults that
+   * the components, which do refuse it, will not share. */
+  if (mstro__env_check(err, sizeof err) != MSTRO_OK) {
+    fprintf(stderr, "maestro-pm: %s\n", err);
+    return 1;
   }
   if (cfg.workflow_name == NULL || cfg.workflow_name[0] == '\0')
     cfg.workflow_name = "maestro";

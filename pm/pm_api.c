@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "identity.h"
+#include "internal_api.h"
 #include "maestro/pool_manager.h"
 #include "mstro_log.h"
 #include "pm_server.h"

@@ -18,6 +18,20 @@ libdir=$(find "$t/prefix" -name maestro.pc -printf '%h\n' | head -1)
 if ldd "$t/prefix/bin/maestro-pm" | grep -q "not found" || ! "$t/prefix/bin/maestro-pm" --version >/dev/null; then
   echo "check-install: installed maestro-pm cannot find its libraries:"; ldd "$t/prefix/bin/maestro-pm"; exit 1
 fi
+# Every installed program answers --help and --version with exit status 0 and
+# something on stdout; the demos are not installed (tests/demo/CMakeLists.txt).
+for prog in "$t/prefix/bin/"*; do
+  for opt in --help --version; do
+    out=$("$prog" "$opt" 2>&1) && [ -n "$out" ] ||
+      { echo "check-install: '$(basename "$prog") $opt' failed or printed nothing: $out"; exit 1; }
+  done
+done
+[ -x "$t/prefix/bin/mstro-launch" ] || { echo "check-install: mstro-launch not installed to bin/"; exit 1; }
+"$t/prefix/bin/mstro-launch" --version | grep -q "maestro) [0-9]" ||
+  { echo "check-install: mstro-launch --version has no version"; exit 1; }
+for demo in demo_mvp_d3_2 simple_archiver simple_telemetry_listener pm_component; do
+  [ ! -e "$t/prefix/bin/$demo" ] || { echo "check-install: test program $demo installed"; exit 1; }
+done
 
 cat >"$t/hello.c" <<'C'
 #include <maestro.h>

@@ -3,40 +3,90 @@
 # components against it, then stops the PM (what users otherwise write by hand,
 # DESIGN.md section 4).
 #
-#   scripts/mstro-launch.sh [--pm PATH] [--workflow NAME] [--timeout S] [--pm-env NAME=VALUE]...
-#                           -- CMD1 [ARGS] [-- CMD2 ...]
-#
-# Components separated by `--` run concurrently; the script waits for all of
-# them and exits with the first non-zero status (0 if all succeeded). The PM
-# runs with --exit-when-idle and is stopped with SIGTERM in any case; every
-# process started here is cleaned up on exit, also on failure or Ctrl-C.
-# --timeout S (default 300) kills components that run longer. --pm-env sets a
-# variable for the PM only (e.g. MSTRO_TRANSPORT_DEFAULT=GFS: the PM decides
-# the workflow's transport and tells the components).
+# Installed as `mstro-launch`; `mstro-launch --help` documents the options.
+# The PM runs with --exit-when-idle and is stopped with SIGTERM in any case.
 set -uo pipefail
+
+# Replaced by the version when installed as `mstro-launch`; from the source
+# tree the version is read from the top CMakeLists.txt.
+version="@PROJECT_VERSION@"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${version#@}" != "$version" ]; then
+  version=$(sed -n 's/^project(maestro VERSION \([0-9.]*\).*/\1/p' "$here/../CMakeLists.txt" 2>/dev/null)
+fi
+
+usage() {
+  cat <<EOF
+usage: mstro-launch [options] -- CMD1 [ARGS...] [-- CMD2 [ARGS...] ...]
+
+Starts a Maestro Pool Manager (maestro-pm --exit-when-idle), exports its
+contact string in MSTRO_POOL_MANAGER_INFO and the workflow name in
+MSTRO_WORKFLOW_NAME, runs the components (the commands between '--')
+concurrently, waits for all of them and stops the PM. Every process started
+here is cleaned up on exit, also on failure or Ctrl-C.
+
+Options:
+  -p, --pm=PATH          the maestro-pm to run (default: \$MSTRO_PM_BIN, else the
+                         maestro-pm next to this script, else the one on PATH,
+                         else the build tree's)
+  -w, --workflow=NAME    workflow name (default: \$MSTRO_WORKFLOW_NAME, else
+                         maestro-launch)
+  -t, --timeout=S        kill components that run longer than S seconds
+                         (default 300)
+  -e, --pm-env=NAME=VALUE
+                         set a variable for the PM only (repeatable), e.g.
+                         MSTRO_TRANSPORT_DEFAULT=GFS: the PM decides the
+                         workflow's transport and tells the components
+  -h, --help             this text
+  -V, --version          the version of Maestro this script belongs to
+
+Exit status: the first non-zero status of a component, 0 if all succeeded;
+1 when the PM does not start; 2 for a usage error.
+
+Examples:
+  mstro-launch --workflow=demo -- ./producer -n 8 -- ./consumer -n 8
+  mstro-launch --pm-env MSTRO_TRANSPORT_DEFAULT=GFS -- ./app producer -- ./app consumer
+EOF
+}
 
 pm_bin=${MSTRO_PM_BIN:-}
 workflow=${MSTRO_WORKFLOW_NAME:-maestro-launch}
 timeout_s=300
 pm_env=()
+need_value() {
+  [ $# -ge 2 ] || { echo "mstro-launch: $1 needs a value" >&2; exit 2; }
+}
 while [ $# -gt 0 ]; do
+  # --name=value is the same as --name value
   case "$1" in
-    --pm) pm_bin=$2; shift 2 ;;
-    --workflow) workflow=$2; shift 2 ;;
-    --timeout) timeout_s=$2; shift 2 ;;
-    --pm-env) case "$2" in
-                [A-Za-z_]*=*) pm_env+=("$2") ;;
-                *) echo "mstro-launch: --pm-env wants NAME=VALUE, not '$2'" >&2; exit 2 ;;
-              esac
-              shift 2 ;;
+    --*=*) opt=$1; shift; set -- "${opt%%=*}" "${opt#*=}" "$@" ;;
+  esac
+  case "$1" in
+    -p|--pm) need_value "$@"; pm_bin=$2; shift 2 ;;
+    -w|--workflow) need_value "$@"; workflow=$2; shift 2 ;;
+    -t|--timeout) need_value "$@"
+                  case "$2" in
+                    ''|*[!0-9]*) echo "mstro-launch: --timeout wants seconds, not '$2'" >&2; exit 2 ;;
+                  esac
+                  timeout_s=$2; shift 2 ;;
+    -e|--pm-env) need_value "$@"
+                 case "$2" in
+                   [A-Za-z_]*=*) pm_env+=("$2") ;;
+                   *) echo "mstro-launch: --pm-env wants NAME=VALUE, not '$2'" >&2; exit 2 ;;
+                 esac
+                 shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "mstro-launch: unknown option '$1' (components follow '--')" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    -V|--version) echo "mstro-launch (maestro) $version"; exit 0 ;;
+    *) echo "mstro-launch: unknown option '$1' (components follow '--'; see --help)" >&2; exit 2 ;;
   esac
 done
+if [ -z "$pm_bin" ] && [ -x "$here/maestro-pm" ]; then
+  pm_bin=$here/maestro-pm
+fi
 if [ -z "$pm_bin" ]; then
   pm_bin=$(command -v maestro-pm || true)
-  top=$(cd "$(dirname "$0")/.." && pwd)
+  top=$(cd "$here/.." && pwd)
   for c in "$top/build/pm/maestro-pm" "$top/build-x/pm/maestro-pm"; do
     [ -z "$pm_bin" ] && [ -x "$c" ] && pm_bin=$c
   done
