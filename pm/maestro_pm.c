@@ -30,28 +30,27 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-  fprintf(out,
-          "usage: maestro-pm [options]\n"
-          "Runs the Maestro Pool Manager of one workflow. Prints\n"
-          "MSTRO_POOL_MANAGER_INFO;<info>; on stdout (give <info> to the components in\n"
-          "MSTRO_POOL_MANAGER_INFO), then serves until SIGTERM, SIGINT or SIGUSR2.\n"
-          "\n"
-          "  -w, --workflow=NAME      workflow to serve (default: $MSTRO_WORKFLOW_NAME, else\n"
-          "                           \"maestro\")\n"
-          "  -i, --exit-when-idle     stop once every component that joined has left\n"
-          "      --heartbeat-ms=N     heartbeat interval told to components (default 1000)\n"
-          "      --heartbeat-grace=N  silent intervals before a component is dropped\n"
-          "                           (default 10)\n"
-          "  -t, --transport=NAME     transport of the control channel (default OFI)\n"
-          "  -h, --help               this text\n"
-          "  -V, --version            version and control protocol version\n"
-          "\n"
-          "The MSTRO_* environment is checked as mstro_init checks it: a bad value is\n"
-          "refused at start. Exit status: 0 after a signal or when idle; 1 when it cannot\n"
-          "start; 3 when the control channel failed for good.\n"
-          "\n"
-          "Example:\n"
-          "  maestro-pm --workflow=wf --exit-when-idle > pm.info &\n");
+  fprintf(out, "usage: maestro-pm [options]\n"
+               "Runs the Maestro Pool Manager of one workflow. Prints\n"
+               "MSTRO_POOL_MANAGER_INFO;<info>; on stdout (give <info> to the components in\n"
+               "MSTRO_POOL_MANAGER_INFO), then serves until SIGTERM, SIGINT or SIGUSR2.\n"
+               "\n"
+               "  -w, --workflow=NAME      workflow to serve (default: $MSTRO_WORKFLOW_NAME, else\n"
+               "                           \"maestro\")\n"
+               "  -i, --exit-when-idle     stop once every component that joined has left\n"
+               "      --heartbeat-ms=N     heartbeat interval told to components (default 1000)\n"
+               "      --heartbeat-grace=N  silent intervals before a component is dropped\n"
+               "                           (default 10)\n"
+               "  -t, --transport=NAME     transport of the control channel (default OFI)\n"
+               "  -h, --help               this text\n"
+               "  -V, --version            version and control protocol version\n"
+               "\n"
+               "The MSTRO_* environment is checked as mstro_init checks it: a bad value is\n"
+               "refused at start. Exit status: 0 after a signal or when idle; 1 when it cannot\n"
+               "start; 3 when the control channel failed for good.\n"
+               "\n"
+               "Example:\n"
+               "  maestro-pm --workflow=wf --exit-when-idle > pm.info &\n");
 }
 
 static int parse_u32(const char *opt, const char *text, uint32_t *out)
