@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,17 +103,77 @@ cleanup:
   return rc;
 }
 
-static const char *env2(const struct mmb__log_domain *d, const char *suffix)
+/* PREFIX_suffix, else the fallback's; *name is the variable the value came
+ * from, so that a bad value is reported under the name the user set. */
+static const char *env2(const struct mmb__log_domain *d, const char *suffix, char *name,
+                        size_t namelen)
 {
-  char name[96];
   const char *v;
-  snprintf(name, sizeof name, "%s_%s", d->env_prefix, suffix);
+  snprintf(name, namelen, "%s_%s", d->env_prefix, suffix);
   v = getenv(name);
   if ((v == NULL || *v == '\0') && d->fallback_prefix != NULL) {
-    snprintf(name, sizeof name, "%s_%s", d->fallback_prefix, suffix);
+    snprintf(name, namelen, "%s_%s", d->fallback_prefix, suffix);
     v = getenv(name);
   }
   return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+/* Who this process is in its workflow (mmb__log_set_component): one per copy
+ * of this file, that is, per library; copied out under the lock per line. */
+static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
+static char ident_component[64];
+static long long ident_index = -1;
+
+void mmb__log_set_component(const char *name, long long index)
+{
+  pthread_mutex_lock(&ident_lock);
+  snprintf(ident_component, sizeof ident_component, "%s", name != NULL ? name : "");
+  ident_index = name != NULL ? index : -1;
+  pthread_mutex_unlock(&ident_lock);
+}
+
+/* "name:index", or "-" before the library knows its component. */
+static void component_tag(char *buf, size_t len)
+{
+  pthread_mutex_lock(&ident_lock);
+  if (ident_component[0] == '\0')
+    snprintf(buf, len, "-");
+  else if (ident_index < 0)
+    snprintf(buf, len, "%s", ident_component);
+  else
+    snprintf(buf, len, "%s:%lld", ident_component, ident_index);
+  pthread_mutex_unlock(&ident_lock);
+}
+
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+static char host_name[64] = "?";
+
+static void read_host(void)
+{
+  char h[sizeof host_name];
+  if (gethostname(h, sizeof h) == 0) {
+    h[sizeof h - 1] = '\0';
+    char *dot = strchr(h, '.'); /* the short name, as srun prints it */
+    if (dot != NULL && dot != h)
+      *dot = '\0';
+    memcpy(host_name, h, sizeof host_name);
+  }
+}
+
+int mmb__log_format_time(const struct timespec *ts, bool epoch, char *buf, size_t len)
+{
+  int n;
+  if (epoch) {
+    n = snprintf(buf, len, "%lld.%06ld", (long long)ts->tv_sec, ts->tv_nsec / 1000);
+  } else {
+    struct tm tm;
+    time_t t = ts->tv_sec;
+    if (gmtime_r(&t, &tm) == NULL)
+      return -1;
+    n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000000);
+  }
+  return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
 static void append_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -138,6 +199,7 @@ int mmb__log_configure(struct mmb__log_domain *d, char *err, size_t errlen)
   uint64_t mask = ~UINT64_C(0);
   const char *v;
   char sub[256] = "";
+  char name[96];
 
   if (errlen > 0)
     err[0] = '\0';
@@ -145,19 +207,28 @@ int mmb__log_configure(struct mmb__log_domain *d, char *err, size_t errlen)
   close_dst(d);
   d->dst = stderr;
 
-  if ((v = env2(d, "LOG_LEVEL")) != NULL && mmb__log_parse_level(v, &level) != 0) {
-    append_err(err, errlen, "%s_LOG_LEVEL=\"%s\" is not err, warn, info, debug or 0-3; ",
-               d->env_prefix, v);
+  if ((v = env2(d, "LOG_LEVEL", name, sizeof name)) != NULL &&
+      mmb__log_parse_level(v, &level) != 0) {
+    append_err(err, errlen, "%s=\"%s\" is not err, warn, info, debug or 0-3; ", name, v);
     level = MMB__LOG_WARN;
     rc = -1;
   }
-  if ((v = env2(d, "LOG_MODULES")) != NULL &&
+  if ((v = env2(d, "LOG_MODULES", name, sizeof name)) != NULL &&
       mmb__log_parse_modules(v, d->modules, d->n_modules, &mask, sub, sizeof sub) != 0) {
-    append_err(err, errlen, "%s_LOG_MODULES: %s; ", d->env_prefix, sub);
+    append_err(err, errlen, "%s: %s; ", name, sub);
     mask = ~UINT64_C(0);
     rc = -1;
   }
-  if ((v = env2(d, "LOG_DST")) != NULL) {
+  d->epoch_time = false;
+  if ((v = env2(d, "LOG_TIME", name, sizeof name)) != NULL) {
+    if (strcasecmp(v, "epoch") == 0) {
+      d->epoch_time = true;
+    } else if (strcasecmp(v, "utc") != 0) {
+      append_err(err, errlen, "%s=\"%s\" is not utc or epoch; ", name, v);
+      rc = -1;
+    }
+  }
+  if ((v = env2(d, "LOG_DST", name, sizeof name)) != NULL) {
     if (strcmp(v, "stderr") == 0) {
       d->dst = stderr;
     } else if (strcmp(v, "stdout") == 0) {
@@ -210,16 +281,22 @@ void mmb__log_emit(struct mmb__log_domain *d, int module, int level, const char 
                    const char *fmt, ...)
 {
   char msg[2048];
+  char when[40] = "?";
+  char comp[96];
   int off;
   struct timespec ts;
   va_list ap;
   const char *mod = (module >= 0 && module < d->n_modules) ? d->modules[module] : "?";
   int lvl = level < 0 ? 0 : (level > 3 ? 3 : level);
 
+  /* Readable in merged srun output: when (UTC), where, who, then what. */
   clock_gettime(CLOCK_REALTIME, &ts);
-  off = snprintf(msg, sizeof msg, "%lld.%06ld %s:%s %s [%d:%ld] %s:%d: ", (long long)ts.tv_sec,
-                 ts.tv_nsec / 1000, d->lib, mod, level_tags[lvl], (int)getpid(),
-                 (long)syscall(SYS_gettid), func, line);
+  (void)mmb__log_format_time(&ts, d->epoch_time, when, sizeof when);
+  pthread_once(&host_once, read_host);
+  component_tag(comp, sizeof comp);
+  off =
+      snprintf(msg, sizeof msg, "%s %s %s %s:%s %s [%d:%ld] %s:%d: ", when, host_name, comp, d->lib,
+               mod, level_tags[lvl], (int)getpid(), (long)syscall(SYS_gettid), func, line);
   if (off < 0 || (size_t)off >= sizeof msg)
     off = 0;
   va_start(ap, fmt);

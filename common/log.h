@@ -12,6 +12,11 @@
  *                       ("core" matches "core.cdo"). A list that starts
  *                       with "^name" starts from all.
  *   PREFIX_LOG_DST      stderr|stdout|syslog|<file path> (default stderr)
+ *   PREFIX_LOG_TIME     utc (ISO 8601 UTC with milliseconds, default) or
+ *                       epoch (seconds.microseconds since 1970)
+ * A line reads: TIME HOST COMPONENT:INDEX LIB:MODULE LEVEL [PID:TID] FUNC:LINE: text
+ * (COMPONENT is "-" until the library's init names it, mmb__log_set_component).
+ * A bad value is reported under the variable it was read from.
  * A domain with a fallback_prefix reads PREFIX_... first, then the
  * fallback's variables (libmamba inherits MSTRO_LOG_* this way).
  *
@@ -28,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 typedef enum {
   MMB__LOG_ERR = 0,
@@ -50,6 +56,7 @@ struct mmb__log_domain {
   FILE *dst;
   bool own_dst;
   bool use_syslog;
+  bool epoch_time; /* PREFIX_LOG_TIME=epoch */
   pthread_mutex_t lock;
 };
 
@@ -72,6 +79,16 @@ int mmb__log_parse_modules(const char *text, const char *const *modules, int n_m
  * variable has a bad value; the domain is then left with defaults for the
  * bad setting and remains usable. */
 int mmb__log_configure(struct mmb__log_domain *d, char *err, size_t errlen);
+
+/* The component this process is in its workflow, shown in every line of
+ * this library's copy of the engine: a hook for the library that knows it
+ * (libmaestro's mstro_init); NULL clears it (mstro_finalize). */
+void mmb__log_set_component(const char *name, long long index);
+
+/* A line's time stamp into buf: ISO 8601 UTC with milliseconds
+ * ("2026-12-02T05:20:01.123Z"), or with epoch "seconds.microseconds".
+ * Returns 0, or -1 when buf is too small. */
+int mmb__log_format_time(const struct timespec *ts, bool epoch, char *buf, size_t len);
 
 /* Close a file destination and return to the unconfigured state. */
 void mmb__log_reset(struct mmb__log_domain *d);

@@ -32,6 +32,7 @@ static void free_names(void)
   free(mstro__g.workflow_name);
   free(mstro__g.component_name);
   mstro__g.workflow_name = mstro__g.component_name = NULL;
+  mmb__log_set_component(NULL, -1);
 }
 
 mstro_status mstro_init(const char *workflow_name, const char *component_name,
@@ -78,6 +79,7 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
   MSTRO_CHECK(CORE, mstro__g.workflow_name && mstro__g.component_name, st, MSTRO_NOMEM,
               "mstro_init: out of memory");
   mstro__g.component_index = component_index;
+  mmb__log_set_component(component_name, component_index); /* in every log line from now */
 
   MSTRO_CHECK_CALL(CORE, st, mstro__schemas_init(), "mstro_init: cannot load the schemas");
   schemas = true;

@@ -20,8 +20,8 @@ static struct mmb__log_domain dom = MMB__LOG_DOMAIN_INIT("test", "TLOG", "TFALL"
 
 static void clear_env(void)
 {
-  const char *vars[] = {"TLOG_LOG_LEVEL",  "TLOG_LOG_MODULES",  "TLOG_LOG_DST",
-                        "TFALL_LOG_LEVEL", "TFALL_LOG_MODULES", "TFALL_LOG_DST"};
+  const char *vars[] = {"TLOG_LOG_LEVEL",  "TLOG_LOG_MODULES",  "TLOG_LOG_DST",  "TLOG_LOG_TIME",
+                        "TFALL_LOG_LEVEL", "TFALL_LOG_MODULES", "TFALL_LOG_DST", "TFALL_LOG_TIME"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
     unsetenv(vars[i]);
   mmb__log_reset(&dom);
@@ -123,6 +123,106 @@ static void test_levels_and_fallback(void **state)
   assert_false(mmb__log_on(&dom, M_CDO, MMB__LOG_WARN));
 }
 
+/* A bad value read through the fallback prefix is reported under the
+ * fallback's name (MSTRO_LOG_LEVEL inherited by libmamba is not MMB_LOG_LEVEL). */
+static void test_bad_fallback_named_as_set(void **state)
+{
+  (void)state;
+  char err[512];
+  setenv("TFALL_LOG_LEVEL", "loud", 1);
+  assert_int_equal(mmb__log_configure(&dom, err, sizeof err), -1);
+  assert_non_null(strstr(err, "TFALL_LOG_LEVEL=\"loud\""));
+  assert_null(strstr(err, "TLOG_LOG_LEVEL"));
+  clear_env();
+  setenv("TFALL_LOG_MODULES", "core,,x", 1);
+  assert_int_equal(mmb__log_configure(&dom, err, sizeof err), -1);
+  assert_non_null(strstr(err, "TFALL_LOG_MODULES"));
+  assert_null(strstr(err, "TLOG_LOG_MODULES"));
+  clear_env();
+  setenv("TFALL_LOG_TIME", "local", 1);
+  assert_int_equal(mmb__log_configure(&dom, err, sizeof err), -1);
+  assert_non_null(strstr(err, "TFALL_LOG_TIME=\"local\" is not utc or epoch"));
+}
+
+static void test_format_time(void **state)
+{
+  (void)state;
+  char buf[40];
+  /* 2026-12-02 05:20:01 UTC and 123.456789 ms */
+  struct timespec ts = {.tv_sec = 1796188801, .tv_nsec = 123456789};
+  assert_int_equal(mmb__log_format_time(&ts, false, buf, sizeof buf), 0);
+  assert_string_equal(buf, "2026-12-02T05:20:01.123Z");
+  assert_int_equal(mmb__log_format_time(&ts, true, buf, sizeof buf), 0);
+  assert_string_equal(buf, "1796188801.123456");
+  struct timespec epoch0 = {.tv_sec = 0, .tv_nsec = 999999999};
+  assert_int_equal(mmb__log_format_time(&epoch0, false, buf, sizeof buf), 0);
+  assert_string_equal(buf, "1970-01-01T00:00:00.999Z");
+  assert_int_equal(mmb__log_format_time(&ts, false, buf, 10), -1); /* too small */
+}
+
+/* Logs one warning with the environment as set and returns its line. */
+static void log_one_line(const char *text, char *line, size_t len)
+{
+  char path[] = "/tmp/mstro_test_log_XXXXXX";
+  char err[256];
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  setenv("TLOG_LOG_DST", path, 1);
+  assert_int_equal(mmb__log_configure(&dom, err, sizeof err), 0);
+  MMB__LOG(&dom, M_CDO, MMB__LOG_WARN, "%s", text);
+  mmb__log_reset(&dom);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(line, (int)len, f));
+  fclose(f);
+  unlink(path);
+}
+
+/* TIME HOST COMPONENT:INDEX LIB:MODULE LEVEL [PID:TID] FUNC:LINE: text */
+static void test_line_prefix(void **state)
+{
+  (void)state;
+  char line[4096], host[64], expect[256];
+  int y, mo, d, h, mi, sec, ms;
+  char z = 0;
+  gethostname(host, sizeof host);
+  host[sizeof host - 1] = '\0';
+  char *dot = strchr(host, '.');
+  if (dot != NULL && dot != host)
+    *dot = '\0';
+
+  log_one_line("before a component", line, sizeof line);
+  assert_int_equal(
+      sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms, &z), 8);
+  assert_int_equal(z, 'Z');
+  assert_true(y >= 2024 && mo >= 1 && mo <= 12 && ms >= 0 && ms <= 999);
+  snprintf(expect, sizeof expect, "Z %s - test:core.cdo WARN  [%d:", host, (int)getpid());
+  assert_non_null(strstr(line, expect));
+
+  mmb__log_set_component("producer", 7);
+  log_one_line("with a component", line, sizeof line);
+  snprintf(expect, sizeof expect, "Z %s producer:7 test:core.cdo WARN  [", host);
+  assert_non_null(strstr(line, expect));
+  assert_non_null(strstr(line, "with a component"));
+
+  /* the raw epoch seconds on request, through the fallback prefix too */
+  setenv("TFALL_LOG_TIME", "epoch", 1);
+  log_one_line("epoch", line, sizeof line);
+  long long secs = 0;
+  long usec = -1;
+  assert_int_equal(sscanf(line, "%lld.%6ld ", &secs, &usec), 2);
+  assert_true(secs > 1700000000LL && usec >= 0);
+  snprintf(expect, sizeof expect, " %s producer:7 test:core.cdo WARN  [", host);
+  assert_non_null(strstr(line, expect));
+
+  mmb__log_set_component(NULL, -1);
+  unsetenv("TFALL_LOG_TIME");
+  log_one_line("after", line, sizeof line);
+  snprintf(expect, sizeof expect, "Z %s - test:core.cdo", host);
+  assert_non_null(strstr(line, expect));
+}
+
 static int evaluated;
 static int count_eval(void)
 {
@@ -183,6 +283,9 @@ int main(void)
       cmocka_unit_test_setup(test_parse_modules, setup),
       cmocka_unit_test_setup(test_configure_bad_values, setup),
       cmocka_unit_test_setup(test_levels_and_fallback, setup),
+      cmocka_unit_test_setup(test_bad_fallback_named_as_set, setup),
+      cmocka_unit_test_setup(test_format_time, setup),
+      cmocka_unit_test_setup(test_line_prefix, setup),
       cmocka_unit_test_setup(test_disabled_costs_nothing_and_file_dst, setup),
       cmocka_unit_test_setup(test_check_macro, setup),
   };
