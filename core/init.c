@@ -89,6 +89,11 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
   events = true;
   /* The one place that decides which pool serves this component. */
   mstro__pool = mstro__g.opts.pm_info != NULL ? &mstro__pool_pm : &mstro__pool_local;
+  MSTRO_CHECK(CORE,
+              mstro__pool->version == MSTRO__POOL_BACKEND_VERSION &&
+                  mstro__pool->size == sizeof(struct mstro__pool_backend),
+              st, MSTRO_FAIL, "mstro_init: the %s backend was built for another pool table",
+              mstro__pool->name);
   MSTRO_CHECK_CALL(CORE, st, mstro__pool->start(), "mstro_init: cannot start the %s",
                    mstro__pool->description);
   pool = true;

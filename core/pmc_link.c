@@ -2,29 +2,22 @@
  * and dispatch.
  *
  * The client (the PM-client pool backend, pmc_ops.c) is what the pool
- * operations do when mstro_init joined a Pool Manager (MSTRO_POOL_MANAGER_INFO).
+ * operations do when mstro_init joined a Pool Manager
+ * (MSTRO_POOL_MANAGER_INFO); its messages go over proto_client's link.
  *
- * One OFI endpoint per component (proto_client's) carries both the control
- * messages and the data: an offer exposes the producer's buffer as a region
- * of that endpoint (OFI), or stores the bytes under a key (GFS, MIO), and
- * tells the PM where they are; a demand asks the PM, which answers with a
- * transfer ticket naming an offer; the consumer pulls the bytes (one-sided
- * RMA read, or a store get) into Maestro-provided memory and only then hands
- * them to the application, so partial data is never visible.
- *
- * Receiving is one poll at a time under pm.rx_lock, each message dispatched
+ * Receiving is one poll at a time under mstro__pmc.rx_lock, each message dispatched
  * before the lock is released, so messages are handled in their order
  * whoever receives them. A call waiting for its answer polls the endpoint
  * itself for MSTRO_PM_SPIN_US before it sleeps: the answer then reaches the
  * waiting thread without a hand-off through another thread, which on a busy
  * node costs a wake-up of a sleeping thread (tens of microseconds on a
- * virtual machine) per round trip. A receiver thread (pm_rx) polls whenever
+ * virtual machine) per round trip. A receiver thread (pmc_rx) polls whenever
  * no call does: it delivers events and answers nobody polls for, answers
  * heartbeats and notices a PM that left or went silent for MSTRO_PM_TIMEOUT:
  * every waiting and later call then returns MSTRO_NO_PM. Polling progresses
  * the endpoint, which serves the reads of this component's exposed regions.
  *
- * Sends are serialized by pm.lock (the client's sequence numbers); a call
+ * Sends are serialized by mstro__pmc.lock (the client's sequence numbers); a call
  * that expects an answer registers itself under that same lock before the
  * answer can arrive.
  */
