@@ -299,6 +299,7 @@ mstro_status mstro__cdo_fill_metadata(mstro_cdo c, const mstro__attr_dict *src)
 {
   if (src == NULL)
     return MSTRO_OK;
+  c->pool_metadata = true;
   return mstro__attr_dict_merge(c->attrs, src, false, false);
 }
 
@@ -314,6 +315,24 @@ static bool attr_bool(const mstro__attr_dict *d, const char *key)
   return *(const bool *)v;
 }
 
+/* The caller's buffer as the attributes give it: raw-ptr (NULL when unset)
+ * and scope.local-size (-1 when unset). */
+static void user_buffer(const struct mstro_cdo_ *c, const struct mstro__attr_def *d_ptr,
+                        const struct mstro__attr_def *d_size, void **ptr, int64_t *size)
+{
+  enum mstro_cdo_attr_value_type t;
+  const void *v = NULL;
+  *ptr = NULL;
+  *size = -1;
+  if (d_ptr != NULL && mstro__attr_dict_is_set(c->attrs, d_ptr) &&
+      mstro__attr_dict_get_def(c->attrs, d_ptr, &t, &v) == MSTRO_OK && v != NULL)
+    *ptr = *(void *const *)v;
+  v = NULL;
+  if (d_size != NULL && mstro__attr_dict_is_set(c->attrs, d_size) &&
+      mstro__attr_dict_get_def(c->attrs, d_size, &t, &v) == MSTRO_OK && v != NULL)
+    *size = *(const int64_t *)v;
+}
+
 /* Seal: check the attributes, find the data, allocate when asked.
  * `allocate`: allocate Maestro-provided memory when scope.local-size > 0 and
  * no raw-ptr (explicit seal and offer; require/demand only with allocate-now). */
@@ -326,7 +345,7 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
   const struct mstro__attr_def *d_size =
       mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE);
   struct mstro__ev_info ev = ev_of(c);
-  bool has_ptr, has_size;
+  bool has_ptr;
   int64_t size = -1;
   void *ptr = NULL;
 
@@ -337,21 +356,8 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
   MSTRO_CHECK(CDO, st == MSTRO_OK, st, MSTRO_INVARG,
               "seal of '%.200s': required attribute '%s' has no value", c->name,
               missing ? missing->key : "?");
-  has_ptr = mstro__attr_dict_is_set(c->attrs, d_ptr);
-  has_size = mstro__attr_dict_is_set(c->attrs, d_size);
-  if (has_ptr) {
-    enum mstro_cdo_attr_value_type t;
-    const void *v = NULL;
-    if (mstro__attr_dict_get_def(c->attrs, d_ptr, &t, &v) == MSTRO_OK && v != NULL)
-      ptr = *(void *const *)v;
-    has_ptr = ptr != NULL;
-  }
-  if (has_size) {
-    enum mstro_cdo_attr_value_type t;
-    const void *v = NULL;
-    if (mstro__attr_dict_get_def(c->attrs, d_size, &t, &v) == MSTRO_OK && v != NULL)
-      size = *(const int64_t *)v;
-  }
+  user_buffer(c, d_ptr, d_size, &ptr, &size);
+  has_ptr = ptr != NULL;
   MSTRO_CHECK(CDO, !has_ptr || size >= 0, st, MSTRO_INVARG,
               "seal of '%.200s': raw-ptr is set but scope.local-size is not (set the size of "
               "the buffer)",
@@ -551,12 +557,26 @@ mstro_status mstro_cdo_access_ptr(mstro_cdo cdo, void **data, int64_t *data_len)
                   data == NULL ? "data pointer" : "length pointer");
     return MSTRO_INVARG;
   }
-  if (cdo->data == NULL || cdo->size <= 0) {
-    MSTRO_LOG_INFO(CDO, "mstro_cdo_access_ptr on '%.200s': the CDO has no data", cdo->name);
+  void *ptr = cdo->data;
+  int64_t size = cdo->size;
+  if (cdo->state == MSTRO__CDO_DECLARED && cdo->pool_metadata) {
+    MSTRO_LOG_ERR(CDO,
+                  "mstro_cdo_access_ptr on '%.200s': only its metadata are here (demand it "
+                  "first)",
+                  cdo->name);
+    return MSTRO_INVSTATE;
+  }
+  if (cdo->state == MSTRO__CDO_DECLARED) /* not sealed: the buffer the attributes name */
+    user_buffer(cdo, mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_RAW_PTR),
+                mstro__schema_lookup(NULL, NULL, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE), &ptr,
+                &size);
+  if (ptr == NULL || size <= 0) {
+    MSTRO_LOG_INFO(CDO, "mstro_cdo_access_ptr on '%.200s': the CDO has no data%s", cdo->name,
+                   cdo->state == MSTRO__CDO_DECLARED ? " (set raw-ptr and scope.local-size)" : "");
     return MSTRO_NOENT;
   }
-  *data = cdo->data;
-  *data_len = cdo->size;
+  *data = ptr;
+  *data_len = size;
   return MSTRO_OK;
 }
 
@@ -571,7 +591,7 @@ mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array)
 
   if (array)
     *array = NULL;
-  if ((st = enter(cdo, MSTRO__OP_ACCESS, __func__, NULL)) != MSTRO_OK)
+  if ((st = enter(cdo, MSTRO__OP_ACCESS_ARRAY, __func__, NULL)) != MSTRO_OK)
     return st;
   if (array == NULL) {
     MSTRO_LOG_ERR(CDO, "mstro_cdo_access_mamba_array on '%.200s': NULL result", cdo->name);

@@ -33,6 +33,8 @@ struct mstro_cdo_ {
   bool data_owned;      /* Maestro-allocated: freed at dispose */
   bool has_user_buffer; /* raw-ptr given by the user */
   mmbArray *array;      /* created by access_mamba_array */
+  bool pool_metadata;   /* attributes filled from a producer's (group member):
+                           a raw-ptr among them is not this caller's buffer */
 
   /* producer: the backend's record while offered (NULL: not offered) */
   void *offer;

@@ -31,10 +31,15 @@ static const mstro__cdo_state next_state[MSTRO__OP_MAX][MSTRO__CDO_STATE_MAX] = 
                            [S(SEALED)] = S(DISPOSED),
                            [S(WITHDRAWN)] = S(DISPOSED),
                            [S(DEMANDED)] = S(DISPOSED)},
-    [MSTRO__OP_ACCESS] = {[S(SEALED)] = S(SEALED),
-                          [S(OFFERED)] = S(OFFERED),
+    /* The caller owns the data in these states; while offered the pool does. */
+    [MSTRO__OP_ACCESS] = {[S(DECLARED)] = S(DECLARED),
+                          [S(SEALED)] = S(SEALED),
                           [S(WITHDRAWN)] = S(WITHDRAWN),
                           [S(DEMANDED)] = S(DEMANDED)},
+    /* An array view is cached with the layout attributes: after seal only. */
+    [MSTRO__OP_ACCESS_ARRAY] = {[S(SEALED)] = S(SEALED),
+                                [S(WITHDRAWN)] = S(WITHDRAWN),
+                                [S(DEMANDED)] = S(DEMANDED)},
     [MSTRO__OP_GROUP_ADD] = {[S(DECLARED)] = S(DECLARED),
                              [S(SEALED)] = S(SEALED),
                              [S(WITHDRAWN)] = S(WITHDRAWN)},
@@ -57,6 +62,7 @@ static const char *const op_names[MSTRO__OP_MAX] = {
     [MSTRO__OP_DEMAND] = "demand",
     [MSTRO__OP_DISPOSE] = "dispose",
     [MSTRO__OP_ACCESS] = "access",
+    [MSTRO__OP_ACCESS_ARRAY] = "access_mamba_array",
     [MSTRO__OP_GROUP_ADD] = "group_add",
 };
 
@@ -83,7 +89,11 @@ static const char *hint(mstro__cdo_op op, mstro__cdo_state from)
   case MSTRO__OP_DISPOSE:
     return "withdraw or retract it first";
   case MSTRO__OP_ACCESS:
-    return "data are accessible after seal (producer) or demand (consumer)";
+    return from == S(OFFERED) ? "the pool owns the data while offered: withdraw it first"
+                              : "a consumer's data are accessible after demand";
+  case MSTRO__OP_ACCESS_ARRAY:
+    return from == S(OFFERED) ? "the pool owns the data while offered: withdraw it first"
+                              : "the array view needs the final layout: after seal or demand";
   case MSTRO__OP_GROUP_ADD:
     return "an offered, required or demanded CDO cannot join a group";
   default:

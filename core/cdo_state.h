@@ -41,8 +41,9 @@ typedef enum {
   MSTRO__OP_RETRACT,
   MSTRO__OP_DEMAND,
   MSTRO__OP_DISPOSE,
-  MSTRO__OP_ACCESS,    /* access_ptr / access_mamba_array */
-  MSTRO__OP_GROUP_ADD, /* adding the CDO to a group */
+  MSTRO__OP_ACCESS,       /* access_ptr */
+  MSTRO__OP_ACCESS_ARRAY, /* access_mamba_array */
+  MSTRO__OP_GROUP_ADD,    /* adding the CDO to a group */
   MSTRO__OP_MAX
 } mstro__cdo_op;
 

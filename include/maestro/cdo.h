@@ -82,21 +82,25 @@ MSTRO_API mstro_status mstro_cdo_demand(mstro_cdo cdo);
  *         required (withdraw or retract first) or when already disposed. */
 MSTRO_API mstro_status mstro_cdo_dispose(mstro_cdo cdo);
 
-/** Access the data of a sealed CDO.
- * @param cdo      the CDO (sealed, offered or demanded)
+/** Access the data of a CDO in every state in which the caller owns them:
+ * declared (once raw-ptr and size are set), sealed, withdrawn, demanded.
+ * @param cdo      the CDO
  * @param data     receives the data pointer
  * @param data_len receives the size in bytes
  * @return MSTRO_OK; MSTRO_INVARG for NULL arguments; MSTRO_NOENT when the CDO
- *         has no data (*data NULL, *data_len 0); MSTRO_INVSTATE before the
- *         data are local (a consumer before demand returned). */
+ *         has no data (*data NULL, *data_len 0: no raw-ptr set, or a declared
+ *         consumer CDO); MSTRO_INVSTATE while offered (the pool owns the
+ *         data: withdraw first), while required (before demand returned) and
+ *         after dispose. */
 MSTRO_API mstro_status mstro_cdo_access_ptr(mstro_cdo cdo, void **data, int64_t *data_len);
 
 /** Access the data of a CDO as a libmamba array (element size, dims and order
  * from the layout attributes; a 1-D byte array without them). The array is
  * owned by the CDO and valid until dispose.
- * @param cdo   the CDO (sealed, offered or demanded)
+ * @param cdo   the CDO (sealed, withdrawn or demanded: the layout is final)
  * @param[out] array receives the array
- * @return as mstro_cdo_access_ptr; MSTRO_NOMEM. */
+ * @return as mstro_cdo_access_ptr, and MSTRO_INVSTATE while declared too;
+ *         MSTRO_NOMEM. */
 MSTRO_API mstro_status mstro_cdo_access_mamba_array(mstro_cdo cdo, mmbArray **array);
 
 /** Name of a CDO as declared. Valid until dispose.

@@ -163,9 +163,9 @@ class TestLifecycle(Base):
         M.mstro_cdo_dispose(c)
         with self.assertRaises(ValueError):
             v[0]  # released at dispose, not a dangling view
-        pv = M.mstro_cdo_access_ptr(p)
-        self.assertFalse(pv.readonly)
         M.mstro_cdo_withdraw(p)
+        pv = M.mstro_cdo_access_ptr(p)  # the producer's again once withdrawn
+        self.assertFalse(pv.readonly)
         M.mstro_cdo_dispose(p)
         buf.append(1)  # released at dispose
         self.assertEqual(M.mstro_cdo_name(p), "ba")
@@ -177,8 +177,9 @@ class TestLifecycle(Base):
         data = bytes(range(256)) * 4
         p = M.mstro_cdo_declare("ro", None)
         M.mstro_cdo_attribute_set(p, "raw-ptr", data)
+        self.assertTrue(M.mstro_cdo_access_ptr(p).readonly)  # the caller's until offered
         M.mstro_cdo_offer(p)
-        self.assertTrue(M.mstro_cdo_access_ptr(p).readonly)
+        self.raises(M.MSTRO_INVSTATE, M.mstro_cdo_access_ptr, p)  # the pool's while offered
         c = M.mstro_cdo_declare("ro", None)
         M.mstro_cdo_demand(c)
         self.assertEqual(M.mstro_cdo_access_ptr(c).tobytes(), data)
@@ -246,7 +247,7 @@ class TestLifecycle(Base):
 
     def test_no_data_and_states(self):
         p = M.mstro_cdo_declare("empty", None)
-        self.raises(M.MSTRO_INVSTATE, M.mstro_cdo_access_ptr, p)
+        self.raises(M.MSTRO_NOENT, M.mstro_cdo_access_ptr, p)  # declared, no buffer set
         self.raises(M.MSTRO_INVSTATE, M.mstro_cdo_withdraw, p)
         self.raises(M.MSTRO_INVSTATE, M.mstro_cdo_retract, p)
         M.mstro_cdo_seal(p)
@@ -443,9 +444,9 @@ class TestNumpy(Base):
         M.mstro_cdo_attribute_set(p, "layout.dims-size", numpy.array([3, 4]))
         self.assertEqual(M.mstro_cdo_attribute_get(p, "scope.local-size"), a.nbytes)
         self.assertEqual(M.mstro_cdo_attribute_get(p, "raw-ptr"), a.ctypes.data)
-        M.mstro_cdo_offer(p)
         pv = numpy.frombuffer(M.mstro_cdo_access_ptr(p), numpy.float64)
         self.assertEqual(pv.ctypes.data, a.ctypes.data)  # zero-copy on the producer side
+        M.mstro_cdo_offer(p)
         c = M.mstro_cdo_declare("np", None)
         M.mstro_cdo_demand(c)
         v = M.mstro_cdo_access_ptr(c)
