@@ -425,9 +425,6 @@ mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind even
   mstro_status st = MSTRO_OK;
   struct mstro_subscription_ *s = NULL;
   MSTRO__REQUIRE_INIT();
-  MSTRO_CHECK(EVENT, cdos != NULL, st, MSTRO_INVARG,
-              "mstro_subscribe: NULL selector (use a selector created with a NULL query to "
-              "match every CDO)");
   MSTRO_CHECK(EVENT, result != NULL, st, MSTRO_INVARG, "mstro_subscribe: NULL result");
   MSTRO_CHECK(EVENT, ((unsigned)events & ~(unsigned)MSTRO_POOL_EVENT__ALL) == 0 && events != 0, st,
               MSTRO_INVARG, "mstro_subscribe: event mask 0x%x is empty or has unknown bits",
@@ -443,11 +440,15 @@ mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind even
       "mstro_subscribe: NO_LOCAL_EVENTS together with NO_REMOTE_EVENTS selects nothing");
   s = calloc(1, sizeof *s);
   MSTRO_CHECK(EVENT, s != NULL, st, MSTRO_NOMEM, "mstro_subscribe: out of memory");
-  /* A private copy of the selector: the caller may dispose its own at once. */
+  /* A private copy of the selector: the caller may dispose its own at once.
+   * NULL means every CDO, as a selector with a NULL query does (how
+   * maestro-core clients watch components come and go). */
   MSTRO_CHECK_CALL(
       EVENT, st,
-      mstro__selector_create_ex(mstro__selector_schema(cdos), mstro__selector_namespace(cdos),
-                                mstro__selector_to_string(cdos), &s->sel, NULL, 0, NULL),
+      cdos == NULL
+          ? mstro__selector_create_ex(NULL, NULL, NULL, &s->sel, NULL, 0, NULL)
+          : mstro__selector_create_ex(mstro__selector_schema(cdos), mstro__selector_namespace(cdos),
+                                      mstro__selector_to_string(cdos), &s->sel, NULL, 0, NULL),
       "mstro_subscribe: cannot copy the selector");
   s->magic = MSTRO__SUB_MAGIC;
   s->mask = (unsigned)events;

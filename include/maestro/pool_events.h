@@ -165,12 +165,13 @@ typedef struct mstro_subscription_ *mstro_subscription;
 
 /** Subscribe to events of the given kinds whose CDO matches `cdos`.
  * @param cdos   selector (its semantics apply to CDO events; group and app
- *               events are delivered regardless)
+ *               events are delivered regardless); NULL: every CDO, as a
+ *               selector with a NULL query
  * @param events mask of kinds
  * @param flags  options
  * @param[out] result the new subscription (release with mstro_subscription_dispose)
- * @return MSTRO_OK; MSTRO_INVARG for a NULL selector or result, an empty mask
- *         or contradictory options; MSTRO_NOMEM; MSTRO_UNINIT. */
+ * @return MSTRO_OK; MSTRO_INVARG for a NULL result, an empty mask or
+ *         contradictory options; MSTRO_NOMEM; MSTRO_UNINIT. */
 MSTRO_API mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind events,
                                        mstro_subscription_opts flags, mstro_subscription *result);
 

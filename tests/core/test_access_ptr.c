@@ -58,7 +58,7 @@ static void test_producer_states(void **state)
   mmbArray *a = NULL;
   memset(buf, 7, sizeof buf);
   mstro_cdo p = producer("access-p", buf, (int64_t)sizeof buf);
-  expect_access(p, MSTRO_OK, buf, (int64_t)sizeof buf); /* declared */
+  expect_access(p, MSTRO_OK, buf, (int64_t)sizeof buf);                  /* declared */
   assert_int_equal(mstro_cdo_access_mamba_array(p, &a), MSTRO_INVSTATE); /* layout not final */
   assert_int_equal(mstro_cdo_seal(p), MSTRO_OK);
   expect_access(p, MSTRO_OK, buf, (int64_t)sizeof buf); /* sealed */
