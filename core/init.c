@@ -10,6 +10,7 @@
 #include "env.h"
 #include "events.h"
 #include "groups.h"
+#include "launcher_index.h"
 #include "mem.h"
 #include "pool_backend.h"
 #include "schema.h"
@@ -67,8 +68,10 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
               "mstro_init: no workflow name (argument NULL and MSTRO_WORKFLOW_NAME unset)");
   MSTRO_CHECK(CORE, component_name != NULL && *component_name != '\0', st, MSTRO_INVARG,
               "mstro_init: no component name (argument NULL and MSTRO_COMPONENT_NAME unset)");
-  MSTRO_CHECK(CORE, component_index >= 0, st, MSTRO_INVARG,
-              "mstro_init: negative component index %lld", (long long)component_index);
+  MSTRO_CHECK(CORE,
+              component_index >= 0 ||
+                  mstro__component_index_from_env(&component_index, err, sizeof err) == MSTRO_OK,
+              st, MSTRO_INVARG, "mstro_init: %s", err);
 
   if (mstro__g.opts.transport_default > MSTRO__ENV_TRANSPORT_AUTO && mstro__g.opts.pm_info == NULL)
     MSTRO_LOG_INFO(CORE, "MSTRO_TRANSPORT_DEFAULT=%s noted; a local pool moves data in memory",

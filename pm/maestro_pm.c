@@ -9,11 +9,14 @@
  * option, no fabric endpoint); 3 when the control channel failed for good.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal_api.h"
 #include "maestro.h"
@@ -42,6 +45,10 @@ static void usage(FILE *out)
                "      --heartbeat-grace=N  silent intervals before a component is dropped\n"
                "                           (default 10)\n"
                "  -t, --transport=NAME     transport of the control channel (default OFI)\n"
+               "  -f, --info-file=FILE     also write the contact string (what\n"
+               "                           MSTRO_POOL_MANAGER_INFO takes) to FILE, created mode\n"
+               "                           0600 and renamed into place whole, for components on\n"
+               "                           other nodes\n"
                "  -h, --help               this text\n"
                "  -V, --version            version and control protocol version\n"
                "\n"
@@ -70,9 +77,15 @@ static int parse_u32(const char *opt, const char *text, uint32_t *out)
 
 enum { OPT_HEARTBEAT_MS = 256, OPT_HEARTBEAT_GRACE };
 
-/* The options into cfg and *transport: 0 to run, -1 to exit 0 (--help,
+/* The options into cfg and *cli: 0 to run, -1 to exit 0 (--help,
  * --version answered), 1 for a bad option (exit 1). */
-static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, const char **transport)
+/* What the command line sets besides the server's configuration. */
+struct cli {
+  const char *transport; /* NULL: OFI */
+  const char *info_file; /* NULL: stdout only */
+};
+
+static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, struct cli *cli)
 {
   static const struct option longopts[] = {
       {"workflow", required_argument, NULL, 'w'},
@@ -80,12 +93,13 @@ static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, const
       {"heartbeat-ms", required_argument, NULL, OPT_HEARTBEAT_MS},
       {"heartbeat-grace", required_argument, NULL, OPT_HEARTBEAT_GRACE},
       {"transport", required_argument, NULL, 't'},
+      {"info-file", required_argument, NULL, 'f'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0},
   };
   int c;
-  while ((c = getopt_long(argc, argv, "w:it:hV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "w:it:f:hV", longopts, NULL)) != -1) {
     switch (c) {
     case 'w':
       cfg->workflow_name = optarg;
@@ -94,7 +108,10 @@ static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, const
       cfg->exit_when_idle = true;
       break;
     case 't':
-      *transport = optarg;
+      cli->transport = optarg;
+      break;
+    case 'f':
+      cli->info_file = optarg;
       break;
     case OPT_HEARTBEAT_MS:
       if (parse_u32("--heartbeat-ms", optarg, &cfg->heartbeat_ms) != 0)
@@ -124,13 +141,47 @@ static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, const
   return 0;
 }
 
+/* The contact string holds the workflow secret: FILE is readable by its
+ * owner only (mode 0600 whatever the umask or an older file's mode), and a
+ * reader polling for it never sees half of it (written aside, renamed). */
+static int write_info_file(const char *path, const char *info)
+{
+  int rc = -1;
+  char tmp[4096];
+  int fd = -1;
+  size_t n = strlen(info);
+  if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof tmp) {
+    fprintf(stderr, "maestro-pm: --info-file path too long\n");
+    goto cleanup;
+  }
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || fchmod(fd, 0600) != 0 || write(fd, info, n) != (ssize_t)n ||
+      write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+    fprintf(stderr, "maestro-pm: cannot write %s: %s\n", tmp, strerror(errno));
+    goto cleanup;
+  }
+  if (close(fd) != 0 || rename(tmp, path) != 0) {
+    fd = -1;
+    fprintf(stderr, "maestro-pm: cannot create %s: %s\n", path, strerror(errno));
+    goto cleanup;
+  }
+  fd = -1;
+  rc = 0;
+cleanup:
+  if (fd >= 0)
+    close(fd);
+  if (rc != 0)
+    unlink(tmp);
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   struct mstro__pm_config cfg = {0};
-  const char *transport = NULL;
+  struct cli cli = {0};
   char err[600] = "";
   cfg.workflow_name = getenv("MSTRO_WORKFLOW_NAME");
-  int rc = parse_args(argc, argv, &cfg, &transport);
+  int rc = parse_args(argc, argv, &cfg, &cli);
   if (rc != 0)
     return rc < 0 ? 0 : 1;
   /* Refuse what mstro_init would refuse rather than run with defaults that
@@ -154,10 +205,10 @@ int main(int argc, char **argv)
   struct mstro__pm_chan *chan = NULL;
   struct mstro__pm_server *srv = NULL;
   char *info = NULL;
-  mstro_status st = mstro__pm_chan_mtr_open(transport, &chan);
+  mstro_status st = mstro__pm_chan_mtr_open(cli.transport, &chan);
   if (st != MSTRO_OK) {
     fprintf(stderr, "maestro-pm: cannot open a %s endpoint for the control channel: %s\n",
-            transport ? transport : "OFI", mstro_status_description(st));
+            cli.transport ? cli.transport : "OFI", mstro_status_description(st));
     return 1;
   }
   st = mstro__pm_server_create(&cfg, chan, &srv);
@@ -165,6 +216,11 @@ int main(int argc, char **argv)
     st = mstro__pm_server_info(srv, &info);
   if (st != MSTRO_OK) {
     fprintf(stderr, "maestro-pm: cannot start: %s\n", mstro_status_description(st));
+    mstro__pm_server_destroy(srv);
+    return 1;
+  }
+  if (cli.info_file != NULL && write_info_file(cli.info_file, info) != 0) {
+    free(info);
     mstro__pm_server_destroy(srv);
     return 1;
   }

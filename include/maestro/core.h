@@ -21,11 +21,14 @@ extern "C" {
  *
  * @param workflow_name  name of the workflow; NULL reads MSTRO_WORKFLOW_NAME
  * @param component_name name of this component; NULL reads MSTRO_COMPONENT_NAME
- * @param component_index index of this component among those of the same name
+ * @param component_index index of this component among those of the same name;
+ *        negative: the first set of MSTRO_COMPONENT_INDEX, PMIX_RANK,
+ *        SLURM_PROCID, OMPI_COMM_WORLD_RANK, PMI_RANK (the launcher's rank)
  * With MSTRO_POOL_MANAGER_INFO set the component joins that Pool Manager,
  * otherwise it runs with a process-local pool.
  * @return MSTRO_OK; MSTRO_NOT_TWICE if already initialized; MSTRO_INVARG for a
- *         missing name or a bad environment value (logged with the variable);
+ *         missing name, a negative index with none of those variables set,
+ *         or a bad environment value (logged with the variable);
  *         MSTRO_NO_PM or MSTRO_AUTH if the Pool Manager cannot be joined;
  *         MSTRO_NOMEM.
  */

@@ -39,9 +39,9 @@ static void test_local_every_cdo(void **state)
   mstro_pool_event e = NULL;
   const char *names[] = {"a", "b/c", "zzz-1"};
   assert_int_equal(mstro_init(WF, "local", 0), MSTRO_OK);
-  assert_int_equal(mstro_subscribe(NULL, MSTRO_POOL_EVENT_DECLARE, MSTRO_SUBSCRIPTION_OPTS_DEFAULT,
-                                   &s),
-                   MSTRO_OK);
+  assert_int_equal(
+      mstro_subscribe(NULL, MSTRO_POOL_EVENT_DECLARE, MSTRO_SUBSCRIPTION_OPTS_DEFAULT, &s),
+      MSTRO_OK);
   for (int i = 0; i < 3; i++) {
     mstro_cdo c = NULL;
     assert_int_equal(mstro_cdo_declare(names[i], MSTRO_ATTR_DEFAULT, &c), MSTRO_OK);
@@ -135,7 +135,8 @@ static pid_t start_pm(int *stop_fd)
   close(stop_pipe[0]);
   size_t got = 0;
   ssize_t r;
-  while (got < sizeof pm_info - 1 && (r = read(info_pipe[0], pm_info + got, sizeof pm_info - 1 - got)) > 0)
+  while (got < sizeof pm_info - 1 &&
+         (r = read(info_pipe[0], pm_info + got, sizeof pm_info - 1 - got)) > 0)
     got += (size_t)r;
   pm_info[got] = '\0';
   close(info_pipe[0]);

@@ -34,6 +34,21 @@ for spelling in "--workflow=cli-wf" "-w cli-wf"; do
   grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" ||
     fail "maestro-pm $spelling did not start: $(cat "$t/err")"
 done
+# --info-file: the contact string in a file only its owner can read, the
+# same string the PM prints, even under a permissive umask.
+(umask 000 && exec timeout 20 "$pm" --workflow=cli-wf --info-file="$t/pm.info" >"$t/info" 2>"$t/err") &
+p=$!
+for _ in $(seq 100); do [ -s "$t/pm.info" ] && grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" && break; sleep 0.1; done
+kill -TERM $p 2>/dev/null
+wait $p
+[ -f "$t/pm.info" ] || fail "maestro-pm --info-file wrote no file: $(cat "$t/err")"
+[ "$(stat -c %a "$t/pm.info")" = 600 ] || fail "--info-file mode is $(stat -c %a "$t/pm.info"), not 600"
+from_stdout=$(sed -e 's/^MSTRO_POOL_MANAGER_INFO;//' -e 's/;$//' "$t/info")
+[ "$(cat "$t/pm.info")" = "$from_stdout" ] || fail "--info-file and stdout disagree"
+ls "$t"/pm.info.*.tmp >/dev/null 2>&1 && fail "--info-file left its temporary file"
+"$pm" --info-file="$t/no/such/dir/x" >/dev/null 2>"$t/err" && fail "maestro-pm ran with an unwritable --info-file"
+grep -q "cannot write" "$t/err" || fail "unwritable --info-file: unexpected message $(cat "$t/err")"
+
 "$pm" --heartbeat-ms=zero >/dev/null 2>"$t/err" && fail "maestro-pm accepted --heartbeat-ms=zero"
 "$pm" stray-argument >/dev/null 2>"$t/err" && fail "maestro-pm accepted a stray argument"
 
