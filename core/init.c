@@ -10,7 +10,7 @@
 #include "env.h"
 #include "events.h"
 #include "groups.h"
-#include "launcher_index.h"
+#include "launcher_env.h"
 #include "mem.h"
 #include "pool_backend.h"
 #include "schema.h"

@@ -17,6 +17,7 @@
 #include "core.h"
 #include "data_fill.h"
 #include "events.h"
+#include "launcher_env.h"
 #include "mem.h"
 #include "mstro_log.h"
 #include "pmc.h"
@@ -46,8 +47,9 @@ static mstro_status pmc_start(void)
 {
   mstro_status st = MSTRO_OK;
   char why[256] = "";
+  char line[MSTRO__PROTO_INFO_MAX + 1]; /* the contact string of a whole maestro-pm line */
   struct mstro__proto_client_config cfg = {
-      .info = mstro__g.opts.pm_info,
+      .info = mstro__pm_info_unwrap(mstro__g.opts.pm_info, line, sizeof line),
       .workflow_name = mstro__g.workflow_name,
       .component_name = mstro__g.component_name,
       .component_index = mstro__g.component_index,

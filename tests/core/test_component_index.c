@@ -1,4 +1,5 @@
-/* mstro_init with a negative component index takes the launcher's rank:
+/* What a launcher hands a component (core/launcher_env.c).
+ * mstro_init with a negative component index takes the launcher's rank:
  * MSTRO_COMPONENT_INDEX, then PMIX_RANK, SLURM_PROCID, OMPI_COMM_WORLD_RANK,
  * PMI_RANK; a bad value is refused naming its variable; none set is refused;
  * an explicit index wins over all of them. */
@@ -12,7 +13,7 @@
 #include <cmocka.h>
 
 #include "core.h"
-#include "launcher_index.h"
+#include "launcher_env.h"
 
 static const char *const vars[] = {"MSTRO_COMPONENT_INDEX", "PMIX_RANK", "SLURM_PROCID",
                                    "OMPI_COMM_WORLD_RANK", "PMI_RANK"};
@@ -82,6 +83,23 @@ static void test_refusals(void **state)
   clear();
 }
 
+/* MSTRO_POOL_MANAGER_INFO as maestro-pm's whole stdout line */
+static void test_pm_info_unwrap(void **state)
+{
+  (void)state;
+  char buf[64];
+  assert_string_equal(mstro__pm_info_unwrap("mpm1:abc", buf, sizeof buf), "mpm1:abc");
+  assert_string_equal(mstro__pm_info_unwrap("MSTRO_POOL_MANAGER_INFO;mpm1:abc;", buf, sizeof buf),
+                      "mpm1:abc");
+  assert_string_equal(mstro__pm_info_unwrap("MSTRO_POOL_MANAGER_INFO;mpm1:abc;\n", buf, sizeof buf),
+                      "mpm1:abc");
+  assert_string_equal(mstro__pm_info_unwrap("MSTRO_POOL_MANAGER_INFO;mpm1:abc", buf, sizeof buf),
+                      "mpm1:abc");
+  const char *longer = "MSTRO_POOL_MANAGER_INFO;0123456789;";
+  assert_ptr_equal(mstro__pm_info_unwrap(longer, buf, 8), longer); /* left to the parser */
+  assert_null(mstro__pm_info_unwrap(NULL, buf, sizeof buf));
+}
+
 int main(void)
 {
   unsetenv("MSTRO_POOL_MANAGER_INFO");
@@ -89,6 +107,7 @@ int main(void)
       cmocka_unit_test(test_each_variable),
       cmocka_unit_test(test_order),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_pm_info_unwrap),
   };
   return cmocka_run_group_tests_name("component_index", tests, NULL, NULL);
 }

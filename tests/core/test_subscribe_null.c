@@ -4,7 +4,8 @@
  *   mstro_subscribe(NULL, APP_JOIN | APP_LEAVE, REQUIRE_ACK, &s)
  * sees another component join and leave through a Pool Manager (a child
  * process running mstro_pm_start). The joiner is this program re-executed
- * (argv[1] == "joiner"), so that no child forks a process with threads. */
+ * (argv[1] == "joiner"), so that no child forks a process with threads; it
+ * gets MSTRO_POOL_MANAGER_INFO as maestro-pm's whole stdout line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,10 @@ static void test_across_processes_join_leave(void **state)
   assert_int_equal(mstro_subscribe(NULL, MSTRO_POOL_EVENT_APP_JOIN | MSTRO_POOL_EVENT_APP_LEAVE,
                                    MSTRO_SUBSCRIPTION_OPTS_REQUIRE_ACK, &s),
                    MSTRO_OK);
+  /* the joiner is given maestro-pm's whole stdout line, as pasted by hand */
+  char line[sizeof pm_info + 64];
+  snprintf(line, sizeof line, "MSTRO_POOL_MANAGER_INFO;%s;\n", pm_info);
+  setenv("MSTRO_POOL_MANAGER_INFO", line, 1);
   pid_t j = fork();
   assert_true(j >= 0);
   if (j == 0) {
