@@ -26,9 +26,9 @@ done
 # contact string and, with --exit-when-idle and no component, keeps serving.
 for spelling in "--workflow=cli-wf" "-w cli-wf"; do
   # shellcheck disable=SC2086
-  timeout 20 "$pm" $spelling --heartbeat-ms=200 >"$t/info" 2>"$t/err" &
+  timeout 30 "$pm" $spelling --heartbeat-ms=200 >"$t/info" 2>"$t/err" &
   p=$!
-  for _ in $(seq 100); do grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" && break; sleep 0.1; done
+  for _ in $(seq 200); do grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" && break; sleep 0.1; done
   kill -TERM $p 2>/dev/null
   wait $p
   grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" ||
@@ -36,9 +36,9 @@ for spelling in "--workflow=cli-wf" "-w cli-wf"; do
 done
 # --info-file: the contact string in a file only its owner can read, the
 # same string the PM prints, even under a permissive umask.
-(umask 000 && exec timeout 20 "$pm" --workflow=cli-wf --info-file="$t/pm.info" >"$t/info" 2>"$t/err") &
+(umask 000 && exec timeout 30 "$pm" --workflow=cli-wf --info-file="$t/pm.info" >"$t/info" 2>"$t/err") &
 p=$!
-for _ in $(seq 100); do [ -s "$t/pm.info" ] && grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" && break; sleep 0.1; done
+for _ in $(seq 200); do [ -s "$t/pm.info" ] && grep -q "^MSTRO_POOL_MANAGER_INFO;" "$t/info" && break; sleep 0.1; done
 kill -TERM $p 2>/dev/null
 wait $p
 [ -f "$t/pm.info" ] || fail "maestro-pm --info-file wrote no file: $(cat "$t/err")"
