@@ -45,7 +45,6 @@ static const struct mstro__event_remote pmc_event_remote;
 static mstro_status pmc_start(void)
 {
   mstro_status st = MSTRO_OK;
-  char why[256] = "";
   struct mstro__proto_client_config cfg = {
       .info = mstro__g.opts.pm_info,
       .workflow_name = mstro__g.workflow_name,
@@ -54,8 +53,6 @@ static mstro_status pmc_start(void)
       .timeout_ms = (int)(mstro__g.opts.pm_timeout * 1000),
       .open_link = mstro__pmc.open_link,
   };
-  MSTRO_CHECK(CORE, mtr_env_check(why, sizeof why) == MTR_OK, st, MSTRO_INVARG,
-              "mstro_init: bad transport setting: %s", why);
   mstro__pmc.timeout_ms = cfg.timeout_ms;
   mstro__pmc.spin_ns = (uint64_t)mstro__g.opts.pm_spin_us * 1000u;
   mstro__pmc.dead = MSTRO_OK;
