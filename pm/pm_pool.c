@@ -194,7 +194,7 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
   }
   MSTRO_LOG_WARN(PM, "OFFER of '%.200s' from appid %llu refused: %s", in->cdo_name,
                  (unsigned long long)m->appid, why);
-  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why, SEND_TIMEOUT_MS);
+  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why);
   if (o != NULL)
     offer_free(o);
 }
@@ -206,8 +206,7 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
   void *found = NULL;
   if (w == NULL || (w->name = strdup(env->demand->cdo_name)) == NULL) {
     free(w);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     return;
   }
   w->appid = m->appid;
@@ -223,7 +222,7 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
   if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
     waiter_free(w);
     mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM,
-                          "the pool directory refused the demand", SEND_TIMEOUT_MS);
+                          "the pool directory refused the demand");
     return;
   }
   if (found != NULL) {

@@ -3,7 +3,8 @@
  *   pm_members.c   members, JOIN, peers, malformed messages, heartbeats
  *   pm_pool.c      offers, demands, requires, tickets, withdraw
  *   pm_events.c    event forwarding, _REQUIRE_ACK holds, ACK_MASK, SUBSCRIBE
- *   pm_dispatch.c  sending, frame handling and dispatch, server lifecycle
+ *   pm_send.c      sending without waiting: per-member queues, dropping
+ *   pm_dispatch.c  frame handling and dispatch, server lifecycle
  * Only the server thread touches this state (pm_server.h). */
 #ifndef MSTRO_PM_SERVER_INTERNAL_H
 #define MSTRO_PM_SERVER_INTERNAL_H
@@ -19,15 +20,13 @@
 #include "pool_dir.h"
 #include "proto_codec.h"
 
-/* Bounds on one send: to a member, and a refusal to an endpoint that is not
- * one (its address may be bogus; the PM must not stall on it). */
-#define SEND_TIMEOUT_MS   1000
-#define REFUSE_TIMEOUT_MS 250
 /* A peer that was answered (REFUSE, BYE) is forgotten only after this delay,
  * so that tearing its connection down cannot overtake the answer. */
 #define REMOVE_DELAY_NS      (2ull * 1000000000ull)
 #define PENDING_REMOVALS_MAX 64
 #define LOG_NAME_MAX         80
+
+struct pm_outmsg;
 
 struct member {
   uint64_t appid;
@@ -43,6 +42,14 @@ struct member {
   /* the ACK_MASK it was told (WELCOME or ACK_MASK) and whether it confirmed it */
   uint32_t ack_kinds, event_kinds;
   uint64_t mask_sent, mask_confirmed;
+  /* frames it could not take yet, oldest first (pm_send.c), and when that
+   * queue last moved */
+  struct pm_outmsg *out_head, *out_tail;
+  size_t out_n;
+  uint64_t out_moved_ns;
+  /* to be dropped at the next safe point, and why */
+  bool doomed;
+  char doomed_why[128];
 };
 
 /* An offer in the pool: where its bytes are and who reads them. It leaves
@@ -171,6 +178,8 @@ struct mstro__pm_server {
   struct pm_barrier *barriers;
   uint64_t mask_serial;
   atomic_uint_fast64_t releases; /* EVENT_ACKs that released a held operation or SUBSCRIBE */
+  size_t out_total;              /* frames queued for all members */
+  bool any_doomed;               /* some member waits to be dropped */
 };
 
 struct pm_event {
@@ -188,17 +197,27 @@ struct pm_event {
 /* pm_dispatch.c */
 const char *mstro__pm_printable(const char *s, char *buf, size_t len);
 mstro_status mstro__pm_random_bytes(void *buf, size_t n);
+
+/* pm_send.c: sends that never wait (see there) */
 void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
                         uint64_t in_reply_to);
+/* MSTRO_OK when sent or queued; MSTRO_TRANSPORT when the member is (now) to
+ * be dropped; a frame to a non-member that cannot go now is dropped. */
 mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
                                 const Mstro__Proto__Envelope *env);
 void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
-                           mstro_status status, const char *reason, int timeout_ms);
+                           mstro_status status, const char *reason);
+void mstro__pm_send_flush(struct mstro__pm_server *srv);
+bool mstro__pm_send_pending(const struct mstro__pm_server *srv);
+void mstro__pm_send_forget(struct mstro__pm_server *srv, struct member *m);
+void mstro__pm_reap_doomed(struct mstro__pm_server *srv);
 
 /* pm_members.c */
 void mstro__pm_remove_due_peers(struct mstro__pm_server *srv, bool all);
 struct member *mstro__pm_member_by_appid(struct mstro__pm_server *srv, uint64_t appid);
 void mstro__pm_member_remove(struct mstro__pm_server *srv, struct member *m);
+void mstro__pm_member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
+                           const char *why, bool notify);
 void mstro__pm_member_bad(struct mstro__pm_server *srv, struct member *m, const char *why);
 void mstro__pm_count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why);
 void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
