@@ -28,13 +28,6 @@ void mtr__why(char *why, size_t whylen, const char *fmt, ...)
   va_end(ap);
 }
 
-int mtr__default_timeout_ms(void)
-{
-  struct mtr__env env;
-  mtr__env_load(&env);
-  return (int)(env.timeout_s * 1000);
-}
-
 size_t mtr_transport_count(void)
 {
   return MTR_NBUILTIN;
