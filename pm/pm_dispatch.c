@@ -103,7 +103,7 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     struct pm_hold *h = mstro__pm_hold_begin(m, env);
     mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0, h);
     mstro__pm_hold_end(srv, m, env, h);
-    mstro__pm_drop_requires(srv, m->appid, &env->retract->cdo_id);
+    mstro__pm_drop_requires(srv, m->appid, &env->retract->cdo_id, env->retract->cdo_name);
     return;
   }
   case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE: {
@@ -217,6 +217,7 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
     srv->cfg.transport = (int)kind;
   }
   MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
+  MSTRO_CHECK_CALL(PM, st, mstro__pm_pool_init(srv), "cannot create the pool's indexes");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
@@ -231,6 +232,7 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   chan = NULL;
 cleanup:
   if (srv != NULL) {
+    mstro__pm_pool_free(srv);
     mstro__pool_dir_destroy(srv->dir);
     free(srv->workflow);
     free(srv->rxbuf);

@@ -160,9 +160,8 @@ mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer pee
   st = MSTRO_OK;
 cleanup:
   if (st != MSTRO_OK && m != NULL)
-    MSTRO_LOG_DEBUG(PM, "could not send %s to appid %llu: %s",
-                    mstro__proto_msg_name(env->msg_case), (unsigned long long)m->appid,
-                    mstro_status_description(st));
+    MSTRO_LOG_DEBUG(PM, "could not send %s to appid %llu: %s", mstro__proto_msg_name(env->msg_case),
+                    (unsigned long long)m->appid, mstro_status_description(st));
   free(buf);
   return st;
 }

@@ -28,6 +28,37 @@
 
 struct pm_outmsg;
 
+/* An intrusive hash index keyed by 64 bits (pm_hash.c); a node is the first
+ * member of what it indexes. Lookups walk one chain; equal keys may be
+ * different entries (callers compare the fields). */
+struct pm_hnode {
+  struct pm_hnode *next;
+  uint64_t key;
+};
+struct pm_hash {
+  struct pm_hnode **b;
+  size_t nb, n;
+};
+
+/* Doubly linked lists (a `prev` and a `next` member): unlinking costs O(1). */
+#define PM_DLIST_PUSH(head, x)                                                                     \
+  do {                                                                                             \
+    (x)->prev = NULL;                                                                              \
+    (x)->next = (head);                                                                            \
+    if ((head) != NULL)                                                                            \
+      (head)->prev = (x);                                                                          \
+    (head) = (x);                                                                                  \
+  } while (0)
+#define PM_DLIST_UNLINK(head, x)                                                                   \
+  do {                                                                                             \
+    if ((x)->prev != NULL)                                                                         \
+      (x)->prev->next = (x)->next;                                                                 \
+    else                                                                                           \
+      (head) = (x)->next;                                                                          \
+    if ((x)->next != NULL)                                                                         \
+      (x)->next->prev = (x)->prev;                                                                 \
+  } while (0)
+
 struct member {
   uint64_t appid;
   uint64_t session;
@@ -56,6 +87,7 @@ struct member {
  * the directory at withdraw (or when its producer goes) and is freed once no
  * ticket reads it any more. */
 struct pm_offer {
+  struct pm_hnode hn; /* in offer_index, by (appid, cdo_id) */
   uint64_t appid, cdo_id;
   char *name;
   uint8_t *attrs;
@@ -70,14 +102,14 @@ struct pm_offer {
   bool listed;
   bool withdraw_pending;
   uint64_t withdraw_seq;
-  struct pm_offer *next;
+  struct pm_offer *prev, *next;
 };
 
 /* A demand waiting for an offer. */
 struct pm_waiter {
   uint64_t appid, seq;
   char *name;
-  struct pm_waiter *next;
+  struct pm_waiter *prev, *next;
 };
 
 /* A member's subscription: the PM forwards other members' events of its
@@ -93,17 +125,19 @@ struct pm_sub {
  * the requirer gets a ticket at once, so that the bytes move before the
  * demand (prefetch). */
 struct pm_require {
+  struct pm_hnode hn; /* in require_index, by name */
   uint64_t appid, seq, cdo_id;
   char *name;
-  struct pm_require *next;
+  struct pm_require *prev, *next;
 };
 
 /* A transfer handed to a consumer and not yet reported complete. */
 struct pm_ticket {
+  struct pm_hnode hn; /* in ticket_index, by id */
   uint64_t id;
   struct pm_offer *o;
   uint64_t dst_appid;
-  struct pm_ticket *next;
+  struct pm_ticket *prev, *next;
 };
 
 /* _REQUIRE_ACK across processes: an operation whose answer waits until every
@@ -173,6 +207,7 @@ struct mstro__pm_server {
   struct pm_sub *subs;
   uint64_t event_serial;
   struct pm_require *requires;
+  struct pm_hash offer_index, ticket_index, require_index;
   struct pm_hold *holds;
   struct pm_ack_wait *ack_waits;
   struct pm_barrier *barriers;
@@ -224,7 +259,18 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
                            const Mstro__Proto__Envelope *env);
 void mstro__pm_check_heartbeats(struct mstro__pm_server *srv);
 
+/* pm_hash.c */
+uint64_t mstro__pm_hash_str(const char *s);
+uint64_t mstro__pm_hash_pair(uint64_t a, uint64_t b);
+mstro_status mstro__pm_hash_init(struct pm_hash *h);
+void mstro__pm_hash_insert(struct pm_hash *h, struct pm_hnode *n, uint64_t key);
+void mstro__pm_hash_remove(struct pm_hash *h, struct pm_hnode *n);
+struct pm_hnode *mstro__pm_hash_first(const struct pm_hash *h, uint64_t key);
+struct pm_hnode *mstro__pm_hash_next(const struct pm_hnode *n);
+void mstro__pm_hash_destroy(struct pm_hash *h);
+
 /* pm_pool.c */
+mstro_status mstro__pm_pool_init(struct mstro__pm_server *srv);
 void mstro__pm_pool_free(struct mstro__pm_server *srv);
 void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
                             const Mstro__Proto__Envelope *env);
@@ -240,7 +286,8 @@ void mstro__pm_handle_declare(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env);
 void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env);
-void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id);
+void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id,
+                             const char *name);
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 
 /* pm_events.c */
