@@ -40,7 +40,7 @@ fds() { ls "/proc/$pm_pid/fd" | wc -l; }
 echo "soak: steady part, $steady s of producer/consumer pairs ($count x $size), PM RSS every $sample s"
 echo "soak: t=0 s PM RSS $(mem) MB, $(fds) fds (idle)"
 t0=$(date +%s)
-pairs=0 failed=0 base_rss= base_fds=
+pairs=0 failed=0 base_rss='' base_fds=''
 next=$((t0 + sample))
 while [ $(($(date +%s) - t0)) -lt "$steady" ]; do
   "$comp" producer -n "$count" -s "$size" >"$work/p.log" 2>&1 &

@@ -101,8 +101,8 @@ stop_pm() {
 
 # wait_bounded PID SECONDS: the exit status, or 124 when still running then
 wait_bounded() {
-  local p=$1 t=$2 k
-  for k in $(seq $((t * 10))); do
+  local p=$1 t=$2
+  for _ in $(seq $((t * 10))); do
     kill -0 "$p" 2>/dev/null || break
     sleep 0.1
   done

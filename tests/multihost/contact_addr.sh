@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the multihost checks: the address in a PM contact string.
 #   contact_addr "mpm1:<secret>:<base64>"  ->  prints "ofi:<provider> <address>"
 # The third field is base64 of "ofi:<provider>:<hex of the endpoint's
