@@ -126,6 +126,13 @@ transfer() { # PROVIDER TAG COUNT SIZE [during-hook]: starts producer and consum
 
 txbytes() { ip netns exec "$(ns prod)" cat /sys/class/net/eth0/statistics/tx_bytes; }
 
+# completes CASE SECONDS: producer and consumer of CASE finish in time, every byte checked
+completes() {
+  wait_bounded "$cons_pid" "$2" || fail "$1: the consumer exited $?"
+  wait_bounded "$prod_pid" 60 || fail "$1: the producer exited $?"
+  grep -q "every byte and attribute checked" "$work/cons-$1.log" || fail "$1: no check"
+}
+
 throughput() { sed -n 's/.* in \([0-9.]* s\): \([^;]*\);.*/\2 (\1)/p' "$1"; }
 
 for prov in "tcp;ofi_rxm" sockets; do
@@ -133,9 +140,7 @@ for prov in "tcp;ofi_rxm" sockets; do
   # 1. plain
   start_pm "$prov" "$tag"
   transfer "$prov" "plain-$tag" 6 4000037
-  wait_bounded "$cons_pid" 120 || fail "$tag plain: the consumer exited $?"
-  wait_bounded "$prod_pid" 60 || fail "$tag plain: the producer exited $?"
-  grep -q "every byte and attribute checked" "$work/cons-plain-$tag.log" || fail "$tag plain: no check"
+  completes "plain-$tag" 120
   echo "ok $tag plain: 6 x 4 MB from ${addr[prod]} to ${addr[cons]}, PM at ${addr[pm]}: $(throughput "$work/cons-plain-$tag.log")"
   stop_pm
 
@@ -183,9 +188,7 @@ for prov in "tcp;ofi_rxm" sockets; do
   ip netns exec "$(ns cons)" tc qdisc add dev eth0 root netem loss 5% delay 20ms
   start_pm "$prov" "$tag"
   transfer "$prov" "netem-$tag" 4 1000003
-  wait_bounded "$cons_pid" 240 || fail "$tag netem: the consumer exited $?"
-  wait_bounded "$prod_pid" 60 || fail "$tag netem: the producer exited $?"
-  grep -q "every byte and attribute checked" "$work/cons-netem-$tag.log" || fail "$tag netem: no check"
+  completes "netem-$tag" 240
   echo "ok $tag netem 5 % loss, 20 ms delay: throughput $(throughput "$work/cons-netem-$tag.log")"
   stop_pm
   ip netns exec "$(ns prod)" tc qdisc del dev eth0 root
