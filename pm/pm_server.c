@@ -12,6 +12,7 @@
 
 #include "maestro.h"
 #include "mstro_log.h"
+#include "pm_lifetime.h"
 #include "pm_transport.h"
 #include "pool_dir.h"
 #include "proto_codec.h"
@@ -163,6 +164,7 @@ struct mstro__pm_server {
   struct pm_sub *subs;
   uint64_t event_serial;
   struct pm_require *requires;
+  mstro__pm_lifetimes *lifetimes; /* offers with a lifetime, by deadline */
   struct pm_hold *holds;
   struct pm_ack_wait *ack_waits;
   struct pm_barrier *barriers;
@@ -480,6 +482,7 @@ static void offer_settle(struct mstro__pm_server *srv, struct pm_offer *o)
       *pp = o->next;
       break;
     }
+  mstro__pm_lifetimes_remove(srv->lifetimes, o);
   offer_free(o);
 }
 
@@ -548,6 +551,16 @@ static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid,
   return NULL;
 }
 
+/* .maestro.core.cdo.lifetime: the offer leaves the directory that many
+ * seconds after it was listed (pm_lifetime.h). */
+static void offer_set_lifetime(struct mstro__pm_server *srv, struct pm_offer *o, uint64_t seconds)
+{
+  const uint64_t max_s = 100ull * 365 * 24 * 3600; /* no overflow of the ns clock */
+  uint64_t deadline = mstro_clock() + (seconds < max_s ? seconds : max_s) * 1000000000ull;
+  if (mstro__pm_lifetimes_add(srv->lifetimes, o, deadline) != MSTRO_OK)
+    MSTRO_LOG_ERR(PM, "out of memory: the lifetime of '%.200s' is not enforced", o->name);
+}
+
 static void handle_offer(struct mstro__pm_server *srv, struct member *m,
                          const Mstro__Proto__Envelope *env)
 {
@@ -603,6 +616,8 @@ static void handle_offer(struct mstro__pm_server *srv, struct member *m,
       emit(srv, &ev);
       hold_end(srv, m, env, h);
       serve_requires(srv, o);
+      if (in->lifetime > 0)
+        offer_set_lifetime(srv, o, in->lifetime);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
                      mstro__proto_transport_name(o->transport));
@@ -655,23 +670,51 @@ static void handle_demand(struct mstro__pm_server *srv, struct member *m,
 static void handle_withdraw(struct mstro__pm_server *srv, struct member *m,
                             const Mstro__Proto__Envelope *env)
 {
-  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
-  if (o == NULL) {
+  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, false);
+  if (o == NULL || o->withdraw_pending) {
     send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
     hold_end(srv, m, env, NULL);
     return;
   }
-  mstro__pool_dir_withdraw(srv->dir, o->name, o);
-  ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
-  struct pm_hold *h = hold_begin(m, env);
-  emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
-  hold_end(srv, m, env, h);
+  if (o->listed) {
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
+    struct pm_hold *h = hold_begin(m, env);
+    emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
+    hold_end(srv, m, env, h);
+  } else {
+    hold_end(srv, m, env, NULL); /* expired (offers_expire): its WITHDRAW event was sent then */
+  }
   o->listed = false;
   o->withdraw_pending = true;
   o->withdraw_seq = env->seq;
   if (o->inflight > 0)
     MSTRO_LOG_DEBUG(PM, "withdraw of '%.200s' waits for %u transfer(s)", o->name, o->inflight);
   offer_settle(srv, o);
+}
+
+/* Expired offers leave the directory as at a withdraw (subscribers see
+ * WITHDRAW); the producer's own withdraw later is answered at once, or once
+ * the transfers still reading the offer have completed. */
+static void offers_expire(struct mstro__pm_server *srv)
+{
+  struct pm_offer *o;
+  while ((o = mstro__pm_lifetimes_pop_expired(srv->lifetimes, mstro_clock())) != NULL) {
+    if (!o->listed)
+      continue;
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    o->listed = false;
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_WITHDRAW,
+                          .appid = o->appid,
+                          .cdo_name = o->name,
+                          .size = o->size,
+                          .attrs = o->attrs,
+                          .attrs_len = o->attrs_len};
+    emit(srv, &ev);
+    MSTRO_LOG_INFO(PM, "the lifetime of '%.200s' (appid %llu) is over: withdrawn from the pool",
+                   o->name, (unsigned long long)o->appid);
+    offer_settle(srv, o);
+  }
 }
 
 static void handle_completed(struct mstro__pm_server *srv, struct member *m,
@@ -1548,6 +1591,8 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
     srv->cfg.transport = (int)kind;
   }
   MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
+  MSTRO_CHECK_CALL(PM, st, mstro__pm_lifetimes_create(&srv->lifetimes),
+                   "cannot create the lifetime heap");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
@@ -1563,6 +1608,7 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
 cleanup:
   if (srv != NULL) {
     mstro__pool_dir_destroy(srv->dir);
+    mstro__pm_lifetimes_destroy(srv->lifetimes);
     free(srv->workflow);
     free(srv->rxbuf);
     free(srv);
@@ -1588,6 +1634,7 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
 {
   mstro__pm_peer from = MSTRO__PM_PEER_UNKNOWN;
   size_t len = 0;
+  timeout_ms = mstro__pm_lifetimes_timeout_ms(srv->lifetimes, mstro_clock(), timeout_ms);
   mstro_status st =
       srv->chan->ops->recv(srv->chan, &from, srv->rxbuf, MSTRO__PROTO_FRAME_MAX, &len, timeout_ms);
   if (st == MSTRO_OK) {
@@ -1601,6 +1648,7 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
     check_heartbeats(srv);
     return MSTRO_TRANSPORT;
   }
+  offers_expire(srv);
   check_heartbeats(srv);
   return MSTRO_OK;
 }
@@ -1715,6 +1763,7 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
     offer_free(o);
   }
   mstro__pool_dir_destroy(srv->dir);
+  mstro__pm_lifetimes_destroy(srv->lifetimes);
   remove_due_peers(srv, true);
   srv->chan->ops->close(srv->chan);
   free(srv->members);
