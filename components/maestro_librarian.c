@@ -1,0 +1,101 @@
+/* maestro-librarian: mstro_librarian_run as a program (see --help). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "comp_prog.h"
+#include "maestro.h"
+#include "maestro/components.h"
+
+static const char prog[] = "maestro-librarian";
+
+static void usage(void)
+{
+  printf("Usage: %s [OPTION]... DIR\n"
+         "Stage the CDOs of an archive back into the pool when components ask for them.\n"
+         "\n"
+         "DIR is an archive that simple_archiver wrote (DIR/<name>.data with its YAML\n"
+         "sidecar DIR/<name>.yaml). When a component of the workflow of\n"
+         "MSTRO_POOL_MANAGER_INFO requires or demands a CDO the archive holds and the\n"
+         "selector matches, the librarian loads it from disk and offers it before that\n"
+         "require or demand goes on (_REQUIRE_ACK), and withdraws it once it was\n"
+         "demanded. Sidecars that do not parse are reported by file and line and skipped;\n"
+         "the archive is only read.\n"
+         "\n"
+         "It prints \"%s: serving N CDO(s) from DIR\" once it listens, then one line per\n"
+         "CDO staged or withdrawn, and stops on SIGINT, SIGTERM or SIGUSR2.\n"
+         "\n"
+         "Options:\n"
+         "  -q, --selector=QUERY  offer only the CDOs whose archived attributes match QUERY\n"
+         "                        (docs/selectors.md; default: every CDO)\n"
+         "  -e, --eager           offer every matching CDO at start, not only on request\n"
+         "  -l, --linger=S        withdraw a staged CDO S seconds after staging instead of\n"
+         "                        at its first demand\n"
+         "  -n, --count=N         stop after N staged CDOs were withdrawn\n"
+         "  -t, --timeout=S       stop after S seconds (exit status 1 if --count was not\n"
+         "                        reached)\n"
+         "      --quiet           no progress lines\n"
+         "  -h, --help            show this help and exit\n"
+         "  -V, --version         show the version and exit\n"
+         "\n"
+         "Environment: MSTRO_POOL_MANAGER_INFO (required), MSTRO_WORKFLOW_NAME,\n"
+         "MSTRO_LOG_LEVEL and the other variables of docs/environment.md.\n"
+         "\n"
+         "Exit status: 0 when stopped normally, 1 on a failure or a timeout, 2 for bad\n"
+         "options.\n",
+         prog, prog);
+}
+
+int main(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+      {"selector", required_argument, NULL, 'q'}, {"eager", no_argument, NULL, 'e'},
+      {"linger", required_argument, NULL, 'l'},   {"count", required_argument, NULL, 'n'},
+      {"timeout", required_argument, NULL, 't'},  {"quiet", no_argument, NULL, 'Q'},
+      {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  struct mstro_librarian_opts o;
+  int c;
+  mstro_librarian_opts_init(&o);
+  while ((c = getopt_long(argc, argv, "q:el:n:t:hV", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'q':
+      o.selector = optarg;
+      break;
+    case 'e':
+      o.eager = true;
+      break;
+    case 'l':
+      if (!mstro__prog_seconds(optarg, &o.linger_s))
+        return mstro__prog_usage_error(prog, "bad --linger '%s' (seconds)", optarg);
+      break;
+    case 'n':
+      if (!mstro__prog_count(optarg, &o.max_served))
+        return mstro__prog_usage_error(prog, "bad --count '%s'", optarg);
+      break;
+    case 't':
+      if (!mstro__prog_seconds(optarg, &o.timeout_s))
+        return mstro__prog_usage_error(prog, "bad --timeout '%s' (seconds)", optarg);
+      break;
+    case 'Q':
+      o.quiet = true;
+      break;
+    case 'h':
+      usage();
+      return 0;
+    case 'V':
+      mstro__prog_version(prog);
+      return 0;
+    default:
+      return mstro__prog_usage_error(prog, "%s", "unknown option");
+    }
+  }
+  if (optind != argc - 1)
+    return mstro__prog_usage_error(prog, "%s", "give exactly one archive directory");
+  o.dir = argv[optind];
+  o.stop = &mstro__prog_stop;
+  mstro__prog_signals();
+  if (!mstro__prog_join(prog, "librarian"))
+    return 1;
+  return mstro__prog_finish(prog, mstro_librarian_run(&o));
+}
