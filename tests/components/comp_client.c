@@ -139,6 +139,7 @@ cleanup:
 static int consume(const struct args *a)
 {
   int rc = 0;
+  long demanded = 0; /* cdos[demanded..] are still required (with --require-first) */
   mstro_cdo *cdos = calloc((size_t)a->n, sizeof *cdos);
   if (cdos == NULL)
     FAIL("out of memory");
@@ -155,7 +156,8 @@ static int consume(const struct args *a)
       fflush(stdout);
     }
   }
-  for (long i = 0; i < a->n; i++) {
+  for (; demanded < a->n; demanded++) {
+    long i = demanded;
     void *data = NULL;
     int64_t len = 0;
     mstro_status st = mstro_cdo_demand(cdos[i]);
@@ -178,7 +180,8 @@ static int consume(const struct args *a)
 cleanup:
   for (long i = 0; cdos != NULL && i < a->n; i++)
     if (cdos[i] != NULL) {
-      mstro_cdo_retract(cdos[i]); /* fails harmlessly unless still required */
+      if (a->require_first && i >= demanded)
+        mstro_cdo_retract(cdos[i]);
       mstro_cdo_dispose(cdos[i]);
     }
   free(cdos);
@@ -215,12 +218,10 @@ cleanup:
 
 int main(int argc, char **argv)
 {
-  static const struct option longopts[] = {{"lifetime", required_argument, NULL, 'L'},
-                                           {"esize", required_argument, NULL, 'E'},
-                                           {"order", required_argument, NULL, 'O'},
-                                           {"go", required_argument, NULL, 'g'},
-                                           {"require-first", no_argument, NULL, 'r'},
-                                           {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {
+      {"lifetime", required_argument, NULL, 'L'}, {"esize", required_argument, NULL, 'E'},
+      {"order", required_argument, NULL, 'O'},    {"go", required_argument, NULL, 'g'},
+      {"require-first", no_argument, NULL, 'r'},  {NULL, 0, NULL, 0}};
   struct args a = {.prefix = "cdo", .n = 1, .size = 4096};
   int c, rc;
   if (argc < 2) {
