@@ -11,16 +11,16 @@ static const char *const comp_modules[] = {
 };
 
 /* The same variables as libmaestro's (MSTRO_LOG_LEVEL, _MODULES, _DST). */
-struct mmb__log_domain mstro__comp_log_domain = MMB__LOG_DOMAIN_INIT(
-    "maestro-components", "MSTRO", NULL, comp_modules, MSTRO__COMP_COUNT);
+struct mmb__log_domain mstro__comp_log_domain =
+    MMB__LOG_DOMAIN_INIT("maestro-components", "MSTRO", NULL, comp_modules, MSTRO__COMP_COUNT);
 
 double mstro__comp_now(void)
 {
   return (double)mstro_clock() * 1e-9;
 }
 
-mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0,
-                                     double timeout_s, bool *stopped)
+mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0, double timeout_s,
+                                     bool *stopped)
 {
   *stopped = stop != NULL && *stop != 0;
   if (*stopped)

@@ -22,11 +22,12 @@ enum { MSTRO__COMP_MODULE_LIST(MSTRO__COMP_ENUM) MSTRO__COMP_COUNT };
 
 extern struct mmb__log_domain mstro__comp_log_domain;
 
-#define COMP_LOG(mod, lvl, ...) MMB__LOG(&mstro__comp_log_domain, MSTRO__COMP_##mod, lvl, __VA_ARGS__)
-#define COMP_ERR(mod, ...)      COMP_LOG(mod, MMB__LOG_ERR, __VA_ARGS__)
-#define COMP_WARN(mod, ...)     COMP_LOG(mod, MMB__LOG_WARN, __VA_ARGS__)
-#define COMP_INFO(mod, ...)     COMP_LOG(mod, MMB__LOG_INFO, __VA_ARGS__)
-#define COMP_DEBUG(mod, ...)    COMP_LOG(mod, MMB__LOG_DEBUG, __VA_ARGS__)
+#define COMP_LOG(mod, lvl, ...)                                                                    \
+  MMB__LOG(&mstro__comp_log_domain, MSTRO__COMP_##mod, lvl, __VA_ARGS__)
+#define COMP_ERR(mod, ...)   COMP_LOG(mod, MMB__LOG_ERR, __VA_ARGS__)
+#define COMP_WARN(mod, ...)  COMP_LOG(mod, MMB__LOG_WARN, __VA_ARGS__)
+#define COMP_INFO(mod, ...)  COMP_LOG(mod, MMB__LOG_INFO, __VA_ARGS__)
+#define COMP_DEBUG(mod, ...) COMP_LOG(mod, MMB__LOG_DEBUG, __VA_ARGS__)
 #define COMP_CHECK(mod, cond, st, code, ...)                                                       \
   MMB__CHECK_DOM(&mstro__comp_log_domain, MSTRO__COMP_##mod, cond, st, code, __VA_ARGS__)
 #define COMP_CHECK_CALL(mod, st, expr, ...)                                                        \
@@ -37,8 +38,8 @@ double mstro__comp_now(void);
 
 /* Why a component's loop ends: the stop flag, or its time limit (then
  * MSTRO_TIMEOUT); MSTRO_OK to go on. */
-mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0,
-                                     double timeout_s, bool *stopped);
+mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0, double timeout_s,
+                                     bool *stopped);
 
 /* Wait at most one slice (50 ms) for events: *ev NULL when none came.
  * @return MSTRO_OK (with or without events); what the wait failed with. */

@@ -111,15 +111,15 @@ static mstro_status keep(struct keeper *k, const char *name)
   for (const char *const *key = k->o->attrs; key != NULL && *key != NULL; key++)
     COMP_CHECK_CALL(KEEPALIVE, st, mstro__comp_copy_attr(x->src, x->copy, *key),
                     "'%.200s': cannot copy %s", name, *key);
-  COMP_CHECK_CALL(KEEPALIVE, st,
-                  mstro_cdo_attribute_set(x->copy, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &len,
-                                          true, false),
-                  "'%.200s': size refused", name);
+  COMP_CHECK_CALL(
+      KEEPALIVE, st,
+      mstro_cdo_attribute_set(x->copy, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &len, true, false),
+      "'%.200s': size refused", name);
   if (data != NULL)
-    COMP_CHECK_CALL(KEEPALIVE, st,
-                    mstro_cdo_attribute_set(x->copy, MSTRO_ATTR_CORE_CDO_RAW_PTR, &data, true,
-                                            false),
-                    "'%.200s': buffer refused", name);
+    COMP_CHECK_CALL(
+        KEEPALIVE, st,
+        mstro_cdo_attribute_set(x->copy, MSTRO_ATTR_CORE_CDO_RAW_PTR, &data, true, false),
+        "'%.200s': buffer refused", name);
   COMP_CHECK_CALL(KEEPALIVE, st, mstro_cdo_offer(x->copy), "cannot offer the copy of '%.200s'",
                   name);
   x->size = (uint64_t)len;
@@ -203,8 +203,8 @@ mstro_status mstro_keepalive_run(const struct mstro_keepalive_opts *o)
   bool stopped = false;
   double t0 = mstro__comp_now();
   COMP_CHECK(KEEPALIVE, o != NULL, st, MSTRO_INVARG, "mstro_keepalive_run: NULL options");
-  COMP_CHECK(KEEPALIVE, o->uses > 0 || o->for_s > 0 || o->release_name != NULL, st,
-             MSTRO_INVARG, "mstro_keepalive_run: no release condition (uses, for_s, release_name)");
+  COMP_CHECK(KEEPALIVE, o->uses > 0 || o->for_s > 0 || o->release_name != NULL, st, MSTRO_INVARG,
+             "mstro_keepalive_run: no release condition (uses, for_s, release_name)");
   COMP_CHECK(KEEPALIVE, getenv("MSTRO_POOL_MANAGER_INFO") != NULL, st, MSTRO_NO_PM,
              "mstro_keepalive_run: it keeps CDOs for other components of a workflow: no Pool "
              "Manager (MSTRO_POOL_MANAGER_INFO)");

@@ -90,14 +90,12 @@ static mstro_status sidecar_parse(const char *path, struct entry *e)
   char line[8192];
   int lineno = 0;
   FILE *f = fopen(path, "r");
-  COMP_CHECK(LIBRARIAN, f != NULL, st, MSTRO_INVARG, "%s: cannot open: %s", path,
-             strerror(errno));
+  COMP_CHECK(LIBRARIAN, f != NULL, st, MSTRO_INVARG, "%s: cannot open: %s", path, strerror(errno));
   e->size = -1;
   while (fgets(line, sizeof line, f) != NULL) {
     lineno++;
     COMP_CHECK(LIBRARIAN, strchr(line, '\n') != NULL || feof(f), st, MSTRO_INVARG,
-               "%s:%d: line longer than %zu bytes: sidecar skipped", path, lineno,
-               sizeof line - 2);
+               "%s:%d: line longer than %zu bytes: sidecar skipped", path, lineno, sizeof line - 2);
     char *t = trim(line);
     if (*t == '\0' || *t == '#')
       continue;
@@ -126,9 +124,9 @@ static mstro_status sidecar_parse(const char *path, struct entry *e)
       char *end = NULL;
       errno = 0;
       long long v = strtoll(val, &end, 10);
-      COMP_CHECK(LIBRARIAN, errno == 0 && end != val && *end == '\0' && v >= 0, st,
-                 MSTRO_INVARG, "%s:%d: scope.local-size '%.40s' is not a size: sidecar skipped",
-                 path, lineno, val);
+      COMP_CHECK(LIBRARIAN, errno == 0 && end != val && *end == '\0' && v >= 0, st, MSTRO_INVARG,
+                 "%s:%d: scope.local-size '%.40s' is not a size: sidecar skipped", path, lineno,
+                 val);
       e->size = v;
       continue;
     }
@@ -144,8 +142,8 @@ static mstro_status sidecar_parse(const char *path, struct entry *e)
                "out of memory");
   }
   COMP_CHECK(LIBRARIAN, !ferror(f), st, MSTRO_INVARG, "%s: read error: sidecar skipped", path);
-  COMP_CHECK(LIBRARIAN, e->name != NULL, st, MSTRO_INVARG, "%s:%d: no name: sidecar skipped",
-             path, lineno);
+  COMP_CHECK(LIBRARIAN, e->name != NULL, st, MSTRO_INVARG, "%s:%d: no name: sidecar skipped", path,
+             lineno);
   COMP_CHECK(LIBRARIAN, e->size >= 0, st, MSTRO_INVARG,
              "%s:%d: no scope.local-size: sidecar skipped", path, lineno);
 cleanup:
@@ -193,8 +191,8 @@ static mstro_status scan(struct library *lib)
     }
     for (size_t i = 0; ps == MSTRO_OK && i < lib->n; i++)
       if (strcmp(lib->e[i].name, e.name) == 0) {
-        COMP_WARN(LIBRARIAN, "%s: '%.200s' is archived in %s already: sidecar skipped",
-                  e.yaml_path, e.name, lib->e[i].yaml_path);
+        COMP_WARN(LIBRARIAN, "%s: '%.200s' is archived in %s already: sidecar skipped", e.yaml_path,
+                  e.name, lib->e[i].yaml_path);
         ps = MSTRO_NOT_TWICE;
       }
     if (ps != MSTRO_OK) {
@@ -241,8 +239,8 @@ static mstro_status stage(struct library *lib, struct entry *e)
                   "cannot declare '%.200s'", e->name);
   for (size_t i = 0; i < e->n_attrs; i++)
     if (mstro_cdo_attribute_set_yaml(c, e->attrs[i].key, e->attrs[i].value) != MSTRO_OK) {
-      COMP_WARN(LIBRARIAN, "%s:%d: attribute %.80s: '%.80s' refused: sidecar skipped",
-                e->yaml_path, e->attrs[i].line, e->attrs[i].key, e->attrs[i].value);
+      COMP_WARN(LIBRARIAN, "%s:%d: attribute %.80s: '%.80s' refused: sidecar skipped", e->yaml_path,
+                e->attrs[i].line, e->attrs[i].key, e->attrs[i].value);
       e->unusable = true;
       st = MSTRO_NOMATCH;
       goto cleanup;
@@ -257,10 +255,10 @@ static mstro_status stage(struct library *lib, struct entry *e)
                (long long)e->size);
   }
   int64_t size = e->size;
-  COMP_CHECK_CALL(LIBRARIAN, st,
-                  mstro_cdo_attribute_set(c, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &size, true,
-                                          false),
-                  "'%.200s': size refused", e->name);
+  COMP_CHECK_CALL(
+      LIBRARIAN, st,
+      mstro_cdo_attribute_set(c, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &size, true, false),
+      "'%.200s': size refused", e->name);
   if (buf != NULL)
     COMP_CHECK_CALL(LIBRARIAN, st,
                     mstro_cdo_attribute_set(c, MSTRO_ATTR_CORE_CDO_RAW_PTR, &buf, true, false),

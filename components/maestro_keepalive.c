@@ -55,12 +55,12 @@ static void usage(void)
 int main(int argc, char **argv)
 {
   static const struct option longopts[] = {
-      {"selector", required_argument, NULL, 'q'}, {"uses", required_argument, NULL, 'u'},
-      {"for", required_argument, NULL, 'f'},      {"release", required_argument, NULL, 'r'},
+      {"selector", required_argument, NULL, 'q'},  {"uses", required_argument, NULL, 'u'},
+      {"for", required_argument, NULL, 'f'},       {"release", required_argument, NULL, 'r'},
       {"max-bytes", required_argument, NULL, 'm'}, {"attr", required_argument, NULL, 'a'},
-      {"count", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 't'},
-      {"quiet", no_argument, NULL, 'Q'},          {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+      {"count", required_argument, NULL, 'n'},     {"timeout", required_argument, NULL, 't'},
+      {"quiet", no_argument, NULL, 'Q'},           {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
   static const char *attrs[MAX_ATTRS + 1];
   size_t n_attrs = 0;
   bool uses_given = false;

@@ -48,12 +48,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-  static const struct option longopts[] = {
-      {"selector", required_argument, NULL, 'q'}, {"eager", no_argument, NULL, 'e'},
-      {"linger", required_argument, NULL, 'l'},   {"count", required_argument, NULL, 'n'},
-      {"timeout", required_argument, NULL, 't'},  {"quiet", no_argument, NULL, 'Q'},
-      {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
-      {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"selector", required_argument, NULL, 'q'},
+                                           {"eager", no_argument, NULL, 'e'},
+                                           {"linger", required_argument, NULL, 'l'},
+                                           {"count", required_argument, NULL, 'n'},
+                                           {"timeout", required_argument, NULL, 't'},
+                                           {"quiet", no_argument, NULL, 'Q'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {"version", no_argument, NULL, 'V'},
+                                           {NULL, 0, NULL, 0}};
   struct mstro_librarian_opts o;
   int c;
   mstro_librarian_opts_init(&o);
