@@ -227,6 +227,8 @@ mstro_status mstro_keepalive_run(const struct mstro_keepalive_opts *o)
     printf("maestro-keepalive: subscribed\n");
     fflush(stdout);
   }
+  if (o->on_ready != NULL)
+    o->on_ready(o->ready_ctx);
   while (!stopped && (o->max_kept <= 0 || k.released < o->max_kept)) {
     mstro_pool_event ev = NULL;
     COMP_CHECK_CALL(KEEPALIVE, st, mstro__comp_wait_slice(k.offers, &ev),

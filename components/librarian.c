@@ -357,6 +357,8 @@ mstro_status mstro_librarian_run(const struct mstro_librarian_opts *o)
   if (!o->quiet)
     printf("maestro-librarian: serving %zu CDO(s) from %s\n", lib.n, o->dir);
   fflush_progress(o);
+  if (o->on_ready != NULL)
+    o->on_ready(o->ready_ctx);
   while (!stopped && (o->max_served <= 0 || lib.served < o->max_served)) {
     mstro_pool_event ev = NULL;
     COMP_CHECK_CALL(LIBRARIAN, st, mstro__comp_wait_slice(sub, &ev),

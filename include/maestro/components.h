@@ -35,6 +35,9 @@ struct mstro_librarian_opts {
   double timeout_s;     /**< stop after this long; 0: no limit */
   bool quiet;           /**< no progress lines on stdout */
   const volatile sig_atomic_t *stop; /**< stop when it turns nonzero (may be NULL) */
+  void (*on_ready)(void *ctx);       /**< called once it listens (may be NULL): requires made
+                                          after this are held until it answered them */
+  void *ready_ctx;                   /**< the argument of on_ready */
 };
 
 /** Default options: no directory, every CDO, on request, withdrawn at the
@@ -74,6 +77,9 @@ struct mstro_keepalive_opts {
   double timeout_s;         /**< stop after this long; 0: no limit */
   bool quiet;               /**< no progress lines on stdout */
   const volatile sig_atomic_t *stop; /**< stop when it turns nonzero (may be NULL) */
+  void (*on_ready)(void *ctx);       /**< called once it listens (may be NULL): offers made after
+                                          this are kept */
+  void *ready_ctx;                   /**< the argument of on_ready */
 };
 
 /** Default options: every CDO, released after one demand, no bound.
