@@ -1,7 +1,7 @@
 /* What the component programs share: see comp_prog.h. */
 #include "comp_prog.h"
 
-#include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maestro.h"
+#include "options.h"
 
 volatile sig_atomic_t mstro__prog_stop;
 
@@ -19,7 +20,7 @@ static void on_signal(int sig)
   mstro__prog_stop = 1;
 }
 
-void mstro__prog_signals(void)
+static void prog_signals(void)
 {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -41,49 +42,69 @@ bool mstro__prog_seconds(const char *t, double *out)
   return true;
 }
 
+/* One value through the environment options' parser. */
+static bool opt_value(mmb__opt_kind kind, const char *t, void *out)
+{
+  const struct mmb__opt_def def = {.name = "option", .kind = kind};
+  char err[128];
+  return mmb__opt_parse(&def, t, out, err, sizeof err) == 0;
+}
+
 bool mstro__prog_count(const char *t, long *out)
 {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(t, &end, 10);
-  if (errno != 0 || end == t || *end != '\0' || v < 0)
+  long long v;
+  if (!opt_value(MMB__OPT_INT, t, &v) || v < 0 || v > LONG_MAX)
     return false;
-  *out = v;
+  *out = (long)v;
   return true;
 }
 
 bool mstro__prog_bytes(const char *t, uint64_t *out)
 {
-  char *end = NULL;
-  if (!isdigit((unsigned char)*t))
-    return false;
-  errno = 0;
-  unsigned long long v = strtoull(t, &end, 10);
-  int shift = 0;
-  switch (toupper((unsigned char)*end)) {
-  case 'K':
-    shift = 10;
-    break;
-  case 'M':
-    shift = 20;
-    break;
-  case 'G':
-    shift = 30;
-    break;
+  return opt_value(MMB__OPT_SIZE, t, out);
+}
+
+int mstro__prog_common_opt(const char *prog, int c, const char *arg, void (*usage)(void),
+                           struct mstro__prog_common *out)
+{
+  switch (c) {
+  case 'n':
+    if (!mstro__prog_count(arg, &out->count))
+      return mstro__prog_usage_error(prog, "bad --count '%s'", arg);
+    return MSTRO__PROG_GO_ON;
+  case 't':
+    if (!mstro__prog_seconds(arg, &out->timeout_s))
+      return mstro__prog_usage_error(prog, "bad --timeout '%s' (seconds)", arg);
+    return MSTRO__PROG_GO_ON;
+  case 'Q':
+    out->quiet = true;
+    return MSTRO__PROG_GO_ON;
+  case 'h':
+    usage();
+    return 0;
+  case 'V':
+    mstro__prog_version(prog);
+    return 0;
   default:
-    break;
+    return mstro__prog_usage_error(prog, "%s", "unknown option");
   }
-  if (shift != 0) {
-    end++;
-    if (toupper((unsigned char)*end) == 'I')
-      end++;
-    if (toupper((unsigned char)*end) == 'B')
-      end++;
-  }
-  if (errno != 0 || *end != '\0' || v > (UINT64_MAX >> shift))
-    return false;
-  *out = (uint64_t)v << shift;
-  return true;
+}
+
+void mstro__prog_common_help(const char *count_doc)
+{
+  printf("  -n, --count=N         %s\n"
+         "  -t, --timeout=S       stop after S seconds (exit status 1 if --count was not\n"
+         "                        reached)\n"
+         "      --quiet           no progress lines\n"
+         "  -h, --help            show this help and exit\n"
+         "  -V, --version         show the version and exit\n"
+         "\n"
+         "Environment: MSTRO_POOL_MANAGER_INFO (required), MSTRO_WORKFLOW_NAME,\n"
+         "MSTRO_LOG_LEVEL and the other variables of docs/environment.md.\n"
+         "\n"
+         "Exit status: 0 when stopped normally, 1 on a failure or a timeout, 2 for bad\n"
+         "options.\n",
+         count_doc);
 }
 
 void mstro__prog_version(const char *prog)
@@ -105,6 +126,7 @@ int mstro__prog_usage_error(const char *prog, const char *fmt, ...)
 
 bool mstro__prog_join(const char *prog, const char *component)
 {
+  prog_signals();
   if (getenv("MSTRO_POOL_MANAGER_INFO") == NULL) {
     fprintf(stderr, "%s: MSTRO_POOL_MANAGER_INFO is not set: start maestro-pm first\n", prog);
     return false;

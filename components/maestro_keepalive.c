@@ -36,39 +36,30 @@ static void usage(void)
          "                        is released first to make room; a CDO larger than B is\n"
          "                        refused with a warning\n"
          "  -a, --attr=KEY        copy attribute KEY too (repeatable; the layout keys are\n"
-         "                        always copied)\n"
-         "  -n, --count=N         stop after N CDOs were kept and released\n"
-         "  -t, --timeout=S       stop after S seconds (exit status 1 if --count was not\n"
-         "                        reached)\n"
-         "      --quiet           no progress lines\n"
-         "  -h, --help            show this help and exit\n"
-         "  -V, --version         show the version and exit\n"
-         "\n"
-         "Environment: MSTRO_POOL_MANAGER_INFO (required), MSTRO_WORKFLOW_NAME,\n"
-         "MSTRO_LOG_LEVEL and the other variables of docs/environment.md.\n"
-         "\n"
-         "Exit status: 0 when stopped normally, 1 on a failure or a timeout, 2 for bad\n"
-         "options.\n",
+         "                        always copied)\n",
          prog, prog);
+  mstro__prog_common_help("stop after N CDOs were kept and released");
 }
 
 int main(int argc, char **argv)
 {
-  static const struct option longopts[] = {
-      {"selector", required_argument, NULL, 'q'},  {"uses", required_argument, NULL, 'u'},
-      {"for", required_argument, NULL, 'f'},       {"release", required_argument, NULL, 'r'},
-      {"max-bytes", required_argument, NULL, 'm'}, {"attr", required_argument, NULL, 'a'},
-      {"count", required_argument, NULL, 'n'},     {"timeout", required_argument, NULL, 't'},
-      {"quiet", no_argument, NULL, 'Q'},           {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"selector", required_argument, NULL, 'q'},
+                                           {"uses", required_argument, NULL, 'u'},
+                                           {"for", required_argument, NULL, 'f'},
+                                           {"release", required_argument, NULL, 'r'},
+                                           {"max-bytes", required_argument, NULL, 'm'},
+                                           {"attr", required_argument, NULL, 'a'},
+                                           MSTRO__PROG_COMMON_LONGOPTS};
   static const char *attrs[MAX_ATTRS + 1];
   size_t n_attrs = 0;
   bool uses_given = false;
+  struct mstro__prog_common common = {0};
   struct mstro_keepalive_opts o;
-  int c;
+  int c, r;
   mstro_keepalive_opts_init(&o);
   o.uses = 0;
-  while ((c = getopt_long(argc, argv, "q:u:f:r:m:a:n:t:hV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "q:u:f:r:m:a:" MSTRO__PROG_COMMON_SHORTOPTS, longopts,
+                          NULL)) != -1) {
     switch (c) {
     case 'q':
       o.selector = optarg;
@@ -94,34 +85,20 @@ int main(int argc, char **argv)
         return mstro__prog_usage_error(prog, "more than %d --attr", MAX_ATTRS);
       attrs[n_attrs++] = optarg;
       break;
-    case 'n':
-      if (!mstro__prog_count(optarg, &o.max_kept))
-        return mstro__prog_usage_error(prog, "bad --count '%s'", optarg);
-      break;
-    case 't':
-      if (!mstro__prog_seconds(optarg, &o.timeout_s))
-        return mstro__prog_usage_error(prog, "bad --timeout '%s' (seconds)", optarg);
-      break;
-    case 'Q':
-      o.quiet = true;
-      break;
-    case 'h':
-      usage();
-      return 0;
-    case 'V':
-      mstro__prog_version(prog);
-      return 0;
     default:
-      return mstro__prog_usage_error(prog, "%s", "unknown option");
+      if ((r = mstro__prog_common_opt(prog, c, optarg, usage, &common)) != MSTRO__PROG_GO_ON)
+        return r;
     }
   }
+  o.max_kept = common.count;
+  o.timeout_s = common.timeout_s;
+  o.quiet = common.quiet;
   if (optind != argc)
     return mstro__prog_usage_error(prog, "unexpected argument '%s'", argv[optind]);
   if (!uses_given && o.for_s <= 0 && o.release_name == NULL)
     o.uses = 1;
   o.attrs = n_attrs > 0 ? attrs : NULL;
   o.stop = &mstro__prog_stop;
-  mstro__prog_signals();
   if (!mstro__prog_join(prog, "keepalive"))
     return 1;
   return mstro__prog_finish(prog, mstro_keepalive_run(&o));

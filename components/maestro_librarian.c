@@ -30,20 +30,9 @@ static void usage(void)
          "                        (docs/selectors.md; default: every CDO)\n"
          "  -e, --eager           offer every matching CDO at start, not only on request\n"
          "  -l, --linger=S        withdraw a staged CDO S seconds after staging instead of\n"
-         "                        at its first demand\n"
-         "  -n, --count=N         stop after N staged CDOs were withdrawn\n"
-         "  -t, --timeout=S       stop after S seconds (exit status 1 if --count was not\n"
-         "                        reached)\n"
-         "      --quiet           no progress lines\n"
-         "  -h, --help            show this help and exit\n"
-         "  -V, --version         show the version and exit\n"
-         "\n"
-         "Environment: MSTRO_POOL_MANAGER_INFO (required), MSTRO_WORKFLOW_NAME,\n"
-         "MSTRO_LOG_LEVEL and the other variables of docs/environment.md.\n"
-         "\n"
-         "Exit status: 0 when stopped normally, 1 on a failure or a timeout, 2 for bad\n"
-         "options.\n",
+         "                        at its first demand\n",
          prog, prog);
+  mstro__prog_common_help("stop after N staged CDOs were withdrawn");
 }
 
 int main(int argc, char **argv)
@@ -51,16 +40,13 @@ int main(int argc, char **argv)
   static const struct option longopts[] = {{"selector", required_argument, NULL, 'q'},
                                            {"eager", no_argument, NULL, 'e'},
                                            {"linger", required_argument, NULL, 'l'},
-                                           {"count", required_argument, NULL, 'n'},
-                                           {"timeout", required_argument, NULL, 't'},
-                                           {"quiet", no_argument, NULL, 'Q'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {"version", no_argument, NULL, 'V'},
-                                           {NULL, 0, NULL, 0}};
+                                           MSTRO__PROG_COMMON_LONGOPTS};
+  struct mstro__prog_common common = {0};
   struct mstro_librarian_opts o;
-  int c;
+  int c, r;
   mstro_librarian_opts_init(&o);
-  while ((c = getopt_long(argc, argv, "q:el:n:t:hV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "q:el:" MSTRO__PROG_COMMON_SHORTOPTS, longopts, NULL)) !=
+         -1) {
     switch (c) {
     case 'q':
       o.selector = optarg;
@@ -72,32 +58,18 @@ int main(int argc, char **argv)
       if (!mstro__prog_seconds(optarg, &o.linger_s))
         return mstro__prog_usage_error(prog, "bad --linger '%s' (seconds)", optarg);
       break;
-    case 'n':
-      if (!mstro__prog_count(optarg, &o.max_served))
-        return mstro__prog_usage_error(prog, "bad --count '%s'", optarg);
-      break;
-    case 't':
-      if (!mstro__prog_seconds(optarg, &o.timeout_s))
-        return mstro__prog_usage_error(prog, "bad --timeout '%s' (seconds)", optarg);
-      break;
-    case 'Q':
-      o.quiet = true;
-      break;
-    case 'h':
-      usage();
-      return 0;
-    case 'V':
-      mstro__prog_version(prog);
-      return 0;
     default:
-      return mstro__prog_usage_error(prog, "%s", "unknown option");
+      if ((r = mstro__prog_common_opt(prog, c, optarg, usage, &common)) != MSTRO__PROG_GO_ON)
+        return r;
     }
   }
+  o.max_served = common.count;
+  o.timeout_s = common.timeout_s;
+  o.quiet = common.quiet;
   if (optind != argc - 1)
     return mstro__prog_usage_error(prog, "%s", "give exactly one archive directory");
   o.dir = argv[optind];
   o.stop = &mstro__prog_stop;
-  mstro__prog_signals();
   if (!mstro__prog_join(prog, "librarian"))
     return 1;
   return mstro__prog_finish(prog, mstro_librarian_run(&o));
