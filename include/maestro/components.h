@@ -26,7 +26,7 @@ extern "C" {
 
 /** Options of mstro_librarian_run; fill with mstro_librarian_opts_init first. */
 struct mstro_librarian_opts {
-  const char *dir;      /**< the archive: <name>.data + <name>.yaml per CDO (simple_archiver) */
+  const char *dir;      /**< the archive: NAME.data + NAME.yaml per CDO (simple_archiver) */
   const char *selector; /**< which archived CDOs it offers; NULL: every one */
   bool eager;           /**< offer every matching CDO at start, not only on request */
   double linger_s;      /**< > 0: withdraw a staged CDO this long after staging, not at its
