@@ -6,7 +6,8 @@
 # waits (killed after 3 s). (2) --max-bytes: three CDOs of 100000 bytes
 # under a bound of 250000 bytes: the oldest is released when the third
 # comes (a warning), a CDO of 300000 bytes is refused (a warning); what is
-# kept is still served after its producer withdrew.
+# kept is still served after its producer withdrew. (3) --release NAME:
+# everything kept is released when a CDO of that name is offered. (4) --for.
 #   check_components_keepalive.sh MAESTRO_PM COMP_CLIENT MAESTRO_KEEPALIVE
 pm=$1 client=$2 keepalive=$3
 tmp_name=components_keepalive
@@ -49,6 +50,24 @@ rc=$?
 kill -TERM "$m"
 wait_pid "$m" 30 || fail "the keep-alive did not stop cleanly on SIGTERM"
 grep -q "released mem-1 after 1 use(s) (stopping)" "$tmp/mem.out" || fail "not withdrawn at the end"
+# (3) the release CDO, (4) the time condition
+"$keepalive" -q '(name ~= "^rel-")' --uses=100 --release=done-0 -n 2 -t 60 >"$tmp/rel.out" \
+  2>"$tmp/rel.log" &
+r=$!; pids+=("$r")
+wait_for "$tmp/rel.out" "maestro-keepalive: subscribed" 60 || fail "the third keep-alive did not start"
+"$client" produce -p rel -n 2 -s 1000 >"$tmp/rel-producer.out" 2>&1 || fail "rel producer failed"
+grep -q "keeping rel-1" "$tmp/rel.out" || fail "rel-1 not kept"
+grep -q "released" "$tmp/rel.out" && fail "released before the release CDO"
+"$client" produce -p done -n 1 -s 8 >"$tmp/done-producer.out" 2>&1 || fail "done producer failed"
+wait_pid "$r" 30 || fail "the release CDO did not release both"
+grep -q "released rel-0 after 0 use(s) (release CDO)" "$tmp/rel.out" || fail "rel-0: $(cat "$tmp/rel.out")"
+"$keepalive" -q '(name ~= "^tmo-")' --for=0.5 -n 1 -t 60 >"$tmp/tmo.out" 2>"$tmp/tmo.log" &
+f=$!; pids+=("$f")
+wait_for "$tmp/tmo.out" "maestro-keepalive: subscribed" 60 || fail "the fourth keep-alive did not start"
+"$client" produce -p tmo -n 1 -s 1000 >"$tmp/tmo-producer.out" 2>&1 || fail "tmo producer failed"
+wait_pid "$f" 30 || fail "--for did not release"
+grep -q "released tmo-0 after 0 use(s) (time)" "$tmp/tmo.out" || fail "tmo-0 not released by time"
+
 # last, since a consumer killed in a demand stays a member until the PM
 # takes it as crashed: a third demand of kept-0 after its release waits
 timeout 3 "$client" consume -p kept -n 1 -s 65536 >"$tmp/consumer-c.out" 2>&1
