@@ -3,10 +3,11 @@
 # LD_LIBRARY_PATH, their man pages are in share/man/man1 (and render), the
 # header and maestro-components.pc are installed, and a program built
 # against them with pkg-config links and runs.
-#   check_components_install.sh BUILD_DIR
+#   check_components_install.sh BUILD_DIR [CFLAGS]
+# (CFLAGS: a sanitized build's flags, which its clients need too)
 set -euo pipefail
 export FI_TCP_IFACE=lo FI_SOCKETS_IFACE=lo
-build=$1
+build=$1 xflags=${2:-}
 t=$(mktemp -d "${TMPDIR:-/tmp}/components_install.XXXXXX")
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -32,8 +33,8 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH="$pcdir"
-# shellcheck disable=SC2046
-cc -o "$t/use" "$t/use.c" $(pkg-config --cflags --libs maestro-components) \
+# shellcheck disable=SC2046,SC2086
+cc $xflags -o "$t/use" "$t/use.c" $(pkg-config --cflags --libs maestro-components) \
   -Wl,-rpath,"$(pkg-config --variable=libdir maestro-components)" || fail "cannot build against it"
 "$t/use" 2>/dev/null || fail "the program built against maestro-components failed"
 echo "PASS: programs, man pages, header and pkg-config file of the components installed"
