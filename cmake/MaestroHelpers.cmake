@@ -1,7 +1,7 @@
 # Functions every layer uses to declare its library, tests and benchmarks.
 
 # The shared infrastructure (status helpers, logging, option tables) lives in
-# the lowest layer (mamba/common) and is linked privately into each library;
+# common/, below every layer, and is linked privately into each library;
 # with hidden visibility every library keeps its own copy.
 
 # mstro_add_library(<name> ALIAS <ns::alias> OUTPUT <libname> SOURCES ...
@@ -22,7 +22,7 @@ function(mstro_add_library name)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/mamba/common
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/common
                              ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${A_PUBLIC_LIBS} PRIVATE ${A_PRIVATE_LIBS}
                         $<BUILD_INTERFACE:mstro_common> Threads::Threads)

@@ -11,7 +11,7 @@
 extern volatile sig_atomic_t mstro__prog_stop;
 
 /* "12", "1.5" (seconds); counts >= 0; byte sizes with K/M/G/T[iB] (the
- * environment options' parser, mamba/common/options.h). false on a bad value. */
+ * environment options' parser, common/options.h). false on a bad value. */
 bool mstro__prog_seconds(const char *t, double *out);
 bool mstro__prog_count(const char *t, long *out);
 bool mstro__prog_bytes(const char *t, uint64_t *out);

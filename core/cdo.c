@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_internal.h"
+#include "cdo.h"
+#include "core.h"
+#include "events.h"
+#include "mem.h"
+#include "pool_backend.h"
 #include "schema.h"
+#include "telemetry.h"
 
 #define MSTRO__QUARANTINE 16384
 
@@ -105,16 +110,12 @@ cleanup:
 static void cdo_release(struct mstro_cdo_ *c, bool quarantine_it)
 {
   struct mstro_cdo_ *evict = NULL;
-  if (c->borrow != NULL)
-    mstro__pool_release_borrow(c);
-  mstro__pm_forget_cdo(c);
+  mstro__pool->release(c);
   if (c->array != NULL)
     mstro__mem_array_destroy(c->array);
   c->array = NULL;
   if (c->data_owned)
     mstro__mem_free(c->data);
-  else if (c->rma_into_user)
-    mstro__pm_forget_buffer(c->data, (size_t)c->size);
   c->rma_into_user = false;
   c->data = NULL;
   c->size = 0;
@@ -203,7 +204,7 @@ mstro_status mstro_cdo_declare(const char *name, mstro_cdo_attributes attr, mstr
   mstro__tm_count(MSTRO__TM_DECLARE);
   /* held by another component's _REQUIRE_ACK subscription: a PM that goes
    * away meanwhile fails the declare */
-  if (mstro__pm_active() && (st = mstro__pm_notify(c, true)) != MSTRO_OK) {
+  if ((st = mstro__pool->declared(c)) != MSTRO_OK) {
     cdo_release(c, false);
     MSTRO_CHECK(CDO, false, st, st, "declare of '%.200s': %s", name, mstro_status_description(st));
   }
@@ -413,9 +414,8 @@ static mstro_status do_seal(mstro_cdo c, bool allocate)
   }
   c->state = MSTRO__CDO_SEALED;
   mstro__tm_count(MSTRO__TM_SEAL);
-  if (mstro__pm_active())
-    MSTRO_CHECK_CALL(CDO, st, mstro__pm_seal(c), "seal of '%.200s': the Pool Manager is gone",
-                     c->name);
+  MSTRO_CHECK_CALL(CDO, st, mstro__pool->sealed(c), "seal of '%.200s': the Pool Manager is gone",
+                   c->name);
   mstro__event_raise(MSTRO_POOL_EVENT_SEAL, MSTRO__EV_AFTER, &ev);
 cleanup:
   return st;
@@ -461,25 +461,25 @@ cleanup:
 mstro_status mstro_cdo_offer(mstro_cdo cdo)
 {
   return pool_op(cdo, MSTRO__OP_OFFER, __func__, SEAL_ALLOC, MSTRO_POOL_EVENT_OFFER,
-                 MSTRO__TM_OFFER, mstro__pool_offer);
+                 MSTRO__TM_OFFER, mstro__pool->offer);
 }
 
 mstro_status mstro_cdo_withdraw(mstro_cdo cdo)
 {
   return pool_op(cdo, MSTRO__OP_WITHDRAW, __func__, NO_SEAL, MSTRO_POOL_EVENT_WITHDRAW,
-                 MSTRO__TM_WITHDRAW, mstro__pool_withdraw);
+                 MSTRO__TM_WITHDRAW, mstro__pool->withdraw);
 }
 
 mstro_status mstro_cdo_require(mstro_cdo cdo)
 {
   return pool_op(cdo, MSTRO__OP_REQUIRE, __func__, SEAL_NO_ALLOC, MSTRO_POOL_EVENT_REQUIRE,
-                 MSTRO__TM_REQUIRE, mstro__pool_require);
+                 MSTRO__TM_REQUIRE, mstro__pool->require);
 }
 
 mstro_status mstro_cdo_retract(mstro_cdo cdo)
 {
   return pool_op(cdo, MSTRO__OP_RETRACT, __func__, NO_SEAL, MSTRO_POOL_EVENT_RETRACT,
-                 MSTRO__TM_RETRACT, mstro__pool_retract);
+                 MSTRO__TM_RETRACT, mstro__pool->retract);
 }
 
 mstro_status mstro_cdo_demand(mstro_cdo cdo)
@@ -493,13 +493,11 @@ mstro_status mstro_cdo_demand(mstro_cdo cdo)
   t0 = mstro_clock();
   if (cdo->state == MSTRO__CDO_DECLARED)
     MSTRO_CHECK_CALL(CDO, st, do_seal(cdo, false), "demand of '%.200s': seal failed", cdo->name);
-  /* The demand takes the require's place; across processes it waits for the
-   * transfer the require started instead (pool_pm.c). */
-  if (cdo->state == MSTRO__CDO_REQUIRED && !mstro__pm_active())
-    mstro__pool_retract(cdo);
+  if (cdo->state == MSTRO__CDO_REQUIRED)
+    mstro__pool->demand_prepare(cdo);
   ev = ev_of(cdo);
   mstro__event_raise(MSTRO_POOL_EVENT_DEMAND, MSTRO__EV_BEFORE, &ev);
-  st = mstro__pool_demand(cdo);
+  st = mstro__pool->demand(cdo);
   if (st != MSTRO_OK) {
     /* the handle stays usable: back to sealed (its require is gone) */
     cdo->state = MSTRO__CDO_SEALED;
@@ -523,15 +521,12 @@ mstro_status mstro_cdo_dispose(mstro_cdo cdo)
     return st;
   ev = ev_of(cdo);
   mstro__event_raise(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_BEFORE, &ev);
-  if (cdo->owner_group != NULL)
-    mstro__group_forget_member(cdo->owner_group, cdo);
-  if (cdo->borrow != NULL)
-    mstro__pool_release_borrow(cdo);
+  if (cdo->owner != NULL)
+    cdo->owner_forget(cdo->owner, cdo);
   cdo->state = MSTRO__CDO_DISPOSED;
   mstro__tm_count(MSTRO__TM_DISPOSE);
   /* held like the declare; the handle is disposed all the same */
-  if (mstro__pm_active())
-    st = mstro__pm_notify(cdo, false);
+  st = mstro__pool->disposed(cdo);
   if (mstro__events_wanted(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER)) {
     /* the event carries the attributes as they were */
     mstro__event_raise(MSTRO_POOL_EVENT_DISPOSE, MSTRO__EV_AFTER, &ev);

@@ -13,8 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "core_internal.h"
+#include "core.h"
+#include "events.h"
+#include "mstro_log.h"
 #include "selector_internal.h"
+#include "telemetry.h"
 
 atomic_uint mstro__ev_wanted[2];
 
@@ -58,6 +61,27 @@ static pthread_cond_t ack_cv = PTHREAD_COND_INITIALIZER;
 static struct mstro_subscription_ *subs;
 static uint64_t ack_counter;
 static uint64_t remote_counter;
+/* Where subscriptions and acks of other components' events go (NULL: no
+ * Pool Manager); installed and removed by the PM-client backend. */
+static _Atomic(const struct mstro__event_remote *) remote_hook;
+
+void mstro__events_set_remote(const struct mstro__event_remote *remote)
+{
+  atomic_store_explicit(&remote_hook, remote, memory_order_release);
+}
+
+static const struct mstro__event_remote *remote_of(void)
+{
+  return atomic_load_explicit(&remote_hook, memory_order_acquire);
+}
+
+/* Release an operation of another component held for our ack; nothing to
+ * release once the Pool Manager is left. */
+static mstro_status remote_ack(uint64_t remote_id, uint64_t event_id)
+{
+  const struct mstro__event_remote *r = remote_of();
+  return r != NULL ? r->ack(remote_id, event_id) : MSTRO_OK;
+}
 
 #define CDO_KINDS                                                                                  \
   (MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_OFFER |                     \
@@ -377,7 +401,7 @@ void mstro__event_deliver_remote(uint64_t remote_id, mstro_pool_event_kind kind,
   /* Not for us after all (selector, a disposed subscription, no memory): the
    * other component's operation must not wait for an ack nobody will give. */
   if (ack_event_id != 0 && !taken)
-    mstro__pm_event_ack(remote_id, ack_event_id);
+    remote_ack(remote_id, ack_event_id);
 }
 
 /* ------------------------------------------------------------------ public */
@@ -434,12 +458,13 @@ mstro_status mstro_subscribe(mstro_cdo_selector cdos, mstro_pool_event_kind even
   s->next = subs;
   subs = s;
   update_masks();
-  if (mstro__pm_active() && !(flags & MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS))
+  const struct mstro__event_remote *remote = remote_of();
+  if (remote != NULL && !(flags & MSTRO_SUBSCRIPTION_OPTS_NO_REMOTE_EVENTS))
     s->remote_id = ++remote_counter;
   pthread_mutex_unlock(&ev_lock);
   /* Other components' events come through the Pool Manager. */
   if (s->remote_id != 0)
-    MSTRO_CHECK_CALL(EVENT, st, mstro__pm_subscribe(s->remote_id, s->mask, s->opts, true),
+    MSTRO_CHECK_CALL(EVENT, st, remote->subscribe(s->remote_id, s->mask, s->opts, true),
                      "mstro_subscribe: the Pool Manager did not take the subscription");
   mstro__tm_count(MSTRO__TM_SUBSCRIBE);
   *result = s;
@@ -598,7 +623,7 @@ mstro_status mstro_subscription_ack(mstro_subscription s, mstro_pool_event event
     pthread_cond_broadcast(&ack_cv);
   pthread_mutex_unlock(&ev_lock);
   for (size_t i = 0; i < nremote; i++)
-    if (mstro__pm_event_ack(remote_id, remote[i]) != MSTRO_OK)
+    if (remote_ack(remote_id, remote[i]) != MSTRO_OK)
       st = MSTRO_NO_PM; /* nothing to release any more: the PM is gone */
   free(remote);
   if (st != MSTRO_OK) {
@@ -618,8 +643,9 @@ mstro_status mstro_subscription_dispose(mstro_subscription s)
   mstro_status st;
   if ((st = sub_check(s, __func__)) != MSTRO_OK)
     return st;
-  if (s->remote_id != 0)
-    mstro__pm_subscribe(s->remote_id, 0, 0, false);
+  const struct mstro__event_remote *remote = remote_of();
+  if (s->remote_id != 0 && remote != NULL)
+    remote->subscribe(s->remote_id, 0, 0, false);
   pthread_mutex_lock(&ev_lock);
   sub_destroy_locked(s);
   pthread_mutex_unlock(&ev_lock);

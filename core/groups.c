@@ -11,7 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_internal.h"
+#include "cdo.h"
+#include "core.h"
+#include "events.h"
+#include "groups.h"
+#include "mstro_log.h"
+#include "pool_backend.h"
+#include "telemetry.h"
 
 typedef enum {
   G_DECLARED = 1,
@@ -76,6 +82,8 @@ struct mstro_group_ {
   size_t cursor;
   struct mstro_group_ *prev, *next; /* all groups, for finalize */
 };
+
+static void forget_member(void *owner, mstro_cdo cdo);
 
 static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mstro_group_ *all_groups;
@@ -236,14 +244,14 @@ mstro_status mstro_group_offer(mstro_group g)
                     c->name);
   }
   if (st == MSTRO_OK)
-    st = mstro__pool_group_offer(g, g->name);
+    st = mstro__pool->group_offer(g, g->name);
   if (st != MSTRO_OK) {
     for (size_t i = 0; i < g->n; i++)
       if (g->m[i].offered_by_us) {
         mstro_cdo_withdraw(g->m[i].cdo);
         g->m[i].offered_by_us = false;
       }
-    return st == MSTRO_NOMEM ? st : MSTRO_INVSTATE;
+    return st == MSTRO_NOMEM || st == MSTRO_UNIMPL ? st : MSTRO_INVSTATE;
   }
   g->state = to;
   mstro__tm_count(MSTRO__TM_GROUP_OFFER);
@@ -258,7 +266,7 @@ mstro_status mstro_group_withdraw(mstro_group g)
   if ((st = genter(g, GOP_WITHDRAW, __func__, &to)) != MSTRO_OK)
     return st;
   gevent(MSTRO_POOL_EVENT_GROUP_WITHDRAW, MSTRO__EV_BEFORE, g);
-  st = mstro__pool_group_withdraw(g, g->name); /* waits for group demands in flight */
+  st = mstro__pool->group_withdraw(g, g->name); /* waits for group demands in flight */
   for (size_t i = 0; i < g->n; i++) {
     if (g->m[i].offered_by_us) {
       mstro_status s = mstro_cdo_withdraw(g->m[i].cdo);
@@ -278,7 +286,7 @@ mstro_status mstro_group_require(mstro_group g)
   gstate to;
   if ((st = genter(g, GOP_REQUIRE, __func__, &to)) != MSTRO_OK)
     return st;
-  st = mstro__pool_group_require(g, g->name, true);
+  st = mstro__pool->group_require(g, g->name, true);
   if (st == MSTRO_OK)
     g->state = to;
   return st;
@@ -290,9 +298,14 @@ mstro_status mstro_group_retract(mstro_group g)
   gstate to;
   if ((st = genter(g, GOP_RETRACT, __func__, &to)) != MSTRO_OK)
     return st;
-  st = mstro__pool_group_require(g, g->name, false);
+  st = mstro__pool->group_require(g, g->name, false);
   g->state = to;
   return st;
+}
+
+static mstro_status fill_attrs(void *ctx, const mstro__attr_dict *attrs)
+{
+  return mstro__cdo_fill_metadata(ctx, attrs);
 }
 
 /* Metadata of one producer member: its handle's attributes, or those of an
@@ -303,12 +316,9 @@ static mstro_status fill_member(mstro_cdo dst, const struct member *pm)
   if (pm->cdo != NULL) {
     st = mstro__cdo_fill_metadata(dst, pm->cdo->attrs);
   } else {
-    struct mstro__offer *o = NULL;
-    const mstro__attr_dict *attrs = NULL;
-    if (mstro__pool_pin_offer(pm->name, &o, &attrs) == MSTRO_OK) {
-      st = mstro__cdo_fill_metadata(dst, attrs);
-      mstro__pool_unpin(o);
-    }
+    st = mstro__pool->offer_attrs(pm->name, fill_attrs, dst);
+    if (st == MSTRO_NOENT)
+      st = MSTRO_OK; /* not offered (any more): the member has no metadata */
   }
   return st;
 }
@@ -328,7 +338,8 @@ static mstro_status fill_from(struct mstro_group_ *g, const struct mstro_group_ 
       MSTRO_CHECK_CALL(GROUP, st, mstro__cdo_create(pm->name, &c),
                        "demand of group '%.200s': cannot create member '%.200s'", g->name,
                        pm->name);
-      c->owner_group = g;
+      c->owner = g;
+      c->owner_forget = forget_member;
       if (k >= 0) {
         g->m[k].cdo = c;
         g->m[k].owned = true;
@@ -354,9 +365,9 @@ mstro_status mstro_group_demand(mstro_group g)
   if ((st = genter(g, GOP_DEMAND, __func__, &to)) != MSTRO_OK)
     return st;
   if (g->state == G_REQUIRED)
-    mstro__pool_group_require(g, g->name, false);
+    mstro__pool->group_require(g, g->name, false);
   gevent(MSTRO_POOL_EVENT_GROUP_DEMAND, MSTRO__EV_BEFORE, g);
-  st = mstro__pool_group_demand(g, g->name, fill_from);
+  st = mstro__pool->group_demand(g, g->name, fill_from);
   if (st != MSTRO_OK) {
     g->state = G_SEALED;
     return st;
@@ -404,8 +415,9 @@ mstro_status mstro_group_next(mstro_group g, mstro_cdo *member)
   return MSTRO_OK;
 }
 
-void mstro__group_forget_member(struct mstro_group_ *g, mstro_cdo cdo)
+static void forget_member(void *owner, mstro_cdo cdo)
 {
+  struct mstro_group_ *g = owner;
   if (g == NULL || g->magic != MSTRO__GROUP_MAGIC)
     return;
   for (size_t i = 0; i < g->n; i++)
@@ -419,7 +431,7 @@ static void group_free(struct mstro_group_ *g)
 {
   for (size_t i = 0; i < g->n; i++) {
     if (g->m[i].cdo != NULL && g->m[i].owned)
-      g->m[i].cdo->owner_group = NULL;
+      g->m[i].cdo->owner = NULL;
     free(g->m[i].name);
   }
   free(g->m);
@@ -437,7 +449,7 @@ mstro_status mstro_group_dispose(mstro_group g)
     mstro_cdo c = g->m[i].cdo;
     if (c == NULL || !g->m[i].owned)
       continue;
-    c->owner_group = NULL;
+    c->owner = NULL;
     g->m[i].cdo = NULL;
     if (c->state == MSTRO__CDO_REQUIRED)
       mstro_cdo_retract(c);

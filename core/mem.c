@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_internal.h"
+#include "core.h"
+#include "mem.h"
+#include "mstro_log.h"
+#include "telemetry.h"
 
 /* Define MSTRO_MEM_USE_MALLOC to build the core with plain malloc (for
  * debugging allocator problems only). */

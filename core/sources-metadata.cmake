@@ -1,4 +1,5 @@
-# Metadata part of libmaestro: attributes, schemas, selectors (issue 5).
+# The built-in core schema of libmaestro (its sources are listed in
+# core/CMakeLists.txt).
 # The built-in core schema is compiled into the library from
 # schemas/maestro-core.yaml (regenerated whenever that file changes).
 set(_mstro_core_schema ${CMAKE_CURRENT_SOURCE_DIR}/schemas/maestro-core.yaml)
@@ -15,4 +16,4 @@ const size_t mstro__core_schema_len = ${_mstro_schema_len};
 ")
 file(CONFIGURE OUTPUT ${_mstro_schema_c} CONTENT "${_mstro_schema_src}" @ONLY)
 
-list(APPEND MSTRO_CORE_SOURCES attr.c schema.c selector.c ${_mstro_schema_c})
+list(APPEND MSTRO_CORE_SOURCES ${_mstro_schema_c})

@@ -23,6 +23,7 @@ add_custom_command(
   VERBATIM)
 
 add_library(maestro_proto STATIC ${_proto_out}/mstro_pm.pb-c.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/base64.c
   ${CMAKE_CURRENT_SOURCE_DIR}/protocol/proto_codec.c
   ${CMAKE_CURRENT_SOURCE_DIR}/protocol/proto_client.c)
 target_include_directories(maestro_proto PUBLIC ${_proto_out} ${CMAKE_CURRENT_SOURCE_DIR}/protocol

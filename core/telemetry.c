@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core_internal.h"
+#include "core.h"
+#include "mstro_log.h"
+#include "telemetry.h"
 
 #define NBUCKETS 48 /* log2 buckets of nanoseconds: up to ~3 days */
 

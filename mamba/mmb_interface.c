@@ -72,7 +72,7 @@ static void sys_release(void *p, const struct mmb__sysrec *rec, void *ctx)
 {
   mmbMemInterface *i = ctx;
   (void)p;
-  mmb__regcache_invalidate_all(p, rec->size);
+  mmb__notify_unmapped(p, rec->size);
   mmb__raw_free(i->space, rec->raw_base, rec->raw_size, rec->size, i->raw_kind);
 }
 
@@ -251,7 +251,7 @@ __attribute__((noinline)) mmb_status mmb__free_slow(mmbMemInterface *iface, void
   }
   if (mmb__sysmap_remove_if(ptr, iface, &rec)) {
     mmbMemInterface *i = rec.iface;
-    mmb__regcache_invalidate_all(ptr, rec.size);
+    mmb__notify_unmapped(ptr, rec.size);
     mmb__raw_free(i->space, rec.raw_base, rec.raw_size, rec.size, i->raw_kind);
     atomic_fetch_sub(&i->in_use, rec.size);
     atomic_fetch_sub(&i->live, 1);

@@ -260,8 +260,10 @@ static inline bool mmb__ready(void)
   return atomic_load_explicit(&mmb__initialized, memory_order_acquire) != 0;
 }
 
-/* ---- registration caches (invalidation on free) ---- */
-void mmb__regcache_invalidate_all(const void *addr, size_t len);
+/* ---- memory events (mmb_unmapped.c): the allocator announces what it frees ---- */
+void mmb__notify_unmapped(const void *addr, size_t len);
+
+/* ---- registration caches ---- */
 void mmb__regcache_destroy_all(void);
 void mmb__array_destroy_all(void);
 

@@ -523,7 +523,7 @@ static void region_release(struct mmb__pool *p, struct mmb__region *r, bool unli
       r->next->prev = r->prev;
     pthread_mutex_unlock(&p->region_lock);
   }
-  mmb__regcache_invalidate_all(r->base, r->size);
+  mmb__notify_unmapped(r->base, r->size);
   if (p->cfg.hook)
     p->cfg.hook(p->cfg.hook_ctx, r, false);
   mmb__raw_free(p->space, r->raw_base, r->raw_size, r->size, MMB__RAW_MAP);

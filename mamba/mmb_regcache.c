@@ -33,7 +33,6 @@ struct mmbRegCache {
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static mmbRegCache *caches;
-static _Atomic int ncaches;
 
 /* ---- lists ---- */
 static void lru_remove(mmbRegCache *c, mmbRegEntry *e)
@@ -133,6 +132,8 @@ static void evict(mmbRegCache *c)
   }
 }
 
+static void cache_unmapped(void *ctx, const void *addr, size_t len);
+
 mmb_status mmb_regcache_create(const mmb_registrar *registrar, const mmb_regcache_config *config,
                                mmbRegCache **cache)
 {
@@ -157,12 +158,17 @@ mmb_status mmb_regcache_create(const mmb_registrar *registrar, const mmb_regcach
   MMB_CHECK(REG, mmb__is_pow2(c->cfg.page_size), st, MMB_INVALID_ARG,
             "page_size %zu is not a power of two", c->cfg.page_size);
   pthread_mutex_init(&c->lock, NULL);
+  st = mmb_unmapped_subscribe(cache_unmapped, c);
+  if (st != MMB_OK) {
+    pthread_mutex_destroy(&c->lock);
+    MMB_LOG_ERR(REG, "cannot subscribe a registration cache to unmapped memory");
+    goto cleanup;
+  }
   pthread_mutex_lock(&caches_lock);
   c->gnext = caches;
   if (caches)
     caches->gprev = c;
   caches = c;
-  atomic_fetch_add(&ncaches, 1);
   pthread_mutex_unlock(&caches_lock);
   *cache = c;
   c = NULL;
@@ -182,8 +188,8 @@ mmb_status mmb_regcache_destroy(mmbRegCache *c)
     caches = c->gnext;
   if (c->gnext)
     c->gnext->gprev = c->gprev;
-  atomic_fetch_sub(&ncaches, 1);
   pthread_mutex_unlock(&caches_lock);
+  mmb_unmapped_unsubscribe(cache_unmapped, c);
   pthread_mutex_lock(&c->lock);
   if (c->in_use) {
     st = MMB_BUSY;
@@ -330,17 +336,14 @@ cleanup:
   return st;
 }
 
-void mmb__regcache_invalidate_all(const void *addr, size_t len)
+/* The cache's subscription to libmamba's unmapped notification: memory freed
+ * through libmamba is never found registered afterwards. */
+static void cache_unmapped(void *ctx, const void *addr, size_t len)
 {
-  if (atomic_load_explicit(&ncaches, memory_order_relaxed) == 0 || len == 0)
-    return;
-  pthread_mutex_lock(&caches_lock);
-  for (mmbRegCache *c = caches; c; c = c->gnext) {
-    pthread_mutex_lock(&c->lock);
-    invalidate_locked(c, (uintptr_t)addr, (uintptr_t)addr + len);
-    pthread_mutex_unlock(&c->lock);
-  }
-  pthread_mutex_unlock(&caches_lock);
+  mmbRegCache *c = ctx;
+  pthread_mutex_lock(&c->lock);
+  invalidate_locked(c, (uintptr_t)addr, (uintptr_t)addr + len);
+  pthread_mutex_unlock(&c->lock);
 }
 
 mmb_status mmb_regcache_flush(mmbRegCache *c)

@@ -1,5 +1,5 @@
 /* mstro_pm_start / mstro_pm_getinfo / mstro_pm_terminate
- * (include/maestro/pool_manager.h): the server of pm_server.c on a thread of
+ * (include/maestro/pool_manager.h): the server of pm_dispatch.c (pm_server.h) on a thread of
  * the calling process. */
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fails when a file of a lower layer includes a header of a higher one
-# (DESIGN.md section 2): mamba < layout < transport < core < pm, where layout
-# and transport may use mamba only. --self-test plants a violation in a
+# (DESIGN.md section 2): common < mamba < layout < transport < core < pm,
+# where layout and transport may use mamba only and common/ (logging, options,
+# check macros) uses nothing of the stack. --self-test plants a violation in a
 # temporary tree and checks that it is caught.
 set -uo pipefail
 
 # Headers owned by each layer, as include patterns.
+pat_mamba='(mamba\.h|mamba/|mmb_)'
 pat_layout='(lyt\.h|lyt/)'
 pat_transport='(mtr\.h|mtr/)'
 pat_core='(maestro\.h|maestro/)'
@@ -15,6 +17,7 @@ check_tree() {
   local root=$1 bad=0 out
   # layer directory : forbidden include patterns
   local rules=(
+    "common:$pat_mamba|$pat_layout|$pat_transport|$pat_core|$pat_pm"
     "mamba:$pat_layout|$pat_transport|$pat_core|$pat_pm"
     "include/mamba:$pat_layout|$pat_transport|$pat_core|$pat_pm"
     "layout:$pat_transport|$pat_core|$pat_pm"
@@ -50,13 +53,16 @@ check_tree() {
 if [ "${1:-}" = "--self-test" ]; then
   t=$(mktemp -d)
   trap 'rm -rf "$t"' EXIT
-  mkdir -p "$t/mamba" "$t/layout" "$t/core"
+  mkdir -p "$t/common" "$t/mamba" "$t/layout" "$t/core"
   echo '#include "mamba.h"' > "$t/layout/ok.c"
   echo '#include "lyt.h"' > "$t/core/ok.c"
   check_tree "$t" >/dev/null || { echo "self-test: a clean tree was reported"; exit 1; }
   echo '#include <maestro.h>' > "$t/mamba/bad.c"
   check_tree "$t" >/dev/null && { echo "self-test: mamba including maestro.h went unnoticed"; exit 1; }
   rm "$t/mamba/bad.c"
+  echo '#include "mamba.h"' > "$t/common/bad.c"
+  check_tree "$t" >/dev/null && { echo "self-test: common including mamba.h went unnoticed"; exit 1; }
+  rm "$t/common/bad.c"
   echo '  # include "mtr/mtr_status.h"' > "$t/layout/bad.h"
   check_tree "$t" >/dev/null && { echo "self-test: layout including transport went unnoticed"; exit 1; }
   echo "self-test: violations detected"

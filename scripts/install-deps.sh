@@ -11,7 +11,7 @@ PACKAGES=(
   libfabric-dev libfabric-bin libhwloc-dev hwloc libnuma-dev libyaml-dev
   libprotobuf-c-dev protobuf-c-compiler
   # tests
-  libcmocka-dev iproute2 procps
+  libcmocka-dev iproute2 procps python3-numpy
   # object store (MIO transport and its tests: a throwaway single-node Ceph)
   librados-dev ceph-mon ceph-osd ceph-common uuid-runtime
   # reports and documentation

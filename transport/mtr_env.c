@@ -39,24 +39,41 @@ static const struct mmb__opt_def mtr_env_defs[] = {
 #undef F
 #define MTR_NENV (sizeof mtr_env_defs / sizeof mtr_env_defs[0])
 
-void mtr__env_load(struct mtr__env *env)
+/* One variable into its field of env: its default, then its value (a bad
+ * one is logged and the default kept). */
+static void load_def(const struct mmb__opt_def *d, struct mtr__env *env)
 {
   char err[256];
-  memset(env, 0, sizeof *env);
-  for (size_t i = 0; i < MTR_NENV; i++) {
-    const struct mmb__opt_def *d = &mtr_env_defs[i];
+  if (d->default_text != NULL)
+    mmb__opt_parse(d, d->default_text, env, err, sizeof err);
+  const char *v = getenv(d->name);
+  if (v != NULL && mmb__opt_parse(d, v, env, err, sizeof err) != 0) {
+    MTR_LOG_WARN(GENERAL, "%s; using the default (%s)", err,
+                 d->default_text ? d->default_text : "unset");
     if (d->default_text != NULL)
       mmb__opt_parse(d, d->default_text, env, err, sizeof err);
-    const char *v = getenv(d->name);
-    if (v != NULL && mmb__opt_parse(d, v, env, err, sizeof err) != 0) {
-      MTR_LOG_WARN(GENERAL, "%s; using the default (%s)", err,
-                   d->default_text ? d->default_text : "unset");
-      if (d->default_text != NULL)
-        mmb__opt_parse(d, d->default_text, env, err, sizeof err);
-      else
-        memset((char *)env + d->offset, 0, sizeof(const char *));
-    }
+    else
+      memset((char *)env + d->offset, 0, sizeof(const char *));
   }
+}
+
+void mtr__env_load(struct mtr__env *env)
+{
+  memset(env, 0, sizeof *env);
+  for (size_t i = 0; i < MTR_NENV; i++)
+    load_def(&mtr_env_defs[i], env);
+}
+
+/* Every wait without a timeout of its own asks: only its variable is read
+ * (not the whole table), so that a changed environment still applies. */
+int mtr__default_timeout_ms(void)
+{
+  struct mtr__env env;
+  memset(&env, 0, sizeof env);
+  for (size_t i = 0; i < MTR_NENV; i++)
+    if (strcmp(mtr_env_defs[i].name, "MSTRO_TRANSPORT_TIMEOUT") == 0)
+      load_def(&mtr_env_defs[i], &env);
+  return (int)(env.timeout_s * 1000);
 }
 
 mtr_status mtr_env_check(char *why, size_t whylen)

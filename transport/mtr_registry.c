@@ -28,13 +28,6 @@ void mtr__why(char *why, size_t whylen, const char *fmt, ...)
   va_end(ap);
 }
 
-int mtr__default_timeout_ms(void)
-{
-  struct mtr__env env;
-  mtr__env_load(&env);
-  return (int)(env.timeout_s * 1000);
-}
-
 size_t mtr_transport_count(void)
 {
   return MTR_NBUILTIN;
@@ -68,6 +61,41 @@ cleanup:
   return st;
 }
 
+/* A table of a version this layer reads: at least the version that has
+ * the fields used here (fields are only appended, so a newer one is read as
+ * far as this layer knows it), and as long as that version's fields. */
+static bool table_ok(const char *what, const char *name, size_t size, uint32_t version,
+                     uint32_t min_version, size_t min_size)
+{
+  if (version >= min_version && size >= min_size)
+    return true;
+  MTR_LOG_ERR(GENERAL,
+              "transport %s: %s of version %u and size %zu; this layer reads version %u and "
+              "later, of at least %zu bytes",
+              name ? name : "(unnamed)", what, version, size, min_version, min_size);
+  return false;
+}
+
+#define MTR__TABLE_END(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+
+/* The common table and its family table are of versions this layer reads
+ * (the header fields of version 1 sit where they always did, so a version-1
+ * table is named in the log). */
+static mtr_status ops_check(const struct mtr_ops *ops)
+{
+  if (!table_ok("struct mtr_ops", ops->name, ops->size, ops->version, 2,
+                MTR__TABLE_END(struct mtr_ops, store)))
+    return MTR_INVALID_ARG;
+  if (ops->ep != NULL && !table_ok("struct mtr_ep_ops", ops->name, ops->ep->size, ops->ep->version,
+                                   1, MTR__TABLE_END(struct mtr_ep_ops, close)))
+    return MTR_INVALID_ARG;
+  if (ops->store != NULL &&
+      !table_ok("struct mtr_store_ops", ops->name, ops->store->size, ops->store->version, 1,
+                MTR__TABLE_END(struct mtr_store_ops, close)))
+    return MTR_INVALID_ARG;
+  return MTR_OK;
+}
+
 mtr_status mtr_transport_probe(const struct mtr_ops *ops, char *why, size_t whylen)
 {
   char dummy[8];
@@ -80,6 +108,11 @@ mtr_status mtr_transport_probe(const struct mtr_ops *ops, char *why, size_t whyl
   if (ops == NULL) {
     mtr__why(why, whylen, "no transport given");
     return MTR_INVALID_ARG;
+  }
+  mtr_status st = ops_check(ops);
+  if (st != MTR_OK) {
+    mtr__why(why, whylen, "an ops table this transport layer cannot read");
+    return st;
   }
   if (ops->probe == NULL)
     return MTR_OK;
@@ -159,121 +192,157 @@ cleanup:
 
 /* ---- generic dispatch -------------------------------------------------- */
 
-#define MTR__NEED(handle, what)                                                                    \
+/* `handle`'s family table `fam` (ep, store) has operation `what`: the table
+ * is long enough to hold it (an older table is shorter) and it is set. */
+#define MTR__NEED(handle, fam, what)                                                               \
   do {                                                                                             \
     if ((handle) == NULL) {                                                                        \
       MTR_LOG_ERR(GENERAL, "NULL " #handle);                                                       \
       return MTR_INVALID_ARG;                                                                      \
     }                                                                                              \
-    if ((handle)->ops->size <= offsetof(struct mtr_ops, what) || (handle)->ops->what == NULL) {    \
+    const struct mtr_##fam##_ops *t_ = (handle)->ops->fam;                                         \
+    if (t_ == NULL || t_->size < offsetof(struct mtr_##fam##_ops, what) + sizeof t_->what ||       \
+        t_->what == NULL) {                                                                        \
       MTR_LOG_ERR(GENERAL, "transport %s does not implement " #what, (handle)->ops->name);         \
       return MTR_UNIMPLEMENTED;                                                                    \
     }                                                                                              \
   } while (0)
 
+/* A caller's configuration of `given` bytes (0: the current size) as one of
+ * the current size `cur` in `full`: an older caller's smaller struct is
+ * copied and the fields it lacks stay zero, which every transport reads as
+ * its default (libfabric does the same). Only `given` bytes of `cfg` are
+ * read. */
+static mtr_status config_widen(const void *cfg, size_t given, void *full, size_t cur,
+                               const char *what)
+{
+  if (given == 0)
+    given = cur;
+  if (given < sizeof(size_t)) {
+    MTR_LOG_ERR(GENERAL, "%s.size %zu cannot even hold the size", what, given);
+    return MTR_INVALID_ARG;
+  }
+  if (given < cur)
+    MTR_LOG_DEBUG(GENERAL, "%s of %zu bytes (an older caller): the rest of %zu defaults", what,
+                  given, cur);
+  memset(full, 0, cur);
+  memcpy(full, cfg, given < cur ? given : cur);
+  *(size_t *)full = cur;
+  return MTR_OK;
+}
+
 mtr_status mtr_ep_open(const struct mtr_ops *ops, const struct mtr_ep_config *cfg, mtr_ep **ep)
 {
+  struct mtr_ep_config full;
+  mtr_status st;
   if (ops == NULL || ep == NULL) {
     MTR_LOG_ERR(GENERAL, "NULL ops or result pointer");
     return MTR_INVALID_ARG;
   }
   *ep = NULL;
-  if (ops->ep_open == NULL) {
+  if ((st = ops_check(ops)) != MTR_OK)
+    return st;
+  if (ops->ep == NULL || ops->ep->open == NULL) {
     MTR_LOG_ERR(GENERAL, "transport %s has no endpoints (it is a store)", ops->name);
     return MTR_UNIMPLEMENTED;
   }
-  if (cfg != NULL && cfg->size != 0 && cfg->size < sizeof(struct mtr_ep_config)) {
-    MTR_LOG_ERR(GENERAL, "mtr_ep_config.size %zu is too small", cfg->size);
-    return MTR_INVALID_ARG;
-  }
-  return ops->ep_open(cfg, ep);
+  if (cfg != NULL &&
+      (st = config_widen(cfg, cfg->size, &full, sizeof full, "mtr_ep_config")) != MTR_OK)
+    return st;
+  return ops->ep->open(cfg != NULL ? &full : NULL, ep);
 }
 
 mtr_status mtr_ep_close(mtr_ep *ep)
 {
   if (ep == NULL)
     return MTR_OK;
-  return ep->ops->ep_close(ep);
+  return ep->ops->ep->close(ep);
 }
 
 mtr_status mtr_ep_addr(mtr_ep *ep, char *buf, size_t buflen)
 {
-  MTR__NEED(ep, ep_addr);
-  return ep->ops->ep_addr(ep, buf, buflen);
+  MTR__NEED(ep, ep, addr);
+  return ep->ops->ep->addr(ep, buf, buflen);
 }
 
 mtr_status mtr_ep_info(mtr_ep *ep, char *buf, size_t buflen)
 {
-  MTR__NEED(ep, ep_info);
-  return ep->ops->ep_info(ep, buf, buflen);
+  MTR__NEED(ep, ep, info);
+  return ep->ops->ep->info(ep, buf, buflen);
 }
 
 mtr_status mtr_ep_peer_insert(mtr_ep *ep, const char *addr, mtr_peer *peer)
 {
-  MTR__NEED(ep, peer_insert);
-  return ep->ops->peer_insert(ep, addr, peer);
+  MTR__NEED(ep, ep, peer_insert);
+  return ep->ops->ep->peer_insert(ep, addr, peer);
 }
 
 mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer)
 {
-  MTR__NEED(ep, peer_remove);
-  return ep->ops->peer_remove(ep, peer);
+  MTR__NEED(ep, ep, peer_remove);
+  return ep->ops->ep->peer_remove(ep, peer);
 }
 
 mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
                        int timeout_ms)
 {
-  MTR__NEED(ep, send);
-  return ep->ops->send(ep, peer, tag, buf, len, timeout_ms);
+  MTR__NEED(ep, ep, send);
+  return ep->ops->ep->send(ep, peer, tag, buf, len, timeout_ms);
+}
+
+mtr_status mtr_ep_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len)
+{
+  MTR__NEED(ep, ep, try_send);
+  return ep->ops->ep->try_send(ep, peer, tag, buf, len);
 }
 
 mtr_status mtr_ep_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
                        size_t *len, int timeout_ms)
 {
-  MTR__NEED(ep, recv);
-  return ep->ops->recv(ep, from, tag, buf, cap, len, timeout_ms);
+  MTR__NEED(ep, ep, recv);
+  return ep->ops->ep->recv(ep, from, tag, buf, cap, len, timeout_ms);
 }
 
 mtr_status mtr_ep_progress(mtr_ep *ep)
 {
-  MTR__NEED(ep, progress);
-  return ep->ops->progress(ep);
+  MTR__NEED(ep, ep, progress);
+  return ep->ops->ep->progress(ep);
 }
 
 mtr_status mtr_region_expose(mtr_ep *ep, const void *buf, size_t len, mtr_region **region)
 {
-  MTR__NEED(ep, expose);
-  return ep->ops->expose(ep, buf, len, region);
+  MTR__NEED(ep, ep, expose);
+  return ep->ops->ep->expose(ep, buf, len, region);
 }
 
 mtr_status mtr_region_desc(mtr_region *region, void *desc, size_t desclen)
 {
-  MTR__NEED(region, region_desc);
-  return region->ops->region_desc(region, desc, desclen);
+  MTR__NEED(region, ep, region_desc);
+  return region->ops->ep->region_desc(region, desc, desclen);
 }
 
 mtr_status mtr_region_release(mtr_region *region)
 {
   if (region == NULL)
     return MTR_OK;
-  return region->ops->unexpose(region);
+  return region->ops->ep->unexpose(region);
 }
 
 mtr_status mtr_ep_invalidate(mtr_ep *ep, const void *addr, size_t len)
 {
-  MTR__NEED(ep, invalidate);
+  MTR__NEED(ep, ep, invalidate);
   if (addr == NULL || len == 0) {
     MTR_LOG_ERR(GENERAL, "NULL address or zero length");
     return MTR_INVALID_ARG;
   }
-  return ep->ops->invalidate(ep, addr, len);
+  return ep->ops->ep->invalidate(ep, addr, len);
 }
 
 mtr_status mtr_ep_read(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen, uint64_t offset,
                        void *dst, size_t len, int timeout_ms)
 {
-  MTR__NEED(ep, read);
-  return ep->ops->read(ep, peer, desc, desclen, offset, dst, len, timeout_ms);
+  MTR__NEED(ep, ep, read);
+  return ep->ops->ep->read(ep, peer, desc, desclen, offset, dst, len, timeout_ms);
 }
 
 const struct mtr_ops *mtr_ep_ops(const mtr_ep *ep)
@@ -289,27 +358,30 @@ const struct mtr_ops *mtr_store_ops(const mtr_store *store)
 mtr_status mtr_store_open(const struct mtr_ops *ops, const struct mtr_store_config *cfg,
                           mtr_store **store)
 {
+  struct mtr_store_config full;
+  mtr_status st;
   if (ops == NULL || store == NULL) {
     MTR_LOG_ERR(GENERAL, "NULL ops or result pointer");
     return MTR_INVALID_ARG;
   }
   *store = NULL;
-  if (ops->store_open == NULL) {
+  if ((st = ops_check(ops)) != MTR_OK)
+    return st;
+  if (ops->store == NULL || ops->store->open == NULL) {
     MTR_LOG_ERR(GENERAL, "transport %s is not a store", ops->name);
     return MTR_UNIMPLEMENTED;
   }
-  if (cfg != NULL && cfg->size != 0 && cfg->size < sizeof(struct mtr_store_config)) {
-    MTR_LOG_ERR(GENERAL, "mtr_store_config.size %zu is too small", cfg->size);
-    return MTR_INVALID_ARG;
-  }
-  return ops->store_open(cfg, store);
+  if (cfg != NULL &&
+      (st = config_widen(cfg, cfg->size, &full, sizeof full, "mtr_store_config")) != MTR_OK)
+    return st;
+  return ops->store->open(cfg != NULL ? &full : NULL, store);
 }
 
 mtr_status mtr_store_close(mtr_store *store)
 {
   if (store == NULL)
     return MTR_OK;
-  return store->ops->store_close(store);
+  return store->ops->store->close(store);
 }
 
 /* Keys: non-empty, at most MTR_KEY_MAX bytes. */
@@ -328,7 +400,7 @@ static mtr_status mtr__key_ok(const char *key)
 
 mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, size_t len)
 {
-  MTR__NEED(store, put);
+  MTR__NEED(store, store, put);
   mtr_status st = mtr__key_ok(key);
   if (st != MTR_OK)
     return st;
@@ -336,12 +408,12 @@ mtr_status mtr_store_put(mtr_store *store, const char *key, const void *buf, siz
     MTR_LOG_ERR(GENERAL, "NULL buffer with length %zu", len);
     return MTR_INVALID_ARG;
   }
-  return store->ops->put(store, key, buf, len);
+  return store->ops->store->put(store, key, buf, len);
 }
 
 mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t cap, size_t *len)
 {
-  MTR__NEED(store, get);
+  MTR__NEED(store, store, get);
   mtr_status st = mtr__key_ok(key);
   if (st != MTR_OK)
     return st;
@@ -349,12 +421,12 @@ mtr_status mtr_store_get(mtr_store *store, const char *key, void *buf, size_t ca
     MTR_LOG_ERR(GENERAL, "NULL buffer or length pointer");
     return MTR_INVALID_ARG;
   }
-  return store->ops->get(store, key, buf, cap, len);
+  return store->ops->store->get(store, key, buf, cap, len);
 }
 
 mtr_status mtr_store_stat(mtr_store *store, const char *key, size_t *len)
 {
-  MTR__NEED(store, stat);
+  MTR__NEED(store, store, stat);
   mtr_status st = mtr__key_ok(key);
   if (st != MTR_OK)
     return st;
@@ -362,14 +434,14 @@ mtr_status mtr_store_stat(mtr_store *store, const char *key, size_t *len)
     MTR_LOG_ERR(GENERAL, "NULL length pointer");
     return MTR_INVALID_ARG;
   }
-  return store->ops->stat(store, key, len);
+  return store->ops->store->stat(store, key, len);
 }
 
 mtr_status mtr_store_remove(mtr_store *store, const char *key)
 {
-  MTR__NEED(store, remove);
+  MTR__NEED(store, store, remove);
   mtr_status st = mtr__key_ok(key);
   if (st != MTR_OK)
     return st;
-  return store->ops->remove(store, key);
+  return store->ops->store->remove(store, key);
 }

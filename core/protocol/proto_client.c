@@ -1,5 +1,5 @@
-/* The component side of membership: JOIN, HEARTBEAT, LEAVE over an OFI
- * endpoint (see proto_client.h). */
+/* The component side of membership: JOIN, HEARTBEAT, LEAVE over a link,
+ * by default an OFI endpoint (see proto_client.h). */
 #include "proto_client.h"
 
 #include <stdlib.h>
@@ -10,8 +10,7 @@
 #include "mstro_log.h"
 
 struct mstro__proto_client {
-  mtr_ep *ep;
-  mtr_peer pm;
+  struct mstro__proto_link *link;
   uint64_t seq;
   uint64_t appid;
   uint64_t session;
@@ -29,18 +28,111 @@ static uint64_t now_ms(void)
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* ---- the default link: an endpoint of the transport layer ---- */
+
+struct mtr_link {
+  struct mstro__proto_link base;
+  mtr_ep *ep;
+  mtr_peer pm;
+};
+
+static mstro_status mtr_link_addr(struct mstro__proto_link *l, char *buf, size_t len)
+{
+  return mtr_ep_addr(((struct mtr_link *)l)->ep, buf, len) == MTR_OK ? MSTRO_OK : MSTRO_TRANSPORT;
+}
+
+static mstro_status mtr_link_connect(struct mstro__proto_link *l, const char *addr)
+{
+  struct mtr_link *m = (struct mtr_link *)l;
+  return mtr_ep_peer_insert(m->ep, addr, &m->pm) == MTR_OK ? MSTRO_OK : MSTRO_INVARG;
+}
+
+static mstro_status mtr_link_send(struct mstro__proto_link *l, const void *buf, size_t len,
+                                  int timeout_ms)
+{
+  struct mtr_link *m = (struct mtr_link *)l;
+  mtr_status ms = mtr_ep_send(m->ep, m->pm, MSTRO__PROTO_TAG, buf, len, timeout_ms);
+  if (ms != MTR_OK)
+    MSTRO_LOG_ERR(PROTO, "cannot send to the Pool Manager: %s", mtr_status_description(ms));
+  return ms == MTR_OK ? MSTRO_OK : MSTRO_NO_PM;
+}
+
+static mstro_status mtr_link_recv(struct mstro__proto_link *l, void *buf, size_t cap, size_t *len,
+                                  int timeout_ms)
+{
+  uint64_t tag = 0;
+  mtr_status ms = mtr_ep_recv(((struct mtr_link *)l)->ep, NULL, &tag, buf, cap, len, timeout_ms);
+  if (ms == MTR_TIMEOUT)
+    return MSTRO_TIMEOUT;
+  if (ms == MTR_OK && tag == MSTRO__PROTO_TAG)
+    return MSTRO_OK;
+  if (ms == MTR_OK || ms == MTR_TRUNCATED)
+    return MSTRO_INVMSG;
+  MSTRO_LOG_ERR(PROTO, "receiving from the Pool Manager failed: %s", mtr_status_description(ms));
+  return MSTRO_NO_PM;
+}
+
+static mtr_ep *mtr_link_ep(struct mstro__proto_link *l)
+{
+  return ((struct mtr_link *)l)->ep;
+}
+
+static void mtr_link_close(struct mstro__proto_link *l)
+{
+  mtr_ep_close(((struct mtr_link *)l)->ep);
+  free(l);
+}
+
+static const struct mstro__proto_link_ops mtr_link_ops = {
+    .name = "mtr",
+    .addr = mtr_link_addr,
+    .connect = mtr_link_connect,
+    .send = mtr_link_send,
+    .recv = mtr_link_recv,
+    .ep = mtr_link_ep,
+    .close = mtr_link_close,
+};
+
+static mstro_status mtr_link_open(const char *transport, struct mstro__proto_link **link)
+{
+  mstro_status st = MSTRO_OK;
+  const struct mtr_ops *ops = NULL;
+  char why[256] = "";
+  struct mtr_link *m = NULL;
+  const char *tname = transport ? transport : "OFI";
+  MSTRO_CHECK(PROTO, mtr_transport_find(tname, &ops) == MTR_OK && (ops->caps & MTR_CAP_MSG), st,
+              MSTRO_TRANSPORT, "join: no transport '%s' for control messages", tname);
+  MSTRO_CHECK(PROTO, mtr_transport_probe(ops, why, sizeof why) == MTR_OK, st, MSTRO_TRANSPORT,
+              "join: transport '%s' unavailable here: %s", tname, why);
+  m = calloc(1, sizeof *m);
+  MSTRO_CHECK(PROTO, m != NULL, st, MSTRO_NOMEM, "join: out of memory");
+  m->base.ops = &mtr_link_ops;
+  struct mtr_ep_config ecfg = {
+      .size = sizeof ecfg, .msg_max = MSTRO__PROTO_FRAME_MAX, .rx_depth = 16};
+  MSTRO_CHECK(PROTO, mtr_ep_open(ops, &ecfg, &m->ep) == MTR_OK, st, MSTRO_TRANSPORT,
+              "join: cannot open a %s endpoint", tname);
+  *link = &m->base;
+  m = NULL;
+cleanup:
+  free(m);
+  return st;
+}
+
+/* ---- the client ---- */
+
 void mstro__proto_client_close(struct mstro__proto_client *c)
 {
   if (c == NULL)
     return;
-  mtr_ep_close(c->ep);
+  if (c->link != NULL)
+    c->link->ops->close(c->link);
   free(c->rxbuf);
   free(c);
 }
 
 mtr_ep *mstro__proto_client_ep(struct mstro__proto_client *c)
 {
-  return c ? c->ep : NULL;
+  return c && c->link ? c->link->ops->ep(c->link) : NULL;
 }
 
 uint64_t mstro__proto_client_appid(const struct mstro__proto_client *c)
@@ -79,11 +171,11 @@ mstro_status mstro__proto_client_send(struct mstro__proto_client *c, Mstro__Prot
   mstro_status st = mstro__proto_encode_alloc(env, &buf, &len);
   if (st != MSTRO_OK)
     return st;
-  mtr_status ms = mtr_ep_send(c->ep, c->pm, MSTRO__PROTO_TAG, buf, len, c->timeout_ms);
+  st = c->link->ops->send(c->link, buf, len, c->timeout_ms);
   free(buf);
-  if (ms != MTR_OK) {
-    MSTRO_LOG_ERR(PROTO, "cannot send %s to the Pool Manager: %s",
-                  mstro__proto_msg_name(env->msg_case), mtr_status_description(ms));
+  if (st != MSTRO_OK) {
+    MSTRO_LOG_ERR(PROTO, "cannot send %s to the Pool Manager",
+                  mstro__proto_msg_name(env->msg_case));
     return MSTRO_NO_PM;
   }
   if (seq != NULL)
@@ -101,22 +193,17 @@ mstro_status mstro__proto_client_recv(struct mstro__proto_client *c, Mstro__Prot
   for (;;) {
     uint64_t now = now_ms();
     int left = now >= deadline ? 0 : (int)(deadline - now);
-    uint64_t tag = 0;
     size_t len = 0;
-    mtr_status ms = mtr_ep_recv(c->ep, NULL, &tag, c->rxbuf, MSTRO__PROTO_FRAME_MAX, &len, left);
-    if (ms == MTR_TIMEOUT)
-      return MSTRO_TIMEOUT;
-    if (ms == MTR_OK && tag == MSTRO__PROTO_TAG) {
+    mstro_status st = c->link->ops->recv(c->link, c->rxbuf, MSTRO__PROTO_FRAME_MAX, &len, left);
+    if (st == MSTRO_TIMEOUT || st == MSTRO_NO_PM)
+      return st;
+    if (st == MSTRO_OK) {
       char why[MSTRO__PROTO_WHY_MAX];
       if (mstro__proto_decode(c->rxbuf, len, env, why, sizeof why) == MSTRO_OK)
         return MSTRO_OK;
       MSTRO_LOG_WARN(PROTO, "dropped a malformed control message: %s", why);
-    } else if (ms == MTR_OK || ms == MTR_TRUNCATED) {
-      MSTRO_LOG_WARN(PROTO, "dropped a message that is not a control frame");
     } else {
-      MSTRO_LOG_ERR(PROTO, "receiving from the Pool Manager failed: %s",
-                    mtr_status_description(ms));
-      return MSTRO_NO_PM;
+      MSTRO_LOG_WARN(PROTO, "dropped a message that is not a control frame");
     }
     if (left == 0)
       return MSTRO_TIMEOUT;
@@ -165,9 +252,8 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
   mstro_status st = MSTRO_OK;
   struct mstro__proto_client *c = NULL;
   struct mstro__proto_pm_info info;
-  const struct mtr_ops *ops = NULL;
   Mstro__Proto__Envelope *answer = NULL;
-  char addr[MTR_ADDR_MAX], host[MSTRO__PROTO_HOST_MAX + 1] = "", why[256] = "";
+  char addr[MTR_ADDR_MAX], host[MSTRO__PROTO_HOST_MAX + 1] = "";
   Mstro__Proto__TransportKind kinds[MSTRO__PROTO_TRANSPORTS_MAX];
   size_t n_kinds = 0;
 
@@ -178,27 +264,20 @@ mstro_status mstro__proto_client_join(const struct mstro__proto_client_config *c
               st, MSTRO_INVARG, "join: a workflow name and a component name are needed");
   MSTRO_CHECK_CALL(PROTO, st, mstro__proto_info_parse(cfg->info, &info, NULL, 0),
                    "join: cannot use the Pool Manager's contact string");
-  const char *tname = cfg->transport ? cfg->transport : "OFI";
-  MSTRO_CHECK(PROTO, mtr_transport_find(tname, &ops) == MTR_OK && (ops->caps & MTR_CAP_MSG), st,
-              MSTRO_TRANSPORT, "join: no transport '%s' for control messages", tname);
-  MSTRO_CHECK(PROTO, mtr_transport_probe(ops, why, sizeof why) == MTR_OK, st, MSTRO_TRANSPORT,
-              "join: transport '%s' unavailable here: %s", tname, why);
-
   c = calloc(1, sizeof *c);
   MSTRO_CHECK(PROTO, c != NULL, st, MSTRO_NOMEM, "join: out of memory");
   c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
   c->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PROTO, c->rxbuf != NULL, st, MSTRO_NOMEM, "join: out of memory");
-  struct mtr_ep_config ecfg = {
-      .size = sizeof ecfg, .msg_max = MSTRO__PROTO_FRAME_MAX, .rx_depth = 16};
-  MSTRO_CHECK(PROTO, mtr_ep_open(ops, &ecfg, &c->ep) == MTR_OK, st, MSTRO_TRANSPORT,
-              "join: cannot open a %s endpoint", tname);
-  MSTRO_CHECK(PROTO, mtr_ep_addr(c->ep, addr, sizeof addr) == MTR_OK, st, MSTRO_TRANSPORT,
-              "join: the endpoint has no address");
-  mtr_status ms = MTR_ERROR;
-  for (size_t i = 0; i < info.n_addrs && ms != MTR_OK; i++)
-    ms = mtr_ep_peer_insert(c->ep, info.addrs[i], &c->pm);
-  MSTRO_CHECK(PROTO, ms == MTR_OK, st, MSTRO_NO_PM,
+  MSTRO_CHECK_CALL(PROTO, st,
+                   (cfg->open_link ? cfg->open_link : mtr_link_open)(cfg->transport, &c->link),
+                   "join: no link to the Pool Manager");
+  MSTRO_CHECK(PROTO, c->link->ops->addr(c->link, addr, sizeof addr) == MSTRO_OK, st,
+              MSTRO_TRANSPORT, "join: the endpoint has no address");
+  mstro_status cs = MSTRO_INVARG;
+  for (size_t i = 0; i < info.n_addrs && cs != MSTRO_OK; i++)
+    cs = c->link->ops->connect(c->link, info.addrs[i]);
+  MSTRO_CHECK(PROTO, cs == MSTRO_OK, st, MSTRO_NO_PM,
               "join: none of the Pool Manager's %zu address(es) can be used here", info.n_addrs);
 
   /* The transports built in; not probed here (probing MIO connects to the

@@ -15,13 +15,43 @@
 
 struct mstro__proto_client;
 
+/* Where the client's frames go: an endpoint of the transport layer (the
+ * default), or another channel of the same semantics (tests: pm/'s
+ * in-process loopback). One link per client; the client closes it. */
+struct mstro__proto_link;
+struct mstro__proto_link_ops {
+  const char *name;
+  /** This side's printable address (JOIN's endpoint_address). */
+  mstro_status (*addr)(struct mstro__proto_link *l, char *buf, size_t len);
+  /** Make the PM at `addr` the peer: MSTRO_OK; MSTRO_INVARG when unusable. */
+  mstro_status (*connect)(struct mstro__proto_link *l, const char *addr);
+  /** Send one frame to the PM: MSTRO_OK; MSTRO_NO_PM (logged). */
+  mstro_status (*send)(struct mstro__proto_link *l, const void *buf, size_t len, int timeout_ms);
+  /** Receive one frame: MSTRO_OK (*len); MSTRO_TIMEOUT; MSTRO_INVMSG for
+   * one that is not a control frame (dropped); MSTRO_NO_PM (failed). */
+  mstro_status (*recv)(struct mstro__proto_link *l, void *buf, size_t cap, size_t *len,
+                       int timeout_ms);
+  /** The endpoint data move through (regions, RMA reads); NULL: none. */
+  mtr_ep *(*ep)(struct mstro__proto_link *l);
+  void (*close)(struct mstro__proto_link *l);
+};
+/** Every link starts with this. */
+struct mstro__proto_link {
+  const struct mstro__proto_link_ops *ops;
+};
+/** Open a link for control messages (transport: NULL for "OFI"):
+ * MSTRO_OK; MSTRO_TRANSPORT (logged) when none can be opened; MSTRO_NOMEM. */
+typedef mstro_status (*mstro__proto_link_open_fn)(const char *transport,
+                                                  struct mstro__proto_link **link);
+
 struct mstro__proto_client_config {
   const char *info;           /**< MSTRO_POOL_MANAGER_INFO */
   const char *workflow_name;  /**< must match the PM's */
   const char *component_name; /**< non-empty */
   int64_t component_index;
-  int timeout_ms;        /**< bound on each wait for the PM; <= 0: 10000 */
-  const char *transport; /**< NULL: "OFI" */
+  int timeout_ms;                      /**< bound on each wait for the PM; <= 0: 10000 */
+  const char *transport;               /**< NULL: "OFI" */
+  mstro__proto_link_open_fn open_link; /**< NULL: a transport-layer endpoint */
 };
 
 /** Open an endpoint, send JOIN, wait for the answer.
@@ -69,7 +99,8 @@ mstro_status mstro__proto_client_heartbeat(struct mstro__proto_client *c);
  *         already left: PM_LEAVE); MSTRO_INVARG for NULL. */
 mstro_status mstro__proto_client_leave(struct mstro__proto_client *c);
 
-/** The client's endpoint (also used for the data: exposed regions, RMA reads). */
+/** The client's endpoint (also used for the data: exposed regions, RMA reads);
+ * NULL when its link has none. */
 mtr_ep *mstro__proto_client_ep(struct mstro__proto_client *c);
 
 /** Close without leaving (the PM will notice the silence); NULL is a no-op. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "maestro/pool_events.h"
 #include "mstro_log.h"
 
@@ -706,72 +707,6 @@ mstro_status mstro__proto_decode(const uint8_t *buf, size_t len, Mstro__Proto__E
 
 /* ---- the contact string ---------------------------------------------------- */
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int b64url_value(char ch)
-{
-  if (ch >= 'A' && ch <= 'Z')
-    return ch - 'A';
-  if (ch >= 'a' && ch <= 'z')
-    return ch - 'a' + 26;
-  if (ch >= '0' && ch <= '9')
-    return ch - '0' + 52;
-  if (ch == '-')
-    return 62;
-  if (ch == '_')
-    return 63;
-  return -1;
-}
-
-/* Appends the unpadded base64url text of `n` bytes at `out`; returns its length. */
-static size_t b64url_encode(const uint8_t *in, size_t n, char *out)
-{
-  size_t o = 0;
-  for (size_t i = 0; i < n; i += 3) {
-    uint32_t v = (uint32_t)in[i] << 16;
-    if (i + 1 < n)
-      v |= (uint32_t)in[i + 1] << 8;
-    if (i + 2 < n)
-      v |= in[i + 2];
-    out[o++] = b64url[(v >> 18) & 63];
-    out[o++] = b64url[(v >> 12) & 63];
-    if (i + 1 < n)
-      out[o++] = b64url[(v >> 6) & 63];
-    if (i + 2 < n)
-      out[o++] = b64url[v & 63];
-  }
-  return o;
-}
-
-/* Decodes `n` characters into at most `cap` bytes. Returns the byte count, or
- * -1 for a bad character, an impossible length, non-zero padding bits or too
- * many bytes. */
-static long b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap)
-{
-  if (n % 4 == 1)
-    return -1;
-  size_t o = 0;
-  for (size_t i = 0; i < n; i += 4) {
-    size_t k = n - i < 4 ? n - i : 4;
-    uint32_t v = 0;
-    for (size_t j = 0; j < 4; j++) {
-      int x = 0;
-      if (j < k && (x = b64url_value(in[i + j])) < 0)
-        return -1;
-      v = v << 6 | (uint32_t)x;
-    }
-    size_t bytes = k - 1;
-    /* Bits below the last full byte must be zero (canonical encoding). */
-    if ((k == 2 && (v & 0xffff) != 0) || (k == 3 && (v & 0xff) != 0))
-      return -1;
-    if (o + bytes > cap)
-      return -1;
-    for (size_t j = 0; j < bytes; j++)
-      out[o++] = (uint8_t)(v >> (16 - 8 * j));
-  }
-  return (long)o;
-}
-
 mstro_status mstro__proto_info_format(const struct mstro__proto_pm_info *info, char **text)
 {
   if (info == NULL || text == NULL || info->n_addrs == 0 ||
@@ -803,7 +738,7 @@ mstro_status mstro__proto_info_format(const struct mstro__proto_pm_info *info, c
   for (size_t i = 0; i < info->n_addrs; i++) {
     if (i > 0)
       t[o++] = ',';
-    o += b64url_encode((const uint8_t *)info->addrs[i], strlen(info->addrs[i]), t + o);
+    o += mstro__base64url_encode((const uint8_t *)info->addrs[i], strlen(info->addrs[i]), t + o);
   }
   t[o] = '\0';
   *text = t;
@@ -870,7 +805,7 @@ mstro_status mstro__proto_info_parse(const char *text, struct mstro__proto_pm_in
     if (out.n_addrs == MSTRO__PROTO_INFO_ADDRS_MAX)
       return info_fail(&w, "more than %u addresses", MSTRO__PROTO_INFO_ADDRS_MAX);
     char *a = out.addrs[out.n_addrs];
-    long got = b64url_decode(p, k, (uint8_t *)a, MSTRO__PROTO_ADDR_MAX);
+    long got = mstro__base64_decode(p, k, MSTRO__B64_URL, (uint8_t *)a, MSTRO__PROTO_ADDR_MAX);
     if (got <= 0)
       return info_fail(&w, "address %zu is not base64url of at most %u bytes", out.n_addrs,
                        MSTRO__PROTO_ADDR_MAX);

@@ -125,6 +125,19 @@ MSTRO_API mstro_status mstro_cdo_attribute_get(mstro_cdo cdo, const char *key,
                                                enum mstro_cdo_attr_value_type *valtype,
                                                const void **val_p);
 
+/** Type the loaded schemas declare for a key, whether or not the CDO has a
+ * value for it (mstro_cdo_attribute_get reports the type of a value only).
+ * Language bindings use it to convert a value before mstro_cdo_attribute_set.
+ * @param cdo        the CDO (any state but disposed)
+ * @param key        absolute or relative key
+ * @param[out] valtype receives the declared type (MSTRO_CDO_ATTR_VALUE_INVALID
+ *                   on error)
+ * @return MSTRO_OK; MSTRO_INVARG for a NULL key or valtype, a NULL or invalid
+ *         handle; MSTRO_NOENT when no loaded schema defines the key;
+ *         MSTRO_INVSTATE for a disposed handle; MSTRO_UNINIT. */
+MSTRO_API mstro_status mstro_cdo_attribute_type(mstro_cdo cdo, const char *key,
+                                                enum mstro_cdo_attr_value_type *valtype);
+
 /** Set an attribute from its YAML text ("key: value" or the value only for
  * `key`); the schema decides the type.
  * @param cdo        the CDO (not yet sealed)

@@ -381,6 +381,33 @@ MMB_API mmb_status mmb_copy(void *dst, mmbMemSpace *dst_space, const void *src,
 MMB_API mmb_status mmb_memset(void *dst, mmbMemSpace *space, int value, size_t n);
 /**@}*/
 
+/* ------------------------------------------------------------------ */
+/** @name Memory events */
+/**@{*/
+
+/** Told that [addr, addr + len) left the use it was handed out for: a system
+ * allocation freed, or a pool's region returned to its space. Called on the
+ * thread that freed, possibly on several threads at once; it must not
+ * subscribe or unsubscribe, and must not free memory through libmamba. */
+typedef void (*mmb_unmapped_fn)(void *ctx, const void *addr, size_t len);
+
+/** Call `fn(ctx, addr, len)` for every range libmamba frees or unmaps from
+ * now on (the registration cache subscribes so; so may a library that keeps
+ * its own registrations). The same pair may be subscribed more than once.
+ * Needs no mmb_init(); a free nobody listens to costs one atomic load.
+ * @param fn  the handler
+ * @param ctx its first argument
+ * @return MMB_OK; MMB_INVALID_ARG (fn NULL); MMB_OUT_OF_MEMORY. */
+MMB_API mmb_status mmb_unmapped_subscribe(mmb_unmapped_fn fn, void *ctx);
+
+/** Undo one mmb_unmapped_subscribe() of the pair; once it returns, `fn` runs
+ * on no thread for this subscription.
+ * @param fn  the handler
+ * @param ctx its first argument, as subscribed
+ * @return MMB_OK; MMB_NOT_FOUND (the pair is not subscribed). */
+MMB_API mmb_status mmb_unmapped_unsubscribe(mmb_unmapped_fn fn, void *ctx);
+/**@}*/
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,8 +16,9 @@
  *    evicted, least recently used first, when the cache holds more than
  *    max_entries entries or max_bytes bytes;
  *  - memory freed through libmamba (a system free, a pool returning memory to
- *    the space) invalidates every overlapping entry of every cache; memory
- *    freed otherwise must be invalidated with mmb_regcache_invalidate();
+ *    the space) invalidates every overlapping entry of every cache: each
+ *    cache subscribes to the unmapped notification (mmb_unmapped_subscribe());
+ *    memory freed otherwise must be invalidated with mmb_regcache_invalidate();
  *  - every function is thread safe.
  */
 #ifndef MMB_REGCACHE_H

@@ -13,10 +13,17 @@
  *   stat/remove of whole byte strings under a key, in a shared directory or an
  *   object store.
  *
- * Every transport fills one `struct mtr_ops` with designated initializers; the
- * table starts with its size and version so that a newer caller can tell which
- * fields an older table has (libfabric style). Unsupported operations are NULL
- * and the generic calls answer MTR_UNIMPLEMENTED for them.
+ * Every transport fills one `struct mtr_ops` (name, capabilities, probe) and,
+ * for its family, one `struct mtr_ep_ops` or `struct mtr_store_ops`, all with
+ * designated initializers. Each table starts with its size and version
+ * (libfabric style): fields are only ever appended, a table whose size does
+ * not reach a field does not have it, and the generic calls refuse a table of
+ * a version they do not know (MTR_INVALID_ARG, logged) and answer
+ * MTR_UNIMPLEMENTED for an operation a table lacks or leaves NULL.
+ *
+ * Configuration structs (#mtr_ep_config, #mtr_store_config) start with their
+ * size too: one from an older caller, smaller than the current one, is
+ * accepted and the fields it lacks take their defaults.
  *
  * Handles (#mtr_ep, #mtr_store) carry their ops table, so the generic calls
  * (mtr_ep_send(), mtr_store_put(), ...) work for any transport.
@@ -49,8 +56,14 @@
 extern "C" {
 #endif
 
-/** Version of `struct mtr_ops` described by this header. */
-#define MTR_OPS_VERSION 1u
+/** Version of `struct mtr_ops` described by this header. Version 1 was one
+ * flat table for both families (its `invalidate` appended later); version 2
+ * points to a table per family. Tables of version 1 are refused. */
+#define MTR_OPS_VERSION 2u
+/** Version of `struct mtr_ep_ops` described by this header (2: `try_send`). */
+#define MTR_EP_OPS_VERSION 2u
+/** Version of `struct mtr_store_ops` described by this header. */
+#define MTR_STORE_OPS_VERSION 1u
 
 /** Capability bits of a transport. */
 enum mtr_caps {
@@ -78,7 +91,9 @@ typedef uint64_t mtr_peer;             /**< a peer inserted into an endpoint */
 
 /** Options of mtr_ep_open(); zero-initialize and set what you need. */
 struct mtr_ep_config {
-  size_t size;           /**< sizeof(struct mtr_ep_config); 0 is taken as the current size */
+  size_t size;           /**< sizeof(struct mtr_ep_config) where the caller was built; 0 is
+                              taken as the current size; a smaller one (an older caller)
+                              leaves the fields past it at their defaults */
   const char *provider;  /**< OFI provider ("tcp;ofi_rxm", "sockets", "shm", ...); NULL:
                               MSTRO_OFI_PROVIDER, then FI_PROVIDER, then automatic */
   size_t msg_max;        /**< bound on a control message payload; 0: MTR_MSG_DEFAULT_MAX */
@@ -94,7 +109,9 @@ struct mtr_ep_config {
 
 /** Options of mtr_store_open(); zero-initialize and set what you need. */
 struct mtr_store_config {
-  size_t size;          /**< sizeof(struct mtr_store_config); 0 is taken as the current size */
+  size_t size;          /**< sizeof(struct mtr_store_config) where the caller was built; 0
+                             is taken as the current size; a smaller one (an older caller)
+                             leaves the fields past it at their defaults */
   const char *location; /**< GFS: directory (NULL: MSTRO_GFS_DIR); MIO: ceph.conf path
                              (NULL: MSTRO_MIO_CONF) */
   const char *pool;     /**< MIO: pool name (NULL: MSTRO_MIO_POOL, default "maestro") */
@@ -103,27 +120,19 @@ struct mtr_store_config {
   int timeout_ms;       /**< MIO: bound on connect and each operation; 0: default */
 };
 
-/** The ops table every transport fills. Fields are only ever added at the end;
- * a caller checks `size` before using a field that is newer than version 1. */
-struct mtr_ops {
-  size_t size;             /**< sizeof(struct mtr_ops) where the table was built */
-  uint32_t version;        /**< MTR_OPS_VERSION where the table was built */
-  uint32_t caps;           /**< enum mtr_caps */
-  const char *name;        /**< "OFI", "GFS", "MIO" */
-  const char *description; /**< one line for humans */
-
-  /** Whether the transport can work on this machine now; on failure writes why. */
-  mtr_status (*probe)(char *why, size_t whylen);
-
-  /* endpoint transports */
-  /** Implements mtr_ep_open(). */
-  mtr_status (*ep_open)(const struct mtr_ep_config *cfg, mtr_ep **ep);
+/** The operations of an endpoint transport (#MTR_CAP_MSG, #MTR_CAP_RMA).
+ * Fields are only ever appended; `size` tells which ones the table has. */
+struct mtr_ep_ops {
+  size_t size;      /**< sizeof(struct mtr_ep_ops) where the table was built */
+  uint32_t version; /**< MTR_EP_OPS_VERSION where the table was built */
+  /** Implements mtr_ep_open(); `cfg` is NULL or of the current size. */
+  mtr_status (*open)(const struct mtr_ep_config *cfg, mtr_ep **ep);
   /** Implements mtr_ep_close(). */
-  mtr_status (*ep_close)(mtr_ep *ep);
+  mtr_status (*close)(mtr_ep *ep);
   /** Implements mtr_ep_addr(). */
-  mtr_status (*ep_addr)(mtr_ep *ep, char *buf, size_t buflen);
+  mtr_status (*addr)(mtr_ep *ep, char *buf, size_t buflen);
   /** Implements mtr_ep_info(). */
-  mtr_status (*ep_info)(mtr_ep *ep, char *buf, size_t buflen);
+  mtr_status (*info)(mtr_ep *ep, char *buf, size_t buflen);
   /** Implements mtr_ep_peer_insert(). */
   mtr_status (*peer_insert)(mtr_ep *ep, const char *addr, mtr_peer *peer);
   /** Implements mtr_ep_peer_remove(). */
@@ -145,12 +154,21 @@ struct mtr_ops {
   /** Implements mtr_ep_read(). */
   mtr_status (*read)(mtr_ep *ep, mtr_peer peer, const void *desc, size_t desclen, uint64_t offset,
                      void *dst, size_t len, int timeout_ms);
+  /** Implements mtr_ep_invalidate(). */
+  mtr_status (*invalidate)(mtr_ep *ep, const void *addr, size_t len);
+  /** Implements mtr_ep_try_send() (version 2). */
+  mtr_status (*try_send)(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len);
+};
 
-  /* store transports */
-  /** Implements mtr_store_open(). */
-  mtr_status (*store_open)(const struct mtr_store_config *cfg, mtr_store **store);
+/** The operations of a store transport (#MTR_CAP_STORE). Fields are only ever
+ * appended; `size` tells which ones the table has. */
+struct mtr_store_ops {
+  size_t size;      /**< sizeof(struct mtr_store_ops) where the table was built */
+  uint32_t version; /**< MTR_STORE_OPS_VERSION where the table was built */
+  /** Implements mtr_store_open(); `cfg` is NULL or of the current size. */
+  mtr_status (*open)(const struct mtr_store_config *cfg, mtr_store **store);
   /** Implements mtr_store_close(). */
-  mtr_status (*store_close)(mtr_store *store);
+  mtr_status (*close)(mtr_store *store);
   /** Implements mtr_store_put(). */
   mtr_status (*put)(mtr_store *store, const char *key, const void *buf, size_t len);
   /** Implements mtr_store_get(). */
@@ -159,10 +177,24 @@ struct mtr_ops {
   mtr_status (*stat)(mtr_store *store, const char *key, size_t *len);
   /** Implements mtr_store_remove(). */
   mtr_status (*remove)(mtr_store *store, const char *key);
+};
 
-  /* endpoint transports, continued */
-  /** Implements mtr_ep_invalidate(). */
-  mtr_status (*invalidate)(mtr_ep *ep, const void *addr, size_t len);
+/** The table every transport fills: what is common to both families, and the
+ * table of its family (the other one NULL). Fields are only ever appended. */
+struct mtr_ops {
+  size_t size;             /**< sizeof(struct mtr_ops) where the table was built */
+  uint32_t version;        /**< MTR_OPS_VERSION where the table was built */
+  uint32_t caps;           /**< enum mtr_caps */
+  const char *name;        /**< "OFI", "GFS", "MIO" */
+  const char *description; /**< one line for humans */
+
+  /** Whether the transport can work on this machine now; on failure writes why. */
+  mtr_status (*probe)(char *why, size_t whylen);
+
+  /** An endpoint transport's operations; NULL for a store transport. */
+  const struct mtr_ep_ops *ep;
+  /** A store transport's operations; NULL for an endpoint transport. */
+  const struct mtr_store_ops *store;
 };
 
 /* ---- registry ---------------------------------------------------------- */
@@ -229,7 +261,8 @@ MTR_API void mtr_env_print(FILE *out);
 
 /** Opens an endpoint of an endpoint transport. `cfg` may be NULL (defaults).
  * MTR_UNAVAILABLE if no provider gives what is needed, MTR_UNIMPLEMENTED for a
- * store transport.
+ * store transport, MTR_INVALID_ARG for a table of an unknown version or a
+ * `cfg->size` too small to hold even the size.
  * @param ops an endpoint transport
  * @param cfg options, or NULL
  * @param[out] ep receives the endpoint
@@ -284,6 +317,22 @@ MTR_API mtr_status mtr_ep_peer_remove(mtr_ep *ep, mtr_peer peer);
  * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_ep_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len,
                                int timeout_ms);
+/** Sends one control message if it can go now, without waiting: MTR_OK when
+ * it was handed to the fabric (copied: the buffer may be reused; it leaves in
+ * the background, driven by later calls on the endpoint), MTR_AGAIN when no
+ * send buffer is free or the fabric cannot take it now (try again later;
+ * nothing was sent). MTR_TRUNCATED if len exceeds msg_max, MTR_PEER if the
+ * fabric refuses the peer, MTR_UNIMPLEMENTED for a transport without it. A
+ * failure of a message already handed over is logged (debug), not reported: callers
+ * that need to know a peer is alive use their own protocol.
+ * @param ep   the endpoint
+ * @param peer the destination
+ * @param tag  user tag delivered with the message
+ * @param buf  the message
+ * @param len  its length in bytes
+ * @return MTR_OK, or the statuses above. */
+MTR_API mtr_status mtr_ep_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf,
+                                   size_t len);
 /** Receives the next control message from any peer into `buf` (capacity
  * `cap`): sets `*len`, `*tag` and `*from` (#MTR_PEER_UNKNOWN when the sender
  * has not been inserted here or the provider does not tell; `from`/`tag` may
@@ -374,7 +423,8 @@ MTR_API const struct mtr_ops *mtr_store_ops(const mtr_store *store);
  * MTR_UNAVAILABLE with the reason logged (GFS: directory unset, missing or not
  * writable; MIO: configuration unreadable, cluster unreachable, pool missing),
  * MTR_TIMEOUT (MIO connect), MTR_INVALID_ARG (bad configuration, e.g. a
- * chunk_size outside the cluster's limits), MTR_UNIMPLEMENTED for an
+ * chunk_size outside the cluster's limits, a table of an unknown version or a
+ * `cfg->size` too small to hold even the size), MTR_UNIMPLEMENTED for an
  * endpoint transport.
  * @param ops a store transport
  * @param cfg options, or NULL

@@ -44,16 +44,23 @@ static void test_tables(void **state)
     assert_non_null(o->name);
     assert_non_null(o->description);
     assert_non_null(o->probe);
+    /* one family table each: a store has no endpoint operations */
     if (o->caps & MTR_CAP_STORE) {
-      assert_non_null(o->store_open);
-      assert_non_null(o->put);
-      assert_non_null(o->get);
-      assert_null(o->ep_open);
+      assert_non_null(o->store);
+      assert_int_equal(o->store->size, sizeof(struct mtr_store_ops));
+      assert_int_equal(o->store->version, MTR_STORE_OPS_VERSION);
+      assert_non_null(o->store->open);
+      assert_non_null(o->store->put);
+      assert_non_null(o->store->get);
+      assert_null(o->ep);
     } else {
-      assert_non_null(o->ep_open);
-      assert_non_null(o->read);
-      assert_non_null(o->invalidate);
-      assert_null(o->store_open);
+      assert_non_null(o->ep);
+      assert_int_equal(o->ep->size, sizeof(struct mtr_ep_ops));
+      assert_int_equal(o->ep->version, MTR_EP_OPS_VERSION);
+      assert_non_null(o->ep->open);
+      assert_non_null(o->ep->read);
+      assert_non_null(o->ep->invalidate);
+      assert_null(o->store);
     }
   }
   assert_string_equal(mtr_transport_get(0)->name, "OFI");

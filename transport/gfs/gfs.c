@@ -256,6 +256,17 @@ static mtr_status gfs_remove(mtr_store *store, const char *key)
   return MTR_OK;
 }
 
+static const struct mtr_store_ops gfs_store_ops = {
+    .size = sizeof(struct mtr_store_ops),
+    .version = MTR_STORE_OPS_VERSION,
+    .open = gfs_open,
+    .close = gfs_close,
+    .put = gfs_put,
+    .get = gfs_get,
+    .stat = gfs_stat,
+    .remove = gfs_remove,
+};
+
 const struct mtr_ops mtr__gfs_ops = {
     .size = sizeof(struct mtr_ops),
     .version = MTR_OPS_VERSION,
@@ -263,10 +274,5 @@ const struct mtr_ops mtr__gfs_ops = {
     .name = "GFS",
     .description = "files in a shared directory (MSTRO_GFS_DIR)",
     .probe = gfs_probe,
-    .store_open = gfs_open,
-    .store_close = gfs_close,
-    .put = gfs_put,
-    .get = gfs_get,
-    .stat = gfs_stat,
-    .remove = gfs_remove,
+    .store = &gfs_store_ops,
 };

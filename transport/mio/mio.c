@@ -451,6 +451,17 @@ static mtr_status mio_remove(mtr_store *store, const char *key)
   return MTR_OK;
 }
 
+static const struct mtr_store_ops mio_store_ops = {
+    .size = sizeof(struct mtr_store_ops),
+    .version = MTR_STORE_OPS_VERSION,
+    .open = mio_open,
+    .close = mio_close,
+    .put = mio_put,
+    .get = mio_get,
+    .stat = mio_stat,
+    .remove = mio_remove,
+};
+
 const struct mtr_ops mtr__mio_ops = {
     .size = sizeof(struct mtr_ops),
     .version = MTR_OPS_VERSION,
@@ -458,10 +469,5 @@ const struct mtr_ops mtr__mio_ops = {
     .name = "MIO",
     .description = "objects in a Ceph RADOS pool (MSTRO_MIO_CONF, MSTRO_MIO_POOL)",
     .probe = mio_probe,
-    .store_open = mio_open,
-    .store_close = mio_close,
-    .put = mio_put,
-    .get = mio_get,
-    .stat = mio_stat,
-    .remove = mio_remove,
+    .store = &mio_store_ops,
 };

@@ -363,6 +363,8 @@ static void ofi_complete(struct ofi_ep *e, struct ofi_op *op, size_t len, fi_add
   case OFI_OP_TX: {
     struct ofi_tx_slot *s = &e->tx[op->idx];
     if (s->state == TX_ABANDONED) {
+      if (err != 0)
+        MTR_LOG_DEBUG(OFI, "a send nobody waited for failed: %s", fi_strerror(err));
       s->state = TX_FREE;
     } else {
       s->err = err;
@@ -934,6 +936,58 @@ cleanup:
   return st;
 }
 
+/* A send that does not wait: the message is copied into a free bounce buffer
+ * and posted; the buffer is marked abandoned at once, so that its completion
+ * (reaped by any later progress) frees it. */
+static mtr_status ofi_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const void *buf, size_t len)
+{
+  struct ofi_ep *e = (struct ofi_ep *)ep;
+  mtr_status st = MTR_OK;
+  struct ofi_tx_slot *s = NULL;
+  bool locked = false;
+  MTR_CHECK(OFI, peer != MTR_PEER_UNKNOWN, st, MTR_INVALID_ARG, "send to an unknown peer");
+  MTR_CHECK(OFI, buf != NULL || len == 0, st, MTR_INVALID_ARG, "NULL buffer with length %zu", len);
+  MTR_CHECK(OFI, len <= e->msg_max, st, MTR_TRUNCATED,
+            "message of %zu bytes exceeds the endpoint's bound of %zu", len, e->msg_max);
+  atomic_store_explicit(&e->last_activity, mtr__now_ns(), memory_order_relaxed);
+  pthread_mutex_lock(&e->lock);
+  locked = true;
+  for (int pass = 0; pass < 2 && s == NULL; pass++) {
+    for (unsigned i = 0; i < OFI_TX_SLOTS && s == NULL; i++)
+      if (e->tx[i].state == TX_FREE)
+        s = &e->tx[i];
+    if (s == NULL && pass == 0)
+      ofi_progress_locked(e);
+  }
+  if (s == NULL) {
+    st = MTR_AGAIN;
+    goto cleanup;
+  }
+  struct ofi_hdr hdr = {
+      .magic = htole32(OFI_HDR_MAGIC), .len = htole32((uint32_t)len), .tag = htole64(tag)};
+  memcpy(s->buf, &hdr, sizeof hdr);
+  if (len > 0)
+    memcpy(s->buf + sizeof hdr, buf, len);
+  s->state = TX_ABANDONED;
+  s->done = false;
+  s->err = 0;
+  ssize_t rc = fi_send(e->ep, s->buf, sizeof hdr + len, e->tx_mr_ok ? e->tx_mr.desc : NULL,
+                       (fi_addr_t)peer, &s->op.fctx);
+  if (rc == -FI_EAGAIN) {
+    s->state = TX_FREE;
+    ofi_progress_locked(e);
+    st = MTR_AGAIN;
+  } else if (rc != 0) {
+    s->state = TX_FREE;
+    MTR_CHECK(OFI, 0, st, rc == -FI_EINVAL ? MTR_INVALID_ARG : MTR_PEER, "fi_send: %s",
+              fi_strerror((int)-rc));
+  }
+cleanup:
+  if (locked)
+    pthread_mutex_unlock(&e->lock);
+  return st;
+}
+
 static mtr_status ofi_recv(mtr_ep *ep, mtr_peer *from, uint64_t *tag, void *buf, size_t cap,
                            size_t *len, int timeout_ms)
 {
@@ -1219,17 +1273,13 @@ static mtr_status ofi_invalidate(mtr_ep *ep, const void *addr, size_t len)
   return MTR_OK; /* without the cache nothing outlives its region or transfer */
 }
 
-const struct mtr_ops mtr__ofi_ops = {
-    .size = sizeof(struct mtr_ops),
-    .version = MTR_OPS_VERSION,
-    .caps = MTR_CAP_MSG | MTR_CAP_RMA,
-    .name = "OFI",
-    .description = "libfabric RDM endpoints: control messages and one-sided RMA reads",
-    .probe = ofi_probe,
-    .ep_open = ofi_open,
-    .ep_close = ofi_close,
-    .ep_addr = ofi_addr,
-    .ep_info = ofi_info_line,
+static const struct mtr_ep_ops ofi_ep_ops = {
+    .size = sizeof(struct mtr_ep_ops),
+    .version = MTR_EP_OPS_VERSION,
+    .open = ofi_open,
+    .close = ofi_close,
+    .addr = ofi_addr,
+    .info = ofi_info_line,
     .peer_insert = ofi_peer_insert,
     .peer_remove = ofi_peer_remove,
     .send = ofi_send,
@@ -1240,4 +1290,15 @@ const struct mtr_ops mtr__ofi_ops = {
     .unexpose = ofi_unexpose,
     .read = ofi_read,
     .invalidate = ofi_invalidate,
+    .try_send = ofi_try_send,
+};
+
+const struct mtr_ops mtr__ofi_ops = {
+    .size = sizeof(struct mtr_ops),
+    .version = MTR_OPS_VERSION,
+    .caps = MTR_CAP_MSG | MTR_CAP_RMA,
+    .name = "OFI",
+    .description = "libfabric RDM endpoints: control messages and one-sided RMA reads",
+    .probe = ofi_probe,
+    .ep = &ofi_ep_ops,
 };
