@@ -10,7 +10,7 @@
 #include "check.h"
 #include "log.h"
 #include "maestro.h"
-#include "maestro/components.h"
+#include "maestro_components.h"
 
 #define MSTRO__COMP_MODULE_LIST(X)                                                                 \
   X(LIBRARIAN, "components.librarian")                                                             \

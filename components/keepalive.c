@@ -1,5 +1,5 @@
 /* The keep-alive proxy: keeps offered CDOs in the pool past their
- * producer's withdraw (include/maestro/components.h).
+ * producer's withdraw (include/maestro_components.h).
  *
  * Two subscriptions, both without this component's own events: OFFER events
  * matching the selector with _REQUIRE_ACK (the producer's offer returns only

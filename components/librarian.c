@@ -1,5 +1,5 @@
 /* The librarian: stages CDOs of a simple_archiver directory back into the
- * pool when a consumer asks for them (include/maestro/components.h).
+ * pool when a consumer asks for them (include/maestro_components.h).
  *
  * It subscribes to other components' REQUIRE and DEMAND events with
  * _REQUIRE_ACK: the consumer's require (or demand) waits until the

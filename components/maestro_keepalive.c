@@ -5,7 +5,7 @@
 
 #include "comp_prog.h"
 #include "maestro.h"
-#include "maestro/components.h"
+#include "maestro_components.h"
 
 static const char prog[] = "maestro-keepalive";
 

@@ -19,12 +19,12 @@ for p in maestro-librarian maestro-keepalive; do
   [ -n "$page" ] || fail "no man page of $p under share/man/man1"
   if command -v man >/dev/null; then man -l "$page" 2>/dev/null | grep -q "$p" || fail "$page"; fi
 done
-[ -f "$t/p/include/maestro/components.h" ] || fail "maestro/components.h not installed"
+[ -f "$t/p/include/maestro_components.h" ] || fail "maestro_components.h not installed"
 pcdir=$(find "$t/p" -name maestro-components.pc -printf '%h\n' | head -1)
 [ -n "$pcdir" ] || fail "maestro-components.pc not installed"
 cat >"$t/use.c" <<'C'
 #include <maestro.h>
-#include <maestro/components.h>
+#include <maestro_components.h>
 int main(void)
 {
   struct mstro_librarian_opts o;

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "maestro.h"
-#include "maestro/components.h"
+#include "maestro_components.h"
 
 #define SIZE 10007
 
