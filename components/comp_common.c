@@ -19,10 +19,10 @@ double mstro__comp_now(void)
   return (double)mstro_clock() * 1e-9;
 }
 
-mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0, double timeout_s,
-                                     bool *stopped)
+mstro_status mstro__comp_should_stop(bool (*should_stop)(void *), void *ctx, double t0,
+                                     double timeout_s, bool *stopped)
 {
-  *stopped = stop != NULL && *stop != 0;
+  *stopped = should_stop != NULL && should_stop(ctx);
   if (*stopped)
     return MSTRO_OK;
   if (timeout_s > 0 && mstro__comp_now() - t0 >= timeout_s) {

@@ -36,10 +36,10 @@ extern struct mmb__log_domain mstro__comp_log_domain;
 /* Seconds on the monotonic clock. */
 double mstro__comp_now(void);
 
-/* Why a component's loop ends: the stop flag, or its time limit (then
+/* Why a component's loop ends: should_stop, or its time limit (then
  * MSTRO_TIMEOUT); MSTRO_OK to go on. */
-mstro_status mstro__comp_should_stop(const volatile sig_atomic_t *stop, double t0, double timeout_s,
-                                     bool *stopped);
+mstro_status mstro__comp_should_stop(bool (*should_stop)(void *), void *ctx, double t0,
+                                     double timeout_s, bool *stopped);
 
 /* Wait at most one slice (50 ms) for events: *ev NULL when none came.
  * @return MSTRO_OK (with or without events); what the wait failed with. */

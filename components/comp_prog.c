@@ -2,6 +2,7 @@
 #include "comp_prog.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,12 +13,18 @@
 #include "maestro.h"
 #include "options.h"
 
-volatile sig_atomic_t mstro__prog_stop;
+static volatile sig_atomic_t prog_stop;
 
 static void on_signal(int sig)
 {
   (void)sig;
-  mstro__prog_stop = 1;
+  prog_stop = 1;
+}
+
+bool mstro__prog_should_stop(void *ctx)
+{
+  (void)ctx;
+  return prog_stop != 0;
 }
 
 static void prog_signals(void)

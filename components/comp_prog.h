@@ -3,12 +3,12 @@
 #ifndef MSTRO_COMP_PROG_H
 #define MSTRO_COMP_PROG_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Set by SIGINT, SIGTERM and SIGUSR2 once mstro__prog_join installed them. */
-extern volatile sig_atomic_t mstro__prog_stop;
+/* True once SIGINT, SIGTERM or SIGUSR2 came (mstro__prog_join installs
+ * them): the should_stop of the options. */
+bool mstro__prog_should_stop(void *ctx);
 
 /* "12", "1.5" (seconds); counts >= 0; byte sizes with K/M/G/T[iB] (the
  * environment options' parser, common/options.h). false on a bad value. */

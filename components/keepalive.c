@@ -243,7 +243,7 @@ mstro_status mstro_keepalive_run(const struct mstro_keepalive_opts *o)
     }
     if (!o->quiet)
       fflush(stdout);
-    st = mstro__comp_should_stop(o->stop, t0, o->timeout_s, &stopped);
+    st = mstro__comp_should_stop(o->should_stop, o->stop_ctx, t0, o->timeout_s, &stopped);
   }
 cleanup:
   if (k.offers != NULL)

@@ -379,7 +379,7 @@ mstro_status mstro_librarian_run(const struct mstro_librarian_opts *o)
         COMP_CHECK_CALL(LIBRARIAN, st, unstage(&lib, e), "cannot withdraw '%.200s'", e->name);
     }
     fflush_progress(o);
-    st = mstro__comp_should_stop(o->stop, t0, o->timeout_s, &stopped);
+    st = mstro__comp_should_stop(o->should_stop, o->stop_ctx, t0, o->timeout_s, &stopped);
   }
 cleanup:
   if (sub != NULL)

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
   if (!uses_given && o.for_s <= 0 && o.release_name == NULL)
     o.uses = 1;
   o.attrs = n_attrs > 0 ? attrs : NULL;
-  o.stop = &mstro__prog_stop;
+  o.should_stop = mstro__prog_should_stop;
   if (!mstro__prog_join(prog, "keepalive"))
     return 1;
   return mstro__prog_finish(prog, mstro_keepalive_run(&o));

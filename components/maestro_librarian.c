@@ -69,7 +69,7 @@ int main(int argc, char **argv)
   if (optind != argc - 1)
     return mstro__prog_usage_error(prog, "%s", "give exactly one archive directory");
   o.dir = argv[optind];
-  o.stop = &mstro__prog_stop;
+  o.should_stop = mstro__prog_should_stop;
   if (!mstro__prog_join(prog, "librarian"))
     return 1;
   return mstro__prog_finish(prog, mstro_librarian_run(&o));

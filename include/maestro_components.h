@@ -12,7 +12,6 @@
 #ifndef MAESTRO_COMPONENTS_H
 #define MAESTRO_COMPONENTS_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,10 +33,12 @@ struct mstro_librarian_opts {
   long max_served;      /**< stop once this many staged CDOs were withdrawn; 0: no limit */
   double timeout_s;     /**< stop after this long; 0: no limit */
   bool quiet;           /**< no progress lines on stdout */
-  const volatile sig_atomic_t *stop; /**< stop when it turns nonzero (may be NULL) */
-  void (*on_ready)(void *ctx);       /**< called once it listens (may be NULL): requires made
-                                          after this are held until it answered them */
-  void *ready_ctx;                   /**< the argument of on_ready */
+  bool (*should_stop)(void *ctx); /**< polled every 50 ms: it stops once this returns true
+                                       (may be NULL; the caller makes it thread-safe) */
+  void *stop_ctx;                 /**< the argument of should_stop */
+  void (*on_ready)(void *ctx);    /**< called once it listens (may be NULL): requires made
+                                       after this are held until it answered them */
+  void *ready_ctx;                /**< the argument of on_ready */
 };
 
 /** Default options: no directory, every CDO, on request, withdrawn at the
@@ -52,7 +53,7 @@ MSTRO_API void mstro_librarian_opts_init(struct mstro_librarian_opts *o);
  * does not parse is reported by file and line (log, warning) and skipped.
  * Files are only read.
  * @param o the options
- * @return MSTRO_OK once stopped (stop flag, max_served reached);
+ * @return MSTRO_OK once stopped (should_stop, max_served reached);
  *         MSTRO_TIMEOUT when timeout_s passed before max_served was reached;
  *         MSTRO_INVARG for NULL options, no dir, a directory that cannot be
  *         read or a selector that does not compile; MSTRO_UNINIT before
@@ -76,10 +77,12 @@ struct mstro_keepalive_opts {
   long max_kept;            /**< stop once this many CDOs were kept and released; 0: no limit */
   double timeout_s;         /**< stop after this long; 0: no limit */
   bool quiet;               /**< no progress lines on stdout */
-  const volatile sig_atomic_t *stop; /**< stop when it turns nonzero (may be NULL) */
-  void (*on_ready)(void *ctx);       /**< called once it listens (may be NULL): offers made after
-                                          this are kept */
-  void *ready_ctx;                   /**< the argument of on_ready */
+  bool (*should_stop)(void *ctx); /**< polled every 50 ms: it stops once this returns true
+                                       (may be NULL; the caller makes it thread-safe) */
+  void *stop_ctx;                 /**< the argument of should_stop */
+  void (*on_ready)(void *ctx);    /**< called once it listens (may be NULL): offers made after
+                                       this are kept */
+  void *ready_ctx;                /**< the argument of on_ready */
 };
 
 /** Default options: every CDO, released after one demand, no bound.
@@ -92,7 +95,7 @@ MSTRO_API void mstro_keepalive_opts_init(struct mstro_keepalive_opts *o);
  * copy once a release condition holds. At the end everything kept is
  * withdrawn. It serves other components through a Pool Manager.
  * @param o the options
- * @return MSTRO_OK once stopped (stop flag, max_kept reached); MSTRO_TIMEOUT
+ * @return MSTRO_OK once stopped (should_stop, max_kept reached); MSTRO_TIMEOUT
  *         when timeout_s passed before max_kept was reached; MSTRO_INVARG for
  *         NULL options, no release condition, or a selector that does not
  *         compile; MSTRO_NO_PM without a Pool Manager (MSTRO_POOL_MANAGER_INFO

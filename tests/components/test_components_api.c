@@ -4,6 +4,7 @@
  * the CDO is offered; every byte and attribute checked; a require of a name
  * the archive lacks is answered at once); the error returns of both calls. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 #define SIZE 10007
 
 static char dir[] = "/tmp/test_components_api.XXXXXX";
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready_cv = PTHREAD_COND_INITIALIZER;
 static int ready;
@@ -48,6 +49,12 @@ static void on_ready(void *ctx)
   ready = 1;
   pthread_cond_broadcast(&ready_cv);
   pthread_mutex_unlock(&ready_lock);
+}
+
+static bool should_stop(void *ctx)
+{
+  (void)ctx;
+  return atomic_load(&stop_flag) != 0;
 }
 
 static void *librarian(void *arg)
@@ -115,7 +122,7 @@ static void test_librarian_in_process(void **state)
   mstro_librarian_opts_init(&o);
   o.dir = dir;
   o.quiet = true;
-  o.stop = &stop_flag;
+  o.should_stop = should_stop;
   o.on_ready = on_ready;
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, librarian, &o), 0);
@@ -156,7 +163,7 @@ static void test_librarian_in_process(void **state)
   assert_int_equal(*(const int64_t *)v, 1);
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
 
-  stop_flag = 1;
+  atomic_store(&stop_flag, 1);
   assert_int_equal(pthread_join(t, NULL), 0);
   assert_int_equal(run_status, MSTRO_OK);
 }
