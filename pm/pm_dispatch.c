@@ -218,6 +218,8 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   }
   MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
   MSTRO_CHECK_CALL(PM, st, mstro__pm_pool_init(srv), "cannot create the pool's indexes");
+  MSTRO_CHECK_CALL(PM, st, mstro__pm_lifetimes_create(&srv->lifetimes),
+                   "cannot create the lifetime heap");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
@@ -234,6 +236,7 @@ cleanup:
   if (srv != NULL) {
     mstro__pm_pool_free(srv);
     mstro__pool_dir_destroy(srv->dir);
+    mstro__pm_lifetimes_destroy(srv->lifetimes);
     free(srv->workflow);
     free(srv->rxbuf);
     free(srv);
@@ -260,6 +263,7 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
   mstro__pm_peer from = MSTRO__PM_PEER_UNKNOWN;
   size_t len = 0;
   mstro__pm_send_flush(srv);
+  timeout_ms = mstro__pm_lifetimes_timeout_ms(srv->lifetimes, mstro_clock(), timeout_ms);
   /* frames wait for a member: come back soon to send them */
   if (mstro__pm_send_pending(srv) && timeout_ms > 1)
     timeout_ms = 1;
@@ -278,6 +282,7 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
     return MSTRO_TRANSPORT;
   }
   mstro__pm_reap_doomed(srv);
+  mstro__pm_offers_expire(srv);
   mstro__pm_check_heartbeats(srv);
   return MSTRO_OK;
 }
@@ -364,6 +369,7 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
   mstro__pm_pool_free(srv);
   mstro__pm_events_free(srv);
   mstro__pool_dir_destroy(srv->dir);
+  mstro__pm_lifetimes_destroy(srv->lifetimes);
   mstro__pm_remove_due_peers(srv, true);
   srv->chan->ops->close(srv->chan);
   free(srv->members);

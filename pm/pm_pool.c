@@ -83,6 +83,7 @@ static void offer_settle(struct mstro__pm_server *srv, struct pm_offer *o)
     return;
   PM_DLIST_UNLINK(srv->offers, o);
   mstro__pm_hash_remove(&srv->offer_index, &o->hn);
+  mstro__pm_lifetimes_remove(srv->lifetimes, o);
   offer_free(o);
 }
 
@@ -151,6 +152,16 @@ static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid,
   return NULL;
 }
 
+/* .maestro.core.cdo.lifetime: the offer leaves the directory that many
+ * seconds after it was listed (pm_lifetime.h). */
+static void offer_set_lifetime(struct mstro__pm_server *srv, struct pm_offer *o, uint64_t seconds)
+{
+  const uint64_t max_s = 100ull * 365 * 24 * 3600; /* no overflow of the ns clock */
+  uint64_t deadline = mstro_clock() + (seconds < max_s ? seconds : max_s) * 1000000000ull;
+  if (mstro__pm_lifetimes_add(srv->lifetimes, o, deadline) != MSTRO_OK)
+    MSTRO_LOG_ERR(PM, "out of memory: the lifetime of '%.200s' is not enforced", o->name);
+}
+
 void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
                             const Mstro__Proto__Envelope *env)
 {
@@ -207,6 +218,8 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
       mstro__pm_emit(srv, &ev);
       mstro__pm_hold_end(srv, m, env, h);
       serve_requires(srv, o);
+      if (in->lifetime > 0)
+        offer_set_lifetime(srv, o, in->lifetime);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
                      mstro__proto_transport_name(o->transport));
@@ -257,23 +270,52 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
 void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
                                const Mstro__Proto__Envelope *env)
 {
-  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
-  if (o == NULL) {
+  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, false);
+  if (o == NULL || o->withdraw_pending) {
     send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
     mstro__pm_hold_end(srv, m, env, NULL);
     return;
   }
-  mstro__pool_dir_withdraw(srv->dir, o->name, o);
-  ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
-  struct pm_hold *h = mstro__pm_hold_begin(m, env);
-  mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
-  mstro__pm_hold_end(srv, m, env, h);
+  if (o->listed) {
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
+    struct pm_hold *h = mstro__pm_hold_begin(m, env);
+    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
+    mstro__pm_hold_end(srv, m, env, h);
+  } else {
+    /* expired (mstro__pm_offers_expire): its WITHDRAW event was sent then */
+    mstro__pm_hold_end(srv, m, env, NULL);
+  }
   o->listed = false;
   o->withdraw_pending = true;
   o->withdraw_seq = env->seq;
   if (o->inflight > 0)
     MSTRO_LOG_DEBUG(PM, "withdraw of '%.200s' waits for %u transfer(s)", o->name, o->inflight);
   offer_settle(srv, o);
+}
+
+/* Expired offers leave the directory as at a withdraw (subscribers see
+ * WITHDRAW); the producer's own withdraw later is answered at once, or once
+ * the transfers still reading the offer have completed. */
+void mstro__pm_offers_expire(struct mstro__pm_server *srv)
+{
+  struct pm_offer *o;
+  while ((o = mstro__pm_lifetimes_pop_expired(srv->lifetimes, mstro_clock())) != NULL) {
+    if (!o->listed)
+      continue;
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    o->listed = false;
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_WITHDRAW,
+                          .appid = o->appid,
+                          .cdo_name = o->name,
+                          .size = o->size,
+                          .attrs = o->attrs,
+                          .attrs_len = o->attrs_len};
+    mstro__pm_emit(srv, &ev);
+    MSTRO_LOG_INFO(PM, "the lifetime of '%.200s' (appid %llu) is over: withdrawn from the pool",
+                   o->name, (unsigned long long)o->appid);
+    offer_settle(srv, o);
+  }
 }
 
 void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,

@@ -16,6 +16,7 @@
 
 #include "maestro.h"
 #include "mstro_log.h"
+#include "pm_lifetime.h"
 #include "pm_server.h"
 #include "pool_dir.h"
 #include "proto_codec.h"
@@ -208,6 +209,7 @@ struct mstro__pm_server {
   uint64_t event_serial;
   struct pm_require *requires;
   struct pm_hash offer_index, ticket_index, require_index;
+  mstro__pm_lifetimes *lifetimes; /* offers with a lifetime, by deadline */
   struct pm_hold *holds;
   struct pm_ack_wait *ack_waits;
   struct pm_barrier *barriers;
@@ -289,6 +291,7 @@ void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
 void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id,
                              const char *name);
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
+void mstro__pm_offers_expire(struct mstro__pm_server *srv);
 
 /* pm_events.c */
 void mstro__pm_events_free(struct mstro__pm_server *srv);
