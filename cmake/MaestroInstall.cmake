@@ -61,3 +61,5 @@ mstro_pkgconfig(maestro "Maestro data orchestration middleware" "-lmaestro-pm -l
   "mamba lyt" "maestro-transport yaml-0.1 libprotobuf-c" "")
 mstro_pkgconfig(maestro-pm "Maestro Pool Manager library" "-lmaestro-pm" "maestro"
   "maestro-transport libprotobuf-c" "")
+mstro_pkgconfig(maestro-components "Maestro workflow components: librarian, keep-alive proxy"
+  "-lmaestro-components" "maestro" "" "")

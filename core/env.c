@@ -12,10 +12,6 @@
 
 #include "options.h"
 
-/* Index 0 (empty) is "unset": the Pool Manager's choice; RDMA is an alias
- * of OFI. The transport layer resolves the name (transport/mtr_env.c). */
-static const char *const transport_names[] = {"", "AUTO", "OFI", "RDMA", "GFS", "MIO", NULL};
-
 /* MSTRO_TELEMETRY_DST: log, stderr, stdout, off, or a file we can write. */
 static int validate_telemetry_dst(const char *text, void *out, char *err, size_t errlen)
 {
@@ -44,7 +40,7 @@ static int validate_telemetry_dst(const char *text, void *out, char *err, size_t
 
 /* Every MSTRO_* variable libmaestro reads, read only here (docs/environment.md
  * lists them all; MSTRO_LOG_* are read by the logging engine, the transport
- * layer's by transport/mtr_env.c). */
+ * layer's, MSTRO_TRANSPORT_DEFAULT among them, by transport/mtr_env.c). */
 #define OPT(f) offsetof(struct mstro__options, f)
 static const struct mmb__opt_def env_defs[] = {
     {.name = "MSTRO_WORKFLOW_NAME",
@@ -59,12 +55,6 @@ static const struct mmb__opt_def env_defs[] = {
      .kind = MMB__OPT_STRING,
      .offset = OPT(pm_info),
      .doc = "contact string of the Pool Manager to join (unset: local pool only)"},
-    {.name = "MSTRO_TRANSPORT_DEFAULT",
-     .kind = MMB__OPT_ENUM,
-     .choices = transport_names,
-     .offset = OPT(transport_default),
-     .doc = "transport for data between components: AUTO, OFI (alias RDMA), GFS or MIO "
-            "(unset: the Pool Manager's choice)"},
     {.name = "MSTRO_DROP_UNKNOWN_ATTRIBUTES",
      .kind = MMB__OPT_BOOL,
      .default_text = "0",
@@ -124,11 +114,4 @@ void mstro__env_load_one(const char *name, struct mstro__options *opts)
     }
     break;
   }
-}
-
-const char *mstro__env_transport_name(int index)
-{
-  return index > 0 && index < (int)(sizeof transport_names / sizeof transport_names[0]) - 1
-             ? transport_names[index]
-             : "(unset)";
 }

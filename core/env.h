@@ -8,16 +8,11 @@
 
 #include "maestro/status.h"
 
-/* MSTRO_TRANSPORT_DEFAULT values (index in env.c's names): unset, AUTO, ... */
-#define MSTRO__ENV_TRANSPORT_UNSET 0
-#define MSTRO__ENV_TRANSPORT_AUTO  1
-
 struct mstro__options {
   const char *workflow_name;
   const char *component_name;
   const char *pm_info;
   const char *telemetry_dst;
-  int transport_default; /* MSTRO__ENV_TRANSPORT_*, then OFI, RDMA, GFS, MIO */
   bool drop_unknown;
   long long pm_timeout;
   long long pm_spin_us;
@@ -33,8 +28,5 @@ mstro_status mstro__env_load(struct mstro__options *opts, char *err, size_t errl
  * default when unset or bad (mstro_init refuses bad values): for modules
  * that are used before or without mstro_init (the schema registry). */
 void mstro__env_load_one(const char *name, struct mstro__options *opts);
-
-/* The spelling of a MSTRO_TRANSPORT_DEFAULT value. */
-const char *mstro__env_transport_name(int index);
 
 #endif

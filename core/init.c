@@ -15,6 +15,7 @@
 #include "pool_backend.h"
 #include "schema.h"
 #include "telemetry.h"
+#include "mtr.h"
 
 struct mstro__core mstro__g;
 
@@ -73,9 +74,14 @@ mstro_status mstro_init(const char *workflow_name, const char *component_name,
                   mstro__component_index_from_env(&component_index, err, sizeof err) == MSTRO_OK,
               st, MSTRO_INVARG, "mstro_init: %s", err);
 
-  if (mstro__g.opts.transport_default > MSTRO__ENV_TRANSPORT_AUTO && mstro__g.opts.pm_info == NULL)
+  /* the transport layer's variables are refused here too, pool or no PM */
+  MSTRO_CHECK(CORE, mtr_env_check(err, sizeof err) == MTR_OK, st, MSTRO_INVARG,
+              "mstro_init: bad transport setting: %s", err);
+  const char *requested = NULL;
+  if (mtr_transport_requested(&requested) == MTR_OK && requested != NULL &&
+      mstro__g.opts.pm_info == NULL)
     MSTRO_LOG_INFO(CORE, "MSTRO_TRANSPORT_DEFAULT=%s noted; a local pool moves data in memory",
-                   mstro__env_transport_name(mstro__g.opts.transport_default));
+                   requested);
 
   mstro__g.workflow_name = strdup(workflow_name);
   mstro__g.component_name = strdup(component_name);

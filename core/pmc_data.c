@@ -130,7 +130,10 @@ mstro_status mstro__pmc_choose_transport(void)
   mstro_status st = MSTRO_OK;
   const struct mtr_ops *ops = NULL;
   Mstro__Proto__TransportKind told = mstro__proto_client_transport(mstro__pmc.c);
-  bool own = mstro__g.opts.transport_default != MSTRO__ENV_TRANSPORT_UNSET;
+  const char *requested = NULL;
+  MSTRO_CHECK(POOL, mtr_transport_requested(&requested) == MTR_OK, st, MSTRO_INVARG,
+              "bad MSTRO_TRANSPORT_DEFAULT");
+  bool own = requested != NULL;
   if (!own && told != MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
     const char *name = mstro__proto_transport_name((int)told);
     MSTRO_CHECK(POOL, mtr_transport_find(name, &ops) == MTR_OK, st, MSTRO_TRANSPORT,

@@ -46,7 +46,6 @@ static const struct mstro__event_remote pmc_event_remote;
 static mstro_status pmc_start(void)
 {
   mstro_status st = MSTRO_OK;
-  char why[256] = "";
   char line[MSTRO__PROTO_INFO_MAX + 1]; /* the contact string of a whole maestro-pm line */
   struct mstro__proto_client_config cfg = {
       .info = mstro__pm_info_unwrap(mstro__g.opts.pm_info, line, sizeof line),
@@ -56,8 +55,6 @@ static mstro_status pmc_start(void)
       .timeout_ms = (int)(mstro__g.opts.pm_timeout * 1000),
       .open_link = mstro__pmc.open_link,
   };
-  MSTRO_CHECK(CORE, mtr_env_check(why, sizeof why) == MTR_OK, st, MSTRO_INVARG,
-              "mstro_init: bad transport setting: %s", why);
   mstro__pmc.timeout_ms = cfg.timeout_ms;
   mstro__pmc.spin_ns = (uint64_t)mstro__g.opts.pm_spin_us * 1000u;
   mstro__pmc.dead = MSTRO_OK;
@@ -299,6 +296,12 @@ static mstro_status pmc_offer(mstro_cdo cdo)
   o.cdo_name = cdo->name;
   o.attributes = (ProtobufCBinaryData){alen, abuf};
   o.size = cdo->data != NULL && cdo->size > 0 ? (uint64_t)cdo->size : 0;
+  /* the PM withdraws the offer itself once its lifetime is over (pm/pm_lifetime.h) */
+  enum mstro_cdo_attr_value_type lt;
+  const void *lv = NULL;
+  if (mstro__attr_dict_get(cdo->attrs, MSTRO_ATTR_CORE_CDO_LIFETIME, &lt, &lv) == MSTRO_OK &&
+      lt == MSTRO_CDO_ATTR_VALUE_int64 && lv != NULL && *(const int64_t *)lv > 0)
+    o.lifetime = (uint64_t) * (const int64_t *)lv;
   if (o.size > 0) {
     if (mstro__pmc.store != NULL) {
       pthread_mutex_lock(&mstro__pmc.lock);

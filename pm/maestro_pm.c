@@ -45,6 +45,10 @@ static void usage(FILE *out)
                "      --heartbeat-grace=N  silent intervals before a component is dropped\n"
                "                           (default 10)\n"
                "  -t, --transport=NAME     transport of the control channel (default OFI)\n"
+               "      --send-queue=N       messages queued for a component that does not take\n"
+               "                           them before it is dropped (default 4096)\n"
+               "      --send-stall-ms=N    a component whose queue does not move for N ms is\n"
+               "                           dropped (default heartbeat-ms * heartbeat-grace)\n"
                "  -f, --info-file=FILE     also write the contact string (what\n"
                "                           MSTRO_POOL_MANAGER_INFO takes) to FILE, created mode\n"
                "                           0600 and renamed into place whole, for components on\n"
@@ -75,16 +79,16 @@ static int parse_u32(const char *opt, const char *text, uint32_t *out)
   return 0;
 }
 
-enum { OPT_HEARTBEAT_MS = 256, OPT_HEARTBEAT_GRACE };
+enum { OPT_HEARTBEAT_MS = 256, OPT_HEARTBEAT_GRACE, OPT_SEND_QUEUE, OPT_SEND_STALL_MS };
 
-/* The options into cfg and *cli: 0 to run, -1 to exit 0 (--help,
- * --version answered), 1 for a bad option (exit 1). */
 /* What the command line sets besides the server's configuration. */
 struct cli {
   const char *transport; /* NULL: OFI */
   const char *info_file; /* NULL: stdout only */
 };
 
+/* The options into cfg and *cli: 0 to run, -1 to exit 0 (--help,
+ * --version answered), 1 for a bad option (exit 1). */
 static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, struct cli *cli)
 {
   static const struct option longopts[] = {
@@ -92,6 +96,8 @@ static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, struc
       {"exit-when-idle", no_argument, NULL, 'i'},
       {"heartbeat-ms", required_argument, NULL, OPT_HEARTBEAT_MS},
       {"heartbeat-grace", required_argument, NULL, OPT_HEARTBEAT_GRACE},
+      {"send-queue", required_argument, NULL, OPT_SEND_QUEUE},
+      {"send-stall-ms", required_argument, NULL, OPT_SEND_STALL_MS},
       {"transport", required_argument, NULL, 't'},
       {"info-file", required_argument, NULL, 'f'},
       {"help", no_argument, NULL, 'h'},
@@ -119,6 +125,17 @@ static int parse_args(int argc, char **argv, struct mstro__pm_config *cfg, struc
       break;
     case OPT_HEARTBEAT_GRACE:
       if (parse_u32("--heartbeat-grace", optarg, &cfg->heartbeat_grace) != 0)
+        return 1;
+      break;
+    case OPT_SEND_QUEUE: {
+      uint32_t n = 0;
+      if (parse_u32("--send-queue", optarg, &n) != 0)
+        return 1;
+      cfg->send_queue_max = n;
+      break;
+    }
+    case OPT_SEND_STALL_MS:
+      if (parse_u32("--send-stall-ms", optarg, &cfg->send_stall_ms) != 0)
         return 1;
       break;
     case 'h':

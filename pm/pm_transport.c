@@ -1,7 +1,7 @@
 /* The Pool Manager's choice of the workflow's data transport. The PM probes
  * once at start; a component that cannot use the PM's choice itself (a store
  * it cannot open) still falls back on its own, and any component can read an
- * offer made through any store it can open (core/pool_pm.c). */
+ * offer made through any store it can open (core/pmc_data.c). */
 #include "pm_transport.h"
 
 #include <stdlib.h>
@@ -20,17 +20,17 @@ mstro_status mstro__pm_transport_choose(Mstro__Proto__TransportKind *kind)
   MSTRO_CHECK(PM, kind != NULL, st, MSTRO_INVARG, "NULL result pointer");
   /* the PM says itself why the workflow does not get what was asked for (the
    * transport layer's own warning may be filtered by MSTRO_LOG_MODULES) */
-  const char *want = getenv("MSTRO_TRANSPORT_DEFAULT");
-  if (want != NULL && strcasecmp(want, "AUTO") == 0)
-    want = NULL; /* the transport layer's own order */
+  const char *want = NULL; /* NULL: AUTO, the transport layer's own order */
+  MSTRO_CHECK(PM, mtr_transport_requested(&want) == MTR_OK, st, MSTRO_INVARG,
+              "bad MSTRO_TRANSPORT_DEFAULT");
   const struct mtr_ops *wanted = NULL;
   char why[256] = "not built in";
-  if (want != NULL && want[0] != '\0' && mtr_transport_find(want, &wanted) == MTR_OK)
+  if (want != NULL && mtr_transport_find(want, &wanted) == MTR_OK)
     mtr_transport_probe(wanted, why, sizeof why);
   mtr_status ms = mtr_transport_default(&ops);
   MSTRO_CHECK(PM, ms == MTR_OK, st, MSTRO_TRANSPORT, "no transport for CDO data: %s",
               mtr_status_description(ms));
-  if (want != NULL && want[0] != '\0' && ops != wanted)
+  if (want != NULL && ops != wanted)
     MSTRO_LOG_WARN(PM,
                    "MSTRO_TRANSPORT_DEFAULT=%s is unavailable (%s): the workflow falls back to %s",
                    want, why, ops->name);

@@ -12,9 +12,10 @@ static const char *const mtr_transport_names[] = {"OFI", "RDMA", "GFS", "MIO", "
 
 #define F(field) offsetof(struct mtr__env, field)
 static const struct mmb__opt_def mtr_env_defs[] = {
-    {"MSTRO_TRANSPORT_DEFAULT", MMB__OPT_ENUM, "OFI", 0, 0, mtr_transport_names, NULL,
+    {"MSTRO_TRANSPORT_DEFAULT", MMB__OPT_ENUM, "AUTO", 0, 0, mtr_transport_names, NULL,
      F(transport_default),
-     "transport to use: OFI (alias RDMA), GFS, MIO or AUTO (= OFI); falls back if unavailable"},
+     "transport for CDO data: AUTO (no explicit choice: the Pool Manager's, else OFI first), OFI "
+     "(alias RDMA), GFS or MIO; falls back if unavailable"},
     {"MSTRO_TRANSPORT_TIMEOUT", MMB__OPT_INT, "60", 1, 86400, NULL, NULL, F(timeout_s),
      "seconds a transport call waits when given no timeout of its own"},
     {"MSTRO_OFI_PROVIDER", MMB__OPT_STRING, NULL, 0, 0, NULL, NULL, F(ofi_provider),

@@ -152,6 +152,22 @@ mtr_status mtr_transport_list(char *buf, size_t buflen)
   return cut ? MTR_TRUNCATED : MTR_OK;
 }
 
+mtr_status mtr_transport_requested(const char **name)
+{
+  mtr_status st = MTR_OK;
+  MTR_CHECK(GENERAL, name != NULL, st, MTR_INVALID_ARG, "NULL result pointer");
+  *name = NULL;
+  char bad[256];
+  MTR_CHECK(GENERAL, mtr_env_check(bad, sizeof bad) == MTR_OK, st, MTR_INVALID_ARG,
+            "bad transport environment: %s", bad);
+  struct mtr__env env;
+  mtr__env_load(&env);
+  static const char *const names[] = {"OFI", "OFI" /* RDMA */, "GFS", "MIO", NULL /* AUTO */};
+  *name = names[env.transport_default];
+cleanup:
+  return st;
+}
+
 mtr_status mtr_transport_default(const struct mtr_ops **ops)
 {
   mtr_status st = MTR_OK;

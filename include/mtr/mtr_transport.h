@@ -234,11 +234,19 @@ MTR_API mtr_status mtr_transport_probe(const struct mtr_ops *ops, char *why, siz
  * @return MTR_OK or MTR_TRUNCATED. */
 MTR_API mtr_status mtr_transport_list(char *buf, size_t buflen);
 
+/** The transport MSTRO_TRANSPORT_DEFAULT asks for explicitly: the variable is
+ * read here and nowhere else in Maestro (core and the Pool Manager ask this).
+ * @param[out] name receives the canonical name ("OFI" for "OFI" and "RDMA",
+ *                  "GFS", "MIO"), or NULL when the variable is unset or "AUTO"
+ *                  (no explicit choice)
+ * @return MTR_OK; MTR_INVALID_ARG for NULL or a bad value of the variable
+ *         (logged). */
+MTR_API mtr_status mtr_transport_requested(const char **name);
+
 /** The transport named by MSTRO_TRANSPORT_DEFAULT ("OFI", "RDMA", "GFS",
- * "MIO"; default "OFI"). If that one is unavailable, the first available one in
- * order of preference is chosen and the reason is logged at warning level.
- * MTR_INVALID_ARG for a bad value of the variable (logged),
- * MTR_UNAVAILABLE if none is usable.
+ * "MIO"; default "AUTO", which is "OFI" first). If that one is unavailable, the first available one
+ * in order of preference is chosen and the reason is logged at warning level. MTR_INVALID_ARG for a
+ * bad value of the variable (logged), MTR_UNAVAILABLE if none is usable.
  * @param[out] ops receives the chosen transport's ops table
  * @return MTR_OK, or the statuses above. */
 MTR_API mtr_status mtr_transport_default(const struct mtr_ops **ops);

@@ -87,16 +87,24 @@ static mtr_status gfs_dir_check(const char *dir, char *why, size_t whylen)
   return MTR_OK;
 }
 
+/* MSTRO_GFS_DIR, through the transport layer's one table (mtr_env.c). */
+static const char *gfs_env_dir(void)
+{
+  struct mtr__env env;
+  mtr__env_load(&env);
+  return env.gfs_dir;
+}
+
 static mtr_status gfs_probe(char *why, size_t whylen)
 {
-  return gfs_dir_check(getenv("MSTRO_GFS_DIR"), why, whylen);
+  return gfs_dir_check(gfs_env_dir(), why, whylen);
 }
 
 static mtr_status gfs_open(const struct mtr_store_config *cfg, mtr_store **store)
 {
   mtr_status st = MTR_OK;
   struct gfs_store *g = NULL;
-  const char *dir = cfg != NULL && cfg->location != NULL ? cfg->location : getenv("MSTRO_GFS_DIR");
+  const char *dir = cfg != NULL && cfg->location != NULL ? cfg->location : gfs_env_dir();
   char why[PATH_MAX + 128];
   st = gfs_dir_check(dir, why, sizeof why);
   MTR_CHECK(GFS, st == MTR_OK, st, st, "cannot open the GFS store: %s", why);

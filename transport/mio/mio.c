@@ -175,11 +175,19 @@ static const char *mio_pool_name(const struct mtr_store_config *cfg)
   return env.mio_pool;
 }
 
+/* MSTRO_MIO_CONF, through the transport layer's one table (mtr_env.c). */
+static const char *mio_env_conf(void)
+{
+  struct mtr__env env;
+  mtr__env_load(&env);
+  return env.mio_conf;
+}
+
 static mtr_status mio_probe(char *why, size_t whylen)
 {
   rados_t cl;
   rados_ioctx_t io;
-  const char *conf = getenv("MSTRO_MIO_CONF");
+  const char *conf = mio_env_conf();
   int t = mio_timeout_s(NULL);
   mtr_status st = mio_connect(conf, mio_pool_name(NULL), t < 5 ? t : 5, &cl, &io, why, whylen);
   if (st != MTR_OK)
@@ -204,8 +212,7 @@ static mtr_status mio_open(const struct mtr_store_config *cfg, mtr_store **store
   mtr_status st = MTR_OK;
   struct mio_store *m = calloc(1, sizeof *m);
   char why[512];
-  const char *conf =
-      cfg != NULL && cfg->location != NULL ? cfg->location : getenv("MSTRO_MIO_CONF");
+  const char *conf = cfg != NULL && cfg->location != NULL ? cfg->location : mio_env_conf();
   const char *pool = mio_pool_name(cfg);
   MTR_CHECK(MIO, m != NULL, st, MTR_NOMEM, "out of memory");
   m->base.ops = &mtr__mio_ops;
