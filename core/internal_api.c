@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "mtr/mtr_transport.h"
 #include "internal_api.h"
 
 const char *mstro__workflow_name(void)
@@ -27,6 +28,9 @@ mstro_status mstro__env_check(char *err, size_t errlen)
     st = MSTRO_INVARG;
   } else if (mstro__env_load(&opts, why, sizeof why) != MSTRO_OK) {
     snprintf(err, errlen, "bad environment: %s", why);
+    st = MSTRO_INVARG;
+  } else if (mtr_env_check(why, sizeof why) != MTR_OK) {
+    snprintf(err, errlen, "bad transport setting: %s", why);
     st = MSTRO_INVARG;
   }
   return st;

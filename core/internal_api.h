@@ -15,10 +15,11 @@
  * and after mstro_finalize. Valid until mstro_finalize. */
 MSTRO_API const char *mstro__workflow_name(void);
 
-/* The checks mstro_init makes of the MSTRO_* environment (logging settings
- * and the option table), without initializing: MSTRO_OK, or MSTRO_INVARG with
- * the same reason mstro_init logs in err ("bad logging setting: ..." or
- * "bad environment: ..."). */
+/* The checks mstro_init makes of the MSTRO_* environment (logging settings,
+ * the option table, the transport layer's variables), without initializing:
+ * MSTRO_OK, or MSTRO_INVARG with the same reason mstro_init logs in err
+ * ("bad logging setting: ...", "bad environment: ..." or "bad transport
+ * setting: ..."). */
 MSTRO_API mstro_status mstro__env_check(char *err, size_t errlen);
 
 #endif

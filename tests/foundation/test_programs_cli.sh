@@ -58,9 +58,12 @@ grep -q "bad logging setting: MSTRO_LOG_LEVEL=\"loud\"" "$t/err" ||
   fail "maestro-pm: unexpected message for MSTRO_LOG_LEVEL=loud: $(cat "$t/err")"
 MSTRO_TRANSPORT_DEFAULT=NOPE "$pm" >"$t/info" 2>"$t/err" &&
   fail "maestro-pm ran with MSTRO_TRANSPORT_DEFAULT=NOPE"
-grep -q "bad environment: MSTRO_TRANSPORT_DEFAULT=\"NOPE\"" "$t/err" ||
+grep -q "maestro-pm: bad transport setting: MSTRO_TRANSPORT_DEFAULT=\"NOPE\"" "$t/err" ||
   fail "maestro-pm: unexpected message for MSTRO_TRANSPORT_DEFAULT=NOPE: $(cat "$t/err")"
 [ -s "$t/info" ] && fail "maestro-pm printed a contact string despite a bad environment"
+MSTRO_PM_TIMEOUT=forever "$pm" >"$t/info" 2>"$t/err" && fail "maestro-pm ran with MSTRO_PM_TIMEOUT=forever"
+grep -q "maestro-pm: bad environment: MSTRO_PM_TIMEOUT" "$t/err" ||
+  fail "maestro-pm: unexpected message for MSTRO_PM_TIMEOUT=forever: $(cat "$t/err")"
 
 "$launch" --timeout=soon -- true 2>/dev/null && fail "mstro-launch accepted --timeout=soon"
 out=$("$launch" --pm="$pm" --workflow=cli-launch -- sh -c 'echo "wf=$MSTRO_WORKFLOW_NAME"') ||
