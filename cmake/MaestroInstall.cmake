@@ -16,6 +16,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INC
 # The launcher script, with its version filled in (mstro-launch --version).
 configure_file(${PROJECT_SOURCE_DIR}/scripts/mstro-launch.sh ${PROJECT_BINARY_DIR}/mstro-launch @ONLY)
 install(PROGRAMS ${PROJECT_BINARY_DIR}/mstro-launch DESTINATION ${CMAKE_INSTALL_BINDIR})
+include(MaestroManPages)
+mstro_add_man_page(mstro-launch PROGRAM ${PROJECT_BINARY_DIR}/mstro-launch)
 
 set(MSTRO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/maestro)
 install(EXPORT maestroTargets NAMESPACE maestro:: DESTINATION ${MSTRO_CMAKE_DIR})

@@ -33,11 +33,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-  fprintf(out, "usage: maestro-pm [options]\n"
+  fprintf(out, "Usage: maestro-pm [options]\n"
+               "\n"
                "Runs the Maestro Pool Manager of one workflow. Prints\n"
                "MSTRO_POOL_MANAGER_INFO;<info>; on stdout (give <info> to the components in\n"
                "MSTRO_POOL_MANAGER_INFO), then serves until SIGTERM, SIGINT or SIGUSR2.\n"
                "\n"
+               "Options:\n"
                "  -w, --workflow=NAME      workflow to serve (default: $MSTRO_WORKFLOW_NAME, else\n"
                "                           \"maestro\")\n"
                "  -i, --exit-when-idle     stop once every component that joined has left\n"

@@ -25,6 +25,10 @@ for prog in "$t/prefix/bin/"*; do
     out=$("$prog" "$opt" 2>&1) && [ -n "$out" ] ||
       { echo "check-install: '$(basename "$prog") $opt' failed or printed nothing: $out"; exit 1; }
   done
+  # ... and has its man page, made from that --help (scripts/gen-man.sh)
+  page="$t/prefix/share/man/man1/$(basename "$prog").1"
+  grep -q '^\.SH OPTIONS' "$page" 2>/dev/null ||
+    { echo "check-install: no man page (with OPTIONS) for $(basename "$prog") at $page"; exit 1; }
 done
 [ -x "$t/prefix/bin/mstro-launch" ] || { echo "check-install: mstro-launch not installed to bin/"; exit 1; }
 "$t/prefix/bin/mstro-launch" --version | grep -q "maestro) [0-9]" ||

@@ -17,7 +17,7 @@ fi
 
 usage() {
   cat <<EOF
-usage: mstro-launch [options] -- CMD1 [ARGS...] [-- CMD2 [ARGS...] ...]
+Usage: mstro-launch [options] -- CMD1 [ARGS...] [-- CMD2 [ARGS...] ...]
 
 Starts a Maestro Pool Manager (maestro-pm --exit-when-idle), exports its
 contact string in MSTRO_POOL_MANAGER_INFO and the workflow name in
