@@ -96,8 +96,7 @@ static void raw_receiver(const char *prov, int rfd, int wfd, long n)
     for (size_t j = 0; j < k; j++, got++) {
       int slot = (int)((struct fi_context2 *)e[j].op_context - ctx);
       if (got + RAW_WIN < n)
-        BENCH_OFI_CHECK(
-            fi_recv(r.ep, buf[slot], CDO_SIZE, NULL, FI_ADDR_UNSPEC, &ctx[slot]));
+        BENCH_OFI_CHECK(fi_recv(r.ep, buf[slot], CDO_SIZE, NULL, FI_ADDR_UNSPEC, &ctx[slot]));
     }
   }
   BENCH_OFI_CHECK(fi_send(r.ep, buf[0], 8, NULL, r.peer, &ctx[RAW_WIN]));
@@ -122,8 +121,7 @@ static double raw_sender(const char *prov, int rfd, int wfd, long n)
   bool acked = false;
   while (!acked) {
     while (sent < n && inflight < RAW_WIN) {
-      ssize_t rc = fi_send(r.ep, buf[sent % RAW_WIN], CDO_SIZE, NULL, r.peer,
-                           &ctx[sent % RAW_WIN]);
+      ssize_t rc = fi_send(r.ep, buf[sent % RAW_WIN], CDO_SIZE, NULL, r.peer, &ctx[sent % RAW_WIN]);
       if (rc == -FI_EAGAIN)
         break;
       BENCH_OFI_CHECK(rc);
