@@ -33,6 +33,7 @@
 
 #include "bench.h"
 #include "bench_ofi.h"
+#include "bench_pm.h"
 #include "maestro.h"
 #include "maestro/pool_manager.h"
 
@@ -49,14 +50,6 @@ static void must(mstro_status st, const char *what)
     fprintf(stderr, "pm_scale: %s: %s\n", what, mstro_status_description(st));
     exit(5);
   }
-}
-
-static int wait_child(pid_t p)
-{
-  int ws = 0;
-  while (waitpid(p, &ws, 0) < 0 && errno == EINTR)
-    ;
-  return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
 /* ---- raw baseline: one-way 1 KiB fi_send/fi_recv rate ---------------------- */
@@ -165,7 +158,7 @@ static double raw_rate(const char *prov, long n)
   close(res[1]);
   if (read(res[0], &rate, sizeof rate) != (ssize_t)sizeof rate)
     rate = 0;
-  int a = wait_child(rx), b = wait_child(tx);
+  int a = bench_wait_child(rx), b = bench_wait_child(tx);
   close(ab[0]), close(ab[1]), close(ba[0]), close(ba[1]), close(res[0]);
   if (a != 0 || b != 0) {
     fprintf(stderr, "pm_scale: raw baseline on %s failed (%d, %d)\n", prov, a, b);
@@ -416,42 +409,15 @@ static double round_run(const char *tag, int pairs, bool with_subscriber)
 
 static int run(const char *prov, const char *ptag)
 {
-  int info_pipe[2], stop_pipe[2];
   int rc = 0;
-  if (pipe(info_pipe) || pipe(stop_pipe))
-    return 1;
   setenv("FI_PROVIDER", prov, 1);
   setenv("MSTRO_WORKFLOW_NAME", "bench-pm-scale", 1);
   double raw = raw_rate(prov, n_per_pair * 10 > 20000 ? n_per_pair * 10 : 20000);
   printf("# %s: raw 1 KiB fi_send/fi_recv rate %.0f msgs/s\n", ptag, raw);
   fflush(stdout);
-  pid_t pm = fork();
-  if (pm == 0) {
-    char *info = NULL, c;
-    close(info_pipe[0]);
-    close(stop_pipe[1]);
-    if (mstro_pm_start() != MSTRO_OK || mstro_pm_getinfo(&info) != MSTRO_OK)
-      _exit(2);
-    size_t n = strlen(info) + 1;
-    bench_xwrite(info_pipe[1], &n, sizeof n);
-    bench_xwrite(info_pipe[1], info, n);
-    free(info);
-    while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-      ;
-    mstro_pm_terminate();
-    _exit(0);
-  }
-  close(info_pipe[1]);
-  close(stop_pipe[0]);
-  size_t n = 0;
-  bench_xread(info_pipe[0], &n, sizeof n);
-  char *info = malloc(n);
-  if (info == NULL || n == 0 || n > 8192)
+  struct bench_pm pm;
+  if (bench_pm_start(&pm) != 0)
     return 1;
-  bench_xread(info_pipe[0], info, n);
-  close(info_pipe[0]);
-  setenv("MSTRO_POOL_MANAGER_INFO", info, 1);
-  free(info);
   static const int counts[] = {1, 2, 4, 8};
   for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
     char tag[64], cname[64];
@@ -471,9 +437,7 @@ static int run(const char *prov, const char *ptag)
     bench_report("pm_scale", cname, v, "events/s", raw, BENCH_HIGHER_IS_BETTER);
   else
     rc = 1;
-  close(stop_pipe[1]); /* the PM stops */
-  int rpm = wait_child(pm);
-  unsetenv("MSTRO_POOL_MANAGER_INFO");
+  int rpm = bench_pm_stop(&pm);
   if (rpm != 0)
     fprintf(stderr, "pm_scale (%s): PM exited with %d\n", prov, rpm);
   return rc != 0 ? rc : rpm;
