@@ -36,7 +36,6 @@
 #define RX_BLOCK_MS   20    /* the receiver thread's blocking receive (MSTRO_PM_BLOCK) */
 #define SPIN_START_NS 50000u
 #define SPIN_MIN_NS   2000u
-#define WAKE_NS       100000u /* a wake-up's overshoot on a busy node */
 
 struct mstro__pmc mstro__pmc = {.lock = PTHREAD_MUTEX_INITIALIZER,
                                 .rx_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -129,20 +128,24 @@ uint64_t mstro__pmc_spin_start(void)
   return SPIN_START_NS;
 }
 
-/* Adapts the spin (lock held): it doubles, up to MSTRO_PM_SPIN_US, when an
- * answer came while or soon after spinning (the spin pays off) and halves
- * when the wait was long (spinning only took a core from the processes this
- * one waits for, which on an oversubscribed node delays the answer). */
-static void spin_adapt_locked(bool paid_off)
+/* Adapts the spin (lock held) to a wait of `waited` ns: a wait a spin of
+ * at most MSTRO_PM_SPIN_US would have covered doubles the spin (and makes it
+ * at least twice that wait), so that answers that come soon are caught by
+ * spinning, as without MSTRO_PM_BLOCK; a longer wait halves it (spinning
+ * would only have taken a core from the processes this one waits for, which
+ * on an oversubscribed node delays the answer). */
+static void spin_adapt_locked(uint64_t waited)
 {
-  uint64_t s = mstro__pmc.spin_cur_ns;
+  uint64_t s = mstro__pmc.spin_cur_ns, max = mstro__pmc.spin_ns;
   if (!mstro__pmc.block)
     return;
-  if (paid_off)
-    s = s * 2 < mstro__pmc.spin_ns ? s * 2 : mstro__pmc.spin_ns;
-  else
+  if (waited < max) {
+    s = s * 2 > 2 * waited ? s * 2 : 2 * waited;
+    s = s < max ? s : max;
+  } else {
     s = s / 2 > SPIN_MIN_NS ? s / 2 : SPIN_MIN_NS;
-  mstro__pmc.spin_cur_ns = s < mstro__pmc.spin_ns ? s : mstro__pmc.spin_ns;
+  }
+  mstro__pmc.spin_cur_ns = s < max ? s : max;
 }
 
 /* Wait until `c` is done (lock held): poll for the answer from this thread
@@ -166,10 +169,10 @@ void mstro__pmc_call_wait_locked(struct mstro__pmc_call *c)
     pthread_mutex_lock(&mstro__pmc.lock);
   }
   mstro__pmc.polling--;
-  if (spun)
-    spin_adapt_locked(c->done);
   while (!c->done)
     pthread_cond_wait(&c->cv, &mstro__pmc.lock);
+  if (spun)
+    spin_adapt_locked(mstro_clock() - t0);
 }
 
 /* ---- _REQUIRE_ACK across processes ------------------------------------- */
@@ -441,7 +444,6 @@ void *mstro__pmc_rx_main(void *arg)
     bool block =
         mstro__pmc.block && !got && !spin && mstro__pmc.polling == 0 && mstro__pmc.dead == MSTRO_OK;
     mstro__pmc.rx_blocking = block;
-    uint64_t spin_was = mstro__pmc.spin_cur_ns;
     pthread_mutex_unlock(&mstro__pmc.lock);
     if (got) {
       continue; /* more may be queued */
@@ -452,7 +454,7 @@ void *mstro__pmc_rx_main(void *arg)
       bool came = rx_poll_for(RX_BLOCK_MS);
       pthread_mutex_lock(&mstro__pmc.lock);
       mstro__pmc.rx_blocking = false;
-      spin_adapt_locked(came && mstro_clock() - t0 < 2 * spin_was + WAKE_NS);
+      spin_adapt_locked(came ? mstro_clock() - t0 : UINT64_MAX);
       pthread_mutex_unlock(&mstro__pmc.lock);
     } else {
       struct timespec idle = {0, RX_IDLE_NS};

@@ -201,21 +201,23 @@ static mtr_status ofi_errstatus(int err)
  * block is bounded (OFI_BLOCK_MS), so a wake-up the provider does not signal
  * (a target-side read some providers only see when progressed) costs at most
  * that. The spin adapts between OFI_SPIN_MIN_NS and MSTRO_OFI_SPIN_US: it
- * doubles when a block ended soon (within twice the spin and a wake-up's
- * overshoot: a longer spin would have caught it) and halves
+ * doubles when a block ended soon (a spin of at most MSTRO_OFI_SPIN_US would
+ * have caught it) and halves
  * when a block was long (spinning would have been wasted), so that waiters
  * on a shared core soon stop taking it from the processes they wait for. */
 #define OFI_BLOCK_MS    20
 #define OFI_SPIN_MIN_NS 2000u
-#define OFI_WAKE_NS     100000u /* a wake-up's or a nap's overshoot on a busy node */
 
-static uint64_t ofi_spin_adapt(const struct ofi_ep *e, uint64_t spin, bool soon, bool long_wait)
+/* The spin after a wait of `waited` ns: doubled (and at least twice the
+ * wait) when a spin of at most MSTRO_OFI_SPIN_US would have covered it,
+ * halved when not. */
+static uint64_t ofi_spin_adapt(const struct ofi_ep *e, uint64_t spin, uint64_t waited)
 {
-  if (soon && spin < e->spin_ns)
-    return spin * 2 < e->spin_ns ? spin * 2 : e->spin_ns;
-  if (long_wait && spin > OFI_SPIN_MIN_NS)
-    return spin / 2 > OFI_SPIN_MIN_NS ? spin / 2 : OFI_SPIN_MIN_NS;
-  return spin;
+  if (waited < e->spin_ns) {
+    spin = spin * 2 > 2 * waited ? spin * 2 : 2 * waited;
+    return spin < e->spin_ns ? spin : e->spin_ns;
+  }
+  return spin / 2 > OFI_SPIN_MIN_NS ? spin / 2 : OFI_SPIN_MIN_NS;
 }
 
 static void ofi_idle(struct ofi_ep *e)
@@ -233,10 +235,11 @@ static void ofi_idle(struct ofi_ep *e)
     uint64_t nap = atomic_exchange_explicit(&e->nap_start_ns, now, memory_order_relaxed);
     if (e->blocking && nap != 0) {
       bool came = last >= nap;
-      spin = ofi_spin_adapt(e, spin, came && last - nap < 2 * spin + OFI_WAKE_NS,
-                            !came && now - nap > e->spin_ns);
-      atomic_store_explicit(&e->spin_cur_ns, spin, memory_order_relaxed);
-      if (!came && now - nap <= e->spin_ns)
+      if (came || now - nap > e->spin_ns)
+        atomic_store_explicit(&e->spin_cur_ns,
+                              ofi_spin_adapt(e, spin, came ? last - nap : now - nap),
+                              memory_order_relaxed);
+      else /* still waiting: the next nap is part of this wait */
         atomic_store_explicit(&e->nap_start_ns, nap, memory_order_relaxed);
     }
     struct timespec ts = {0, 50000};
@@ -252,8 +255,8 @@ static void ofi_idle(struct ofi_ep *e)
   struct pollfd pf = {.fd = e->wait_fd, .events = POLLIN};
   int k = poll(&pf, 1, OFI_BLOCK_MS);
   uint64_t slept = mtr__now_ns() - now;
-  spin = ofi_spin_adapt(e, spin, k > 0 && slept<2 * spin + OFI_WAKE_NS, slept> e->spin_ns);
-  atomic_store_explicit(&e->spin_cur_ns, spin, memory_order_relaxed);
+  atomic_store_explicit(&e->spin_cur_ns, ofi_spin_adapt(e, spin, k > 0 ? slept : UINT64_MAX),
+                        memory_order_relaxed);
 }
 
 /* Unpredictable 64 bits (keys a peer cannot guess easily). */
