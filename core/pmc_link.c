@@ -454,7 +454,10 @@ void *mstro__pmc_rx_main(void *arg)
       bool came = rx_poll_for(RX_BLOCK_MS);
       pthread_mutex_lock(&mstro__pmc.lock);
       mstro__pmc.rx_blocking = false;
-      spin_adapt_locked(came ? mstro_clock() - t0 : UINT64_MAX);
+      uint64_t waited = mstro_clock() - t0;
+      /* a receive that did not start (a call took the endpoint) says nothing */
+      if (came || waited >= RX_BLOCK_MS * 500000ull)
+        spin_adapt_locked(came ? waited : UINT64_MAX);
       pthread_mutex_unlock(&mstro__pmc.lock);
     } else {
       struct timespec idle = {0, RX_IDLE_NS};
