@@ -6,3 +6,6 @@ if(MSTRO_HAVE_RADOS)
   target_compile_definitions(transfer PRIVATE MSTRO_HAVE_RADOS=1)
   target_include_directories(transfer PRIVATE ${RADOS_INCLUDE_DIR})
 endif()
+# PM throughput with 1..8 producer/consumer pairs of processes (README.md, section pm_scale).
+mstro_add_benchmark(pm_scale SOURCES pm_scale.c LIBS maestro::maestro maestro::pm PkgConfig::FABRIC
+  TIMEOUT 600)

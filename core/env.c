@@ -74,7 +74,13 @@ static const struct mmb__opt_def env_defs[] = {
      .max = 10000000,
      .offset = OPT(pm_spin_us),
      .doc = "microseconds a call waiting for the Pool Manager polls for its answer before it "
-            "sleeps (0: sleeps at once)"},
+            "sleeps (0: sleeps at once; with MSTRO_PM_BLOCK the most the adaptive spin grows to)"},
+    {.name = "MSTRO_PM_BLOCK",
+     .kind = MMB__OPT_BOOL,
+     .default_text = "1",
+     .offset = OPT(pm_block),
+     .doc = "1: after a short adaptive spin the receiver thread blocks on the endpoint's wait "
+            "object; 0: it spins for MSTRO_PM_SPIN_US, then polls every 50 us (dedicated cores)"},
     {.name = "MSTRO_TELEMETRY_DST",
      .kind = MMB__OPT_CUSTOM,
      .validate = validate_telemetry_dst,

@@ -16,6 +16,7 @@ struct mstro__options {
   bool drop_unknown;
   long long pm_timeout;
   long long pm_spin_us;
+  bool pm_block;
   const char *schema_path;
   const char *schema_list;
 };

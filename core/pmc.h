@@ -80,6 +80,9 @@ struct mstro__pmc {
   pthread_mutex_t rx_lock; /* held for one receive poll and its dispatch */
   unsigned polling;        /* calls polling for their answers (mstro__pmc.lock) */
   uint64_t spin_ns;        /* MSTRO_PM_SPIN_US */
+  bool block;              /* MSTRO_PM_BLOCK */
+  uint64_t spin_cur_ns;    /* the adaptive spin (mstro__pmc.lock) */
+  bool rx_blocking;        /* the receiver thread blocks in a receive (mstro__pmc.lock) */
   struct mstro__pmc_call *calls;
   struct mstro__pmc_offer *offers;
   struct mstro__pmc_peer *peers;
@@ -114,7 +117,8 @@ mstro_status mstro__pmc_send_locked_calls(Mstro__Proto__Envelope *env, struct ms
                                           struct mstro__pmc_call *rel, uint64_t *seq_out);
 mstro_status mstro__pmc_send_locked(Mstro__Proto__Envelope *env, struct mstro__pmc_call *call);
 mstro_status mstro__pmc_send_msg(Mstro__Proto__Envelope *env);
-/* Wait until `c` is done (lock held), polling first for MSTRO_PM_SPIN_US. */
+/* Wait until `c` is done (lock held), polling first for the spin (at most
+ * MSTRO_PM_SPIN_US). */
 void mstro__pmc_call_wait_locked(struct mstro__pmc_call *c);
 /* The release of an operation of kind `kind`: `rel` when another member
  * holds that kind, NULL when not (no round trip). */
@@ -136,6 +140,8 @@ mstro_status mstro__pmc_request(Mstro__Proto__Envelope *env, Mstro__Proto__Envel
 void mstro__pmc_fail_all_locked(mstro_status why);
 /* One receive poll, if no other thread polls: true when a message came. */
 bool mstro__pmc_rx_poll(void);
+/* The first adaptive spin (MSTRO_PM_BLOCK) or MSTRO_PM_SPIN_US. */
+uint64_t mstro__pmc_spin_start(void);
 /* The receiver thread. */
 void *mstro__pmc_rx_main(void *arg);
 /* Whether another member holds (_REQUIRE_ACK) / watches this kind. */

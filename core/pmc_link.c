@@ -8,7 +8,8 @@
  * Receiving is one poll at a time under mstro__pmc.rx_lock, each message dispatched
  * before the lock is released, so messages are handled in their order
  * whoever receives them. A call waiting for its answer polls the endpoint
- * itself for MSTRO_PM_SPIN_US before it sleeps: the answer then reaches the
+ * itself for a short adaptive spin (at most MSTRO_PM_SPIN_US) before it
+ * sleeps: the answer then reaches the
  * waiting thread without a hand-off through another thread, which on a busy
  * node costs a wake-up of a sleeping thread (tens of microseconds on a
  * virtual machine) per round trip. A receiver thread (pmc_rx) polls whenever
@@ -31,7 +32,10 @@
 #include "mstro_log.h"
 #include "pmc.h"
 
-#define RX_IDLE_NS 50000 /* the receiver thread's pause when nothing is going on */
+#define RX_IDLE_NS    50000 /* the receiver thread's pause when nothing is going on (spin mode) */
+#define RX_BLOCK_MS   20    /* the receiver thread's blocking receive (MSTRO_PM_BLOCK) */
+#define SPIN_START_NS 50000u
+#define SPIN_MIN_NS   2000u
 
 struct mstro__pmc mstro__pmc = {.lock = PTHREAD_MUTEX_INITIALIZER,
                                 .rx_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -115,23 +119,60 @@ mstro_status mstro__pmc_send_msg(Mstro__Proto__Envelope *env)
   return st;
 }
 
+/* The first spin: with MSTRO_PM_BLOCK a short one that adapts, without it
+ * MSTRO_PM_SPIN_US always. */
+uint64_t mstro__pmc_spin_start(void)
+{
+  if (!mstro__pmc.block || mstro__pmc.spin_ns < SPIN_START_NS)
+    return mstro__pmc.spin_ns;
+  return SPIN_START_NS;
+}
+
+/* Adapts the spin (lock held) to a wait of `waited` ns: a wait a spin of
+ * at most MSTRO_PM_SPIN_US would have covered doubles the spin (and makes it
+ * at least twice that wait), so that answers that come soon are caught by
+ * spinning, as without MSTRO_PM_BLOCK; a longer wait halves it (spinning
+ * would only have taken a core from the processes this one waits for, which
+ * on an oversubscribed node delays the answer). */
+static void spin_adapt_locked(uint64_t waited)
+{
+  uint64_t s = mstro__pmc.spin_cur_ns, max = mstro__pmc.spin_ns;
+  if (!mstro__pmc.block)
+    return;
+  if (waited < max) {
+    s = s * 2 > 2 * waited ? s * 2 : 2 * waited;
+    s = s < max ? s : max;
+  } else {
+    s = s / 2 > SPIN_MIN_NS ? s / 2 : SPIN_MIN_NS;
+  }
+  mstro__pmc.spin_cur_ns = s < max ? s : max;
+}
+
 /* Wait until `c` is done (lock held): poll for the answer from this thread
- * for up to MSTRO_PM_SPIN_US, then sleep and leave it to the receiver
- * thread. Another thread's poll may bring the answer: `done` is checked
- * between polls. */
+ * for up to the spin, then sleep and leave it to the receiver thread.
+ * Another thread's poll may bring the answer: `done` is checked between
+ * polls. While the receiver thread blocks in a receive it has the endpoint:
+ * the answer comes through it, and the spin only saves the call's own
+ * wake-up. */
 void mstro__pmc_call_wait_locked(struct mstro__pmc_call *c)
 {
-  uint64_t t0 = mstro__pmc.spin_ns > 0 ? mstro_clock() : 0;
+  uint64_t spin = mstro__pmc.spin_cur_ns;
+  uint64_t t0 = spin > 0 ? mstro_clock() : 0;
+  bool spun = false;
   mstro__pmc.polling++;
-  while (!c->done && mstro__pmc.spin_ns > 0 && mstro_clock() - t0 < mstro__pmc.spin_ns) {
+  while (!c->done && spin > 0 && mstro_clock() - t0 < spin) {
+    spun = true;
+    bool rx_has_it = mstro__pmc.rx_blocking;
     pthread_mutex_unlock(&mstro__pmc.lock);
-    if (!mstro__pmc_rx_poll())
+    if (rx_has_it || !mstro__pmc_rx_poll())
       sched_yield();
     pthread_mutex_lock(&mstro__pmc.lock);
   }
   mstro__pmc.polling--;
   while (!c->done)
     pthread_cond_wait(&c->cv, &mstro__pmc.lock);
+  if (spun)
+    spin_adapt_locked(mstro_clock() - t0);
 }
 
 /* ---- _REQUIRE_ACK across processes ------------------------------------- */
@@ -337,15 +378,16 @@ static void dispatch(Mstro__Proto__Envelope *e)
   mstro__proto_free(e);
 }
 
-/* One receive poll, if no other thread is polling: dispatches the message
- * that came, if any (true then). A failed endpoint fails every call. */
-bool mstro__pmc_rx_poll(void)
+/* One receive, if no other thread is receiving, waiting up to timeout_ms
+ * for a message: dispatches the message that came, if any (true then). A
+ * failed endpoint fails every call. */
+static bool rx_poll_for(int timeout_ms)
 {
   Mstro__Proto__Envelope *e = NULL;
   mstro_status st;
   if (pthread_mutex_trylock(&mstro__pmc.rx_lock) != 0)
     return false;
-  st = mstro__proto_client_recv(mstro__pmc.c, &e, 0);
+  st = mstro__proto_client_recv(mstro__pmc.c, &e, timeout_ms);
   if (st == MSTRO_OK) {
     dispatch(e);
   } else if (st != MSTRO_TIMEOUT) {
@@ -358,6 +400,11 @@ bool mstro__pmc_rx_poll(void)
   }
   pthread_mutex_unlock(&mstro__pmc.rx_lock);
   return st == MSTRO_OK;
+}
+
+bool mstro__pmc_rx_poll(void)
+{
+  return rx_poll_for(0);
 }
 
 void *mstro__pmc_rx_main(void *arg)
@@ -376,9 +423,9 @@ void *mstro__pmc_rx_main(void *arg)
     pthread_mutex_lock(&mstro__pmc.lock);
     /* read under the lock: a call's poll may have just heard the PM */
     uint64_t now = mstro_clock();
-    /* Polled for MSTRO_PM_SPIN_US after the last message, unless a waiting
-     * call polls (two pollers would only take turns on the endpoint). */
-    bool spin = mstro__pmc.polling == 0 && now - mstro__pmc.last_heard_ns < mstro__pmc.spin_ns;
+    /* Polled for the spin after the last message, unless a waiting call
+     * polls (two pollers would only take turns on the endpoint). */
+    bool spin = mstro__pmc.polling == 0 && now - mstro__pmc.last_heard_ns < mstro__pmc.spin_cur_ns;
     if (mstro__pmc.dead == MSTRO_OK && now - mstro__pmc.last_heard_ns > limit) {
       MSTRO_LOG_ERR(POOL,
                     "the Pool Manager has been silent for more than MSTRO_PM_TIMEOUT (%d s): "
@@ -392,11 +439,26 @@ void *mstro__pmc_rx_main(void *arg)
       else
         mstro__pmc_fail_all_locked(MSTRO_NO_PM);
     }
+    /* With MSTRO_PM_BLOCK an idle receiver blocks on the endpoint's wait
+     * object (a receive with a timeout), not in naps of RX_IDLE_NS. */
+    bool block =
+        mstro__pmc.block && !got && !spin && mstro__pmc.polling == 0 && mstro__pmc.dead == MSTRO_OK;
+    mstro__pmc.rx_blocking = block;
     pthread_mutex_unlock(&mstro__pmc.lock);
     if (got) {
       continue; /* more may be queued */
     } else if (spin) {
       sched_yield();
+    } else if (block) {
+      uint64_t t0 = mstro_clock();
+      bool came = rx_poll_for(RX_BLOCK_MS);
+      pthread_mutex_lock(&mstro__pmc.lock);
+      mstro__pmc.rx_blocking = false;
+      uint64_t waited = mstro_clock() - t0;
+      /* a receive that did not start (a call took the endpoint) says nothing */
+      if (came || waited >= RX_BLOCK_MS * 500000ull)
+        spin_adapt_locked(came ? waited : UINT64_MAX);
+      pthread_mutex_unlock(&mstro__pmc.lock);
     } else {
       struct timespec idle = {0, RX_IDLE_NS};
       nanosleep(&idle, NULL);

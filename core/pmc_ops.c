@@ -57,6 +57,9 @@ static mstro_status pmc_start(void)
   };
   mstro__pmc.timeout_ms = cfg.timeout_ms;
   mstro__pmc.spin_ns = (uint64_t)mstro__g.opts.pm_spin_us * 1000u;
+  mstro__pmc.block = mstro__g.opts.pm_block;
+  mstro__pmc.spin_cur_ns = mstro__pmc_spin_start();
+  mstro__pmc.rx_blocking = false;
   mstro__pmc.dead = MSTRO_OK;
   mstro__pmc.stop = false;
   mstro__pmc.calls = NULL;

@@ -25,7 +25,11 @@ static const struct mmb__opt_def mtr_env_defs[] = {
     {"MSTRO_OFI_INFLIGHT", MMB__OPT_INT, "8", 1, 256, NULL, NULL, F(ofi_inflight),
      "RMA reads in flight per transfer (capped by the provider's tx queue)"},
     {"MSTRO_OFI_SPIN_US", MMB__OPT_INT, "10000", 0, 10000000, NULL, NULL, F(ofi_spin_us),
-     "microseconds a wait keeps polling without sleeping after the last completion"},
+     "microseconds a wait keeps polling without sleeping after the last completion (with "
+     "MSTRO_OFI_BLOCK: the most the adaptive spin grows to)"},
+    {"MSTRO_OFI_BLOCK", MMB__OPT_BOOL, "1", 0, 0, NULL, NULL, F(ofi_block),
+     "1: after a short adaptive spin a wait blocks on the completion queue's file descriptor; 0: "
+     "it spins for MSTRO_OFI_SPIN_US, then naps 50 us between polls (dedicated cores)"},
     {"MSTRO_GFS_DIR", MMB__OPT_STRING, NULL, 0, 0, NULL, NULL, F(gfs_dir),
      "directory of the GFS transport, visible to all components (no default: GFS unavailable)"},
     {"MSTRO_GFS_FSYNC", MMB__OPT_BOOL, "1", 0, 0, NULL, NULL, F(gfs_fsync),

@@ -42,6 +42,7 @@ struct mtr__env {
   uint64_t ofi_chunk;
   long long ofi_inflight;
   long long ofi_spin_us;
+  bool ofi_block;
   const char *gfs_dir;
   bool gfs_fsync;
   const char *mio_conf;

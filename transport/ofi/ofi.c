@@ -27,6 +27,7 @@
 #include <ctype.h>
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -165,7 +166,11 @@ struct ofi_ep {
   mmbRegCache *cache;
 #endif
   atomic_uint_fast64_t last_activity; /* read without the lock by waiters */
-  uint64_t spin_ns;
+  uint64_t spin_ns;                   /* MSTRO_OFI_SPIN_US: the longest spin */
+  atomic_uint_fast64_t spin_cur_ns;   /* the adaptive spin (blocking waits) */
+  atomic_uint_fast64_t nap_start_ns;  /* the last nap's start (no wait object) */
+  bool blocking;                      /* MSTRO_OFI_BLOCK */
+  int wait_fd;                        /* the CQ's wait object; -1: none (naps) */
   pthread_t thread;
   bool thread_running;
   atomic_bool stop;
@@ -190,16 +195,68 @@ static mtr_status ofi_errstatus(int err)
   }
 }
 
-/* Waiting between polls: spin (yield) while there was recent activity, then
- * sleep briefly, so that an idle wait does not burn a core. */
+/* Waiting between polls. Spin (yield) while there was recent activity;
+ * then, when the CQ has a wait object (MSTRO_OFI_BLOCK), block on its file
+ * descriptor after fi_trywait says nothing is pending, else nap 50 us. A
+ * block is bounded (OFI_BLOCK_MS), so a wake-up the provider does not signal
+ * (a target-side read some providers only see when progressed) costs at most
+ * that. The spin adapts between OFI_SPIN_MIN_NS and MSTRO_OFI_SPIN_US: it
+ * doubles when a block ended soon (a spin of at most MSTRO_OFI_SPIN_US would
+ * have caught it) and halves
+ * when a block was long (spinning would have been wasted), so that waiters
+ * on a shared core soon stop taking it from the processes they wait for. */
+#define OFI_BLOCK_MS    20
+#define OFI_SPIN_MIN_NS 2000u
+
+/* The spin after a wait of `waited` ns: doubled (and at least twice the
+ * wait) when a spin of at most MSTRO_OFI_SPIN_US would have covered it,
+ * halved when not. */
+static uint64_t ofi_spin_adapt(const struct ofi_ep *e, uint64_t spin, uint64_t waited)
+{
+  if (waited < e->spin_ns) {
+    spin = spin * 2 > 2 * waited ? spin * 2 : 2 * waited;
+    return spin < e->spin_ns ? spin : e->spin_ns;
+  }
+  return spin / 2 > OFI_SPIN_MIN_NS ? spin / 2 : OFI_SPIN_MIN_NS;
+}
+
 static void ofi_idle(struct ofi_ep *e)
 {
-  if (mtr__now_ns() - atomic_load_explicit(&e->last_activity, memory_order_relaxed) < e->spin_ns) {
+  uint64_t now = mtr__now_ns();
+  uint64_t spin = atomic_load_explicit(&e->spin_cur_ns, memory_order_relaxed);
+  uint64_t last = atomic_load_explicit(&e->last_activity, memory_order_relaxed);
+  if (now - last < spin) {
     sched_yield();
-  } else {
+    return;
+  }
+  if (e->wait_fd < 0) {
+    /* No wait object (shm has none): naps, adapting the spin by when the
+     * activity after the last nap came. */
+    uint64_t nap = atomic_exchange_explicit(&e->nap_start_ns, now, memory_order_relaxed);
+    if (e->blocking && nap != 0) {
+      bool came = last >= nap;
+      if (came || now - nap > e->spin_ns)
+        atomic_store_explicit(&e->spin_cur_ns,
+                              ofi_spin_adapt(e, spin, came ? last - nap : now - nap),
+                              memory_order_relaxed);
+      else /* still waiting: the next nap is part of this wait */
+        atomic_store_explicit(&e->nap_start_ns, nap, memory_order_relaxed);
+    }
     struct timespec ts = {0, 50000};
     nanosleep(&ts, NULL);
+    return;
   }
+  struct fid *fids[1] = {&e->cq->fid};
+  pthread_mutex_lock(&e->lock);
+  int tw = fi_trywait(e->fabric, fids, 1);
+  pthread_mutex_unlock(&e->lock);
+  if (tw != FI_SUCCESS)
+    return; /* something is pending: the caller's next poll takes it */
+  struct pollfd pf = {.fd = e->wait_fd, .events = POLLIN};
+  int k = poll(&pf, 1, OFI_BLOCK_MS);
+  uint64_t slept = mtr__now_ns() - now;
+  atomic_store_explicit(&e->spin_cur_ns, ofi_spin_adapt(e, spin, k > 0 ? slept : UINT64_MAX),
+                        memory_order_relaxed);
 }
 
 /* Unpredictable 64 bits (keys a peer cannot guess easily). */
@@ -551,6 +608,12 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   struct mtr__env env;
   mtr__env_load(&env);
   e->spin_ns = (uint64_t)env.ofi_spin_us * 1000u;
+  e->wait_fd = -1;
+  e->blocking = env.ofi_block;
+  atomic_init(&e->nap_start_ns, 0);
+  atomic_init(&e->spin_cur_ns, env.ofi_block ? OFI_SPIN_MIN_NS * 8 : e->spin_ns);
+  if (e->spin_ns < atomic_load(&e->spin_cur_ns))
+    atomic_store(&e->spin_cur_ns, e->spin_ns);
   atomic_init(&e->last_activity, mtr__now_ns());
 
   rc = ofi_getinfo(prov, &e->info, &e->have_source);
@@ -598,10 +661,20 @@ static mtr_status ofi_open(const struct mtr_ep_config *cfg, mtr_ep **out)
   MTR_CHECK(OFI, rc == 0, st, MTR_UNAVAILABLE, "fi_domain(%s): %s", fi->domain_attr->name,
             fi_strerror(-rc));
   struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_MSG,
-                               .wait_obj = FI_WAIT_NONE,
+                               .wait_obj = env.ofi_block ? FI_WAIT_FD : FI_WAIT_NONE,
                                .size = e->rx_depth + OFI_TX_SLOTS + 4 * e->inflight + 64};
   rc = fi_cq_open(e->domain, &cq_attr, &e->cq, NULL);
+  if (rc != 0 && cq_attr.wait_obj != FI_WAIT_NONE) {
+    MTR_LOG_INFO(OFI, "provider %s has no FI_WAIT_FD completion queue (%s): waits nap",
+                 fi->fabric_attr->prov_name, fi_strerror(-rc));
+    cq_attr.wait_obj = FI_WAIT_NONE;
+    rc = fi_cq_open(e->domain, &cq_attr, &e->cq, NULL);
+  }
   MTR_CHECK(OFI, rc == 0, st, MTR_UNAVAILABLE, "fi_cq_open: %s", fi_strerror(-rc));
+  if (cq_attr.wait_obj == FI_WAIT_FD && fi_control(&e->cq->fid, FI_GETWAIT, &e->wait_fd) != 0)
+    e->wait_fd = -1;
+  e->blocking = env.ofi_block;
+  atomic_init(&e->nap_start_ns, 0);
   struct fi_av_attr av_attr = {.type = fi->domain_attr->av_type, .count = 64};
   rc = fi_av_open(e->domain, &av_attr, &e->av, NULL);
   MTR_CHECK(OFI, rc == 0, st, MTR_UNAVAILABLE, "fi_av_open: %s", fi_strerror(-rc));
