@@ -155,10 +155,9 @@ static mstro_status fill_page(struct mstro_group_ *g, const Mstro__Proto__GroupM
     const Mstro__Proto__GroupMember *m = p->members[i];
     mstro__attr_dict *attrs = NULL;
     if (m->offered) {
-      MSTRO_CHECK_CALL(GROUP, st,
-                       mstro__attr_dict_deserialize(m->attributes.data, m->attributes.len, &attrs),
-                       "demand of group '%.200s': metadata of '%.200s' unreadable", p->group_name,
-                       m->name);
+      MSTRO_CHECK_CALL(
+          GROUP, st, mstro__attr_dict_deserialize(m->attributes.data, m->attributes.len, &attrs),
+          "demand of group '%.200s': metadata of '%.200s' unreadable", p->group_name, m->name);
     }
     st = mstro__group_fill_member(g, m->name, attrs);
     mstro__attr_dict_destroy(attrs);

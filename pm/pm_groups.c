@@ -24,7 +24,7 @@ struct pm_group {
   char *name;
   struct pm_gmember *m;
   size_t n, cap;
-  bool listed;        /* false while its pages arrive */
+  bool listed;         /* false while its pages arrive */
   mstro_status failed; /* a page could not be taken: the last is refused */
   struct pm_group *next;
 };
