@@ -688,6 +688,10 @@ static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
   return false;
 }
 
+/* What unpacking one group member allocates beyond 8 x its bytes: the
+ * struct, its slot in the array and the blocks' headers. */
+#define GROUP_MEMBER_UNPACK (sizeof(Mstro__Proto__GroupMember) + sizeof(void *) + 4 * BLOCK_HDR)
+
 static mstro_status scan(struct why *w, const ProtobufCMessageDescriptor *d, const uint8_t *p,
                          const uint8_t *end, int depth)
 {
@@ -777,7 +781,8 @@ mstro_status mstro__proto_decode(const uint8_t *buf, size_t len, Mstro__Proto__E
   if (s != MSTRO_OK)
     return s;
 
-  size_t cap = (size_t)payload * 8u + 65536u;
+  /* A group page's members cost a few blocks each beyond their bytes. */
+  size_t cap = (size_t)payload * 8u + 65536u + MSTRO__PROTO_GROUP_PAGE_MAX * GROUP_MEMBER_UNPACK;
   if (cap > MSTRO__PROTO_ALLOC_CAP)
     cap = MSTRO__PROTO_ALLOC_CAP;
   struct capped c = {0, cap, false};

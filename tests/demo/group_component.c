@@ -383,8 +383,7 @@ int main(int argc, char **argv)
   else
     fprintf(stderr, "group_component: unknown role '%s'\n", role);
   if ((st = mstro_finalize()) != MSTRO_OK) {
-    fprintf(stderr, "group_component %s: mstro_finalize: %s\n", role,
-            mstro_status_description(st));
+    fprintf(stderr, "group_component %s: mstro_finalize: %s\n", role, mstro_status_description(st));
     rc = 1;
   }
   return rc;

@@ -740,6 +740,18 @@ static void test_group_messages(void **state)
   a.group_offer.members = pm;
   expect_refused(&e, "more than");
   assert_int_equal(mstro__proto_group_page(pm, n), MSTRO__PROTO_GROUP_PAGE_MAX);
+  /* a full page of short names decodes within the allocation cap */
+  a.group_offer.n_members = MSTRO__PROTO_GROUP_PAGE_MAX;
+  {
+    uint8_t *fb = NULL;
+    size_t fl = 0;
+    Mstro__Proto__Envelope *fd = NULL;
+    assert_int_equal(mstro__proto_encode_alloc(&e, &fb, &fl), MSTRO_OK);
+    assert_int_equal(mstro__proto_decode(fb, fl, &fd, NULL, 0), MSTRO_OK);
+    assert_int_equal(fd->group_offer->n_members, MSTRO__PROTO_GROUP_PAGE_MAX);
+    mstro__proto_free(fd);
+    free(fb);
+  }
 
   /* big members: the page stops before the frame limit, and encodes */
   static uint8_t big[MSTRO__PROTO_ATTR_MAX];
