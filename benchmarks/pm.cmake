@@ -6,3 +6,6 @@ if(MSTRO_HAVE_RADOS)
   target_compile_definitions(transfer PRIVATE MSTRO_HAVE_RADOS=1)
   target_include_directories(transfer PRIVATE ${RADOS_INCLUDE_DIR})
 endif()
+# Group demand through the PM against one-by-one require + demand (issue 13).
+mstro_add_benchmark(group_demand SOURCES group_demand.c LIBS maestro::maestro maestro::pm
+  PkgConfig::FABRIC TIMEOUT 600)

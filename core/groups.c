@@ -80,6 +80,7 @@ struct mstro_group_ {
   struct member *m;
   size_t n, cap;
   size_t cursor;
+  size_t n_own;                     /* during a demand: the members the consumer added itself */
   struct mstro_group_ *prev, *next; /* all groups, for finalize */
 };
 
@@ -146,12 +147,17 @@ cleanup:
   return st;
 }
 
-static ssize_t find_member(const struct mstro_group_ *g, const char *name)
+static ssize_t find_member_in(const struct mstro_group_ *g, size_t n, const char *name)
 {
-  for (size_t i = 0; i < g->n; i++)
+  for (size_t i = 0; i < n; i++)
     if (strcmp(g->m[i].name, name) == 0)
       return (ssize_t)i;
   return -1;
+}
+
+static ssize_t find_member(const struct mstro_group_ *g, const char *name)
+{
+  return find_member_in(g, g->n, name);
 }
 
 static mstro_status push_member(struct mstro_group_ *g, mstro_cdo cdo, const char *name, bool owned)
@@ -312,7 +318,9 @@ mstro_status mstro_group_retract(mstro_group g)
 static mstro_status member_handle(struct mstro_group_ *g, const char *name, mstro_cdo *out)
 {
   mstro_status st = MSTRO_OK;
-  ssize_t k = find_member(g, name);
+  /* the producer's names are distinct: only the consumer's own members can
+   * match (no quadratic search through the members the demand added) */
+  ssize_t k = find_member_in(g, g->n_own, name);
   mstro_cdo c = NULL;
   *out = NULL;
   if (k >= 0 && g->m[k].cdo != NULL) {
@@ -401,6 +409,7 @@ mstro_status mstro_group_demand(mstro_group g)
   if (g->state == G_REQUIRED)
     mstro__pool->group_require(g, g->name, false);
   gevent(MSTRO_POOL_EVENT_GROUP_DEMAND, MSTRO__EV_BEFORE, g);
+  g->n_own = g->n;
   st = mstro__pool->group_demand(g, g->name, fill_from);
   if (st != MSTRO_OK) {
     g->state = G_SEALED;
