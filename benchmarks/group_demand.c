@@ -56,12 +56,12 @@ static int producer(const long *counts, int ready, int stop)
       char name[64];
       member_name(name, sizeof name, n, j);
       must(mstro_cdo_declare(name, MSTRO_ATTR_DEFAULT, &all[c][j]), "declare");
-      must(mstro_cdo_attribute_set(all[c][j], MSTRO_ATTR_CORE_CDO_LAYOUT_ELEMENT_SIZE, &esize,
-                                   true, false),
-           "element size");
-      must(mstro_cdo_attribute_set(all[c][j], MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS, &ndims, true,
+      must(mstro_cdo_attribute_set(all[c][j], MSTRO_ATTR_CORE_CDO_LAYOUT_ELEMENT_SIZE, &esize, true,
                                    false),
-           "ndims");
+           "element size");
+      must(
+          mstro_cdo_attribute_set(all[c][j], MSTRO_ATTR_CORE_CDO_LAYOUT_NDIMS, &ndims, true, false),
+          "ndims");
       must(mstro_cdo_attribute_set(all[c][j], MSTRO_ATTR_CORE_CDO_LAYOUT_DIMS_SIZE, dims, true,
                                    false),
            "dims");
