@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "bench_ofi.h"
+#include "bench_pm.h"
 #include "maestro.h"
 
 static const long counts_full[] = {1000, 10000};
@@ -148,14 +148,6 @@ static int consumer(const long *counts, bool quick, const char *tag)
   return 0;
 }
 
-static int wait_child(pid_t p)
-{
-  int ws = 0;
-  while (waitpid(p, &ws, 0) < 0 && errno == EINTR)
-    ;
-  return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-}
-
 int main(int argc, char **argv)
 {
   bool quick = bench_quick(argc, argv);
@@ -164,46 +156,19 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc)
       prov = argv[++i];
   const long *counts = quick ? counts_quick : counts_full;
-  int info_pipe[2], pm_stop[2], ready[2], prod_stop[2];
-  if (pipe(info_pipe) || pipe(pm_stop) || pipe(ready) || pipe(prod_stop))
-    return 1;
+  int pm_stop = -1, ready[2], prod_stop[2];
   setenv("FI_PROVIDER", prov, 1);
   setenv("FI_TCP_IFACE", "lo", 1);
   setenv("FI_SOCKETS_IFACE", "lo", 1);
   setenv("MSTRO_WORKFLOW_NAME", "bench-group-demand", 1);
   setenv("MSTRO_LOG_LEVEL", "err", 0);
-  fflush(stdout);
-  pid_t pm = fork();
-  if (pm == 0) {
-    char *info = NULL, c;
-    /* EOF on pm_stop only once the parent closes it: no other writer here */
-    close(pm_stop[1]);
-    close(prod_stop[1]);
-    close(ready[1]);
-    if (mstro_pm_start() != MSTRO_OK || mstro_pm_getinfo(&info) != MSTRO_OK)
-      _exit(2);
-    size_t n = strlen(info) + 1;
-    bench_xwrite(info_pipe[1], &n, sizeof n);
-    bench_xwrite(info_pipe[1], info, n);
-    free(info);
-    while (read(pm_stop[0], &c, 1) < 0 && errno == EINTR)
-      ;
-    mstro_pm_terminate();
-    _exit(0);
-  }
-  close(pm_stop[0]);
-  size_t n = 0;
-  bench_xread(info_pipe[0], &n, sizeof n);
-  char *info = malloc(n);
-  if (info == NULL || n == 0 || n > 8192)
+  pid_t pm = bench_pm_fork(&pm_stop);
+  if (pm < 0 || pipe(ready) || pipe(prod_stop))
     return 1;
-  bench_xread(info_pipe[0], info, n);
-  setenv("MSTRO_POOL_MANAGER_INFO", info, 1);
-  free(info);
   pid_t prod = fork();
   if (prod == 0) {
     close(prod_stop[1]);
-    close(pm_stop[1]);
+    close(pm_stop);
     _exit(producer(counts, ready[1], prod_stop[0]));
   }
   close(prod_stop[0]);
@@ -217,14 +182,14 @@ int main(int argc, char **argv)
   pid_t cons = fork();
   if (cons == 0) {
     close(prod_stop[1]);
-    close(pm_stop[1]);
+    close(pm_stop);
     _exit(consumer(counts, quick, tag));
   }
-  int rc = wait_child(cons);
+  int rc = bench_wait_child(cons);
   close(prod_stop[1]);
-  int rp = wait_child(prod);
-  close(pm_stop[1]);
-  int rpm = wait_child(pm);
+  int rp = bench_wait_child(prod);
+  close(pm_stop);
+  int rpm = bench_wait_child(pm);
   if (rc != 0 || rp != 0 || rpm != 0)
     fprintf(stderr, "group_demand: consumer %d, producer %d, PM %d\n", rc, rp, rpm);
   return rc != 0 ? rc : rp != 0 ? rp : rpm;

@@ -52,6 +52,7 @@
 
 #include "bench.h"
 #include "bench_ofi.h"
+#include "bench_pm.h"
 #include "maestro.h"
 #include "maestro/pool_manager.h"
 #ifdef MSTRO_HAVE_RADOS
@@ -466,51 +467,19 @@ static int store_consumer(const char *tag, bool mio, int rfd, bool quick)
   return 0;
 }
 
-static int wait_child(pid_t p)
-{
-  int ws = 0;
-  while (waitpid(p, &ws, 0) < 0 && errno == EINTR)
-    ;
-  return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-}
-
 /* One run with one provider: PM, producer and consumer as children; `store`
  * NULL: OFI against raw libfabric, else "GFS" or "MIO" against their plain
  * equivalents. */
 static int run(const char *prov, const char *tag, bool quick, const char *store)
 {
-  int info_pipe[2], stop_pipe[2], hello_pipe[2];
-  if (pipe(info_pipe) || pipe(stop_pipe) || pipe(hello_pipe))
+  int stop_pm = -1, hello_pipe[2];
+  if (pipe(hello_pipe))
     return 1;
   setenv("FI_PROVIDER", prov, 1);
   setenv("MSTRO_WORKFLOW_NAME", "bench-transfer", 1);
-  fflush(stdout);
-  pid_t pm = fork();
-  if (pm == 0) {
-    char *info = NULL, c;
-    close(info_pipe[0]);
-    close(stop_pipe[1]);
-    if (mstro_pm_start() != MSTRO_OK || mstro_pm_getinfo(&info) != MSTRO_OK)
-      _exit(2);
-    size_t n = strlen(info) + 1;
-    bench_xwrite(info_pipe[1], &n, sizeof n);
-    bench_xwrite(info_pipe[1], info, n);
-    free(info);
-    while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-      ;
-    mstro_pm_terminate();
-    _exit(0);
-  }
-  close(info_pipe[1]);
-  close(stop_pipe[0]);
-  size_t n = 0;
-  bench_xread(info_pipe[0], &n, sizeof n);
-  char *info = malloc(n);
-  if (info == NULL || n == 0 || n > 8192)
+  pid_t pm = bench_pm_fork(&stop_pm);
+  if (pm < 0)
     return 1;
-  bench_xread(info_pipe[0], info, n);
-  setenv("MSTRO_POOL_MANAGER_INFO", info, 1);
-  free(info);
   pid_t prod = fork();
   if (prod == 0) {
     close(hello_pipe[0]);
@@ -521,12 +490,12 @@ static int run(const char *prov, const char *tag, bool quick, const char *store)
   if (cons == 0)
     _exit(store ? store_consumer(tag, strcmp(store, "MIO") == 0, hello_pipe[0], quick)
                 : consumer(prov, tag, hello_pipe[0], quick));
-  int rc = wait_child(cons);
+  int rc = bench_wait_child(cons);
   if (rc != 0)
     kill(prod, SIGKILL);
-  int rp = wait_child(prod);
-  close(stop_pipe[1]); /* the PM stops */
-  int rpm = wait_child(pm);
+  int rp = bench_wait_child(prod);
+  close(stop_pm); /* the PM stops */
+  int rpm = bench_wait_child(pm);
   unsetenv("MSTRO_POOL_MANAGER_INFO");
   if (rc != 0 || rp != 0 || rpm != 0)
     fprintf(stderr, "transfer (%s): consumer %d, producer %d, PM %d\n", prov, rc, rp, rpm);
