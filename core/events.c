@@ -61,6 +61,10 @@ static pthread_cond_t ack_cv = PTHREAD_COND_INITIALIZER;
 static struct mstro_subscription_ *subs;
 static uint64_t ack_counter;
 static uint64_t remote_counter;
+/* MSTRO_NO_PM once the Pool Manager is gone (mstro__events_remote_lost):
+ * a wait of a subscription that takes other components' events then ends
+ * with it instead of waiting for events that can no longer come. */
+static mstro_status remote_lost = MSTRO_OK;
 /* Where subscriptions and acks of other components' events go (NULL: no
  * Pool Manager); installed and removed by the PM-client backend. */
 static _Atomic(const struct mstro__event_remote *) remote_hook;
@@ -92,6 +96,23 @@ static mstro_status remote_ack(uint64_t remote_id, uint64_t event_id)
   (MSTRO_POOL_EVENT_GROUP_SEAL | MSTRO_POOL_EVENT_GROUP_OFFER | MSTRO_POOL_EVENT_GROUP_DEMAND |    \
    MSTRO_POOL_EVENT_GROUP_WITHDRAW)
 
+void mstro__events_remote_lost(mstro_status why)
+{
+  pthread_mutex_lock(&ev_lock);
+  if (remote_lost == MSTRO_OK)
+    remote_lost = why;
+  for (struct mstro_subscription_ *s = subs; s != NULL; s = s->next)
+    if (s->remote_id != 0)
+      pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&ev_lock);
+}
+
+/* Whether a wait of s must end for want of the Pool Manager (ev_lock held). */
+static bool lost_locked(const struct mstro_subscription_ *s)
+{
+  return s->remote_id != 0 && remote_lost != MSTRO_OK;
+}
+
 /* Recompute the lock-free masks (ev_lock held). */
 static void update_masks(void)
 {
@@ -106,6 +127,7 @@ mstro_status mstro__events_init(void)
 {
   pthread_mutex_lock(&ev_lock);
   subs = NULL;
+  remote_lost = MSTRO_OK;
   update_masks();
   pthread_mutex_unlock(&ev_lock);
   return MSTRO_OK;
@@ -520,11 +542,15 @@ mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_event *eve
     return st;
   pthread_mutex_lock(&ev_lock);
   s->waiters++;
-  while (s->head == NULL && !s->disposed)
+  while (s->head == NULL && !s->disposed && !lost_locked(s))
     pthread_cond_wait(&s->cv, &ev_lock);
   st = leave_wait(s, __func__);
-  if (st == MSTRO_OK)
+  if (st == MSTRO_OK && s->head == NULL && lost_locked(s)) {
+    MSTRO_LOG_ERR(EVENT, "mstro_subscription_wait: the Pool Manager is gone");
+    st = remote_lost;
+  } else if (st == MSTRO_OK) {
     *event = take_all(s);
+  }
   pthread_mutex_unlock(&ev_lock);
   return st;
 }
@@ -550,7 +576,7 @@ mstro_status mstro_subscription_timedwait(mstro_subscription s, const struct tim
   }
   pthread_mutex_lock(&ev_lock);
   s->waiters++;
-  while (s->head == NULL && !s->disposed) {
+  while (s->head == NULL && !s->disposed && !lost_locked(s)) {
     int rc = pthread_cond_timedwait(&s->cv, &ev_lock, abstime); /* CLOCK_REALTIME */
     if (rc == ETIMEDOUT) {
       if (s->head == NULL)
@@ -558,10 +584,14 @@ mstro_status mstro_subscription_timedwait(mstro_subscription s, const struct tim
       break;
     }
   }
-  if (leave_wait(s, __func__) != MSTRO_OK)
+  if (leave_wait(s, __func__) != MSTRO_OK) {
     st = MSTRO_INVARG;
-  else
+  } else if (s->head == NULL && lost_locked(s)) {
+    MSTRO_LOG_ERR(EVENT, "mstro_subscription_timedwait: the Pool Manager is gone");
+    st = remote_lost;
+  } else {
     *event = take_all(s);
+  }
   pthread_mutex_unlock(&ev_lock);
   return st;
 }

@@ -62,6 +62,11 @@ struct mstro__event_remote {
  * installed take local events only. */
 void mstro__events_set_remote(const struct mstro__event_remote *remote);
 
+/* The Pool Manager is gone (`why`, MSTRO_NO_PM): waits of subscriptions
+ * that take other components' events return it once their queue is empty.
+ * Called by the PM-client backend without its locks held. */
+void mstro__events_remote_lost(mstro_status why);
+
 /* An event of another component for subscription `remote_id`.
  * `ack_event_id` != 0: the causing operation waits (REQUIRE_ACK) until the
  * remote hook's ack(remote_id, ack_event_id); an event the subscription

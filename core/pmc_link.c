@@ -405,5 +405,10 @@ void *mstro__pmc_rx_main(void *arg)
       nanosleep(&idle, NULL);
     }
   }
+  pthread_mutex_lock(&mstro__pmc.lock);
+  mstro_status dead = mstro__pmc.dead;
+  pthread_mutex_unlock(&mstro__pmc.lock);
+  if (dead != MSTRO_OK)
+    mstro__events_remote_lost(dead); /* no lock of ours held: the bus takes its own */
   return NULL;
 }

@@ -294,6 +294,12 @@ static mstro_status pmc_offer(mstro_cdo cdo)
   o.cdo_name = cdo->name;
   o.attributes = (ProtobufCBinaryData){alen, abuf};
   o.size = cdo->data != NULL && cdo->size > 0 ? (uint64_t)cdo->size : 0;
+  /* the PM withdraws the offer itself once its lifetime is over (pm/pm_lifetime.h) */
+  enum mstro_cdo_attr_value_type lt;
+  const void *lv = NULL;
+  if (mstro__attr_dict_get(cdo->attrs, MSTRO_ATTR_CORE_CDO_LIFETIME, &lt, &lv) == MSTRO_OK &&
+      lt == MSTRO_CDO_ATTR_VALUE_int64 && lv != NULL && *(const int64_t *)lv > 0)
+    o.lifetime = (uint64_t) * (const int64_t *)lv;
   if (o.size > 0) {
     if (mstro__pmc.store != NULL) {
       pthread_mutex_lock(&mstro__pmc.lock);

@@ -1,6 +1,7 @@
 /* CDO selectors: the parser of the s-expression language, and selectors
  * as text and on the wire (the evaluator is selector_eval.c). */
 #include "selector_internal.h"
+#include "selector_regex.h"
 #include "selector_tree.h"
 
 #include <ctype.h>
@@ -290,6 +291,12 @@ static bool parse_value(struct pctx *c, struct node *n, bool regex)
     }
     if (!str) {
       perr(c, at, "~= needs a quoted regular expression");
+      return false;
+    }
+    char why[256];
+    if (!mstro__selector_regex_ok(str, why, sizeof why)) {
+      perr(c, at, "%s", why);
+      free(str);
       return false;
     }
     int rc = regcomp(&n->re, str, REG_EXTENDED | REG_NOSUB);

@@ -129,30 +129,32 @@ lyt_status lyt_dist_create_block_cyclic(size_t elem_size, int ndims, const int64
     }
     d->nranks = (int)nr;
   }
+  int64_t total = 0;
   for (int k = 0; k < ndims; k++) {
     int64_t n = dims[k], nb = block[k], P = grid[k];
     int64_t nblk = n / nb + (n % nb != 0);
     LYT_CHECK(DIST, nblk <= LYT__MAX_SEGS, st, LYT_INVALID_ARG,
               "dimension %d: %" PRId64 " blocks of %" PRId64 " exceed the limit of %d blocks", k,
               nblk, nb, LYT__MAX_SEGS);
-    d->segs[k] = malloc((size_t)nblk * sizeof(lyt__seg));
-    LYT_CHECK(DIST, d->segs[k] != NULL, st, LYT_NOMEM, "out of memory (%" PRId64 " blocks)", nblk);
-    int64_t ns = 0;
-    for (int64_t b = 0; b < nblk; b++) {
-      lyt__seg s = {.start = b * nb,
-                    .len = n - b * nb < nb ? n - b * nb : nb,
-                    .lstart = (b / P) * nb,
-                    .coord = (int)((d->src_coord[k] + b) % P)};
-      /* merge with the previous segment when contiguous on both sides */
-      if (ns > 0) {
-        lyt__seg *q = &d->segs[k][ns - 1];
-        if (q->coord == s.coord && q->start + q->len == s.start && q->lstart + q->len == s.lstart) {
-          q->len += s.len;
-          continue;
-        }
-      }
-      d->segs[k][ns++] = s;
-    }
+    /* Blocks merge into one segment when contiguous on both sides, which
+     * with P = 1 is all of them: the table has the merged count, not one
+     * entry per block (a 100-byte serialised distribution asked for 2^24
+     * blocks, 512 MiB, of which one segment remained). */
+    int64_t ns = P == 1 && nblk > 0 ? 1 : nblk;
+    total += ns;
+    LYT_CHECK(DIST, total <= LYT__MAX_SEGS, st, LYT_INVALID_ARG,
+              "%" PRId64 " segments over the dimensions exceed the limit of %d", total,
+              LYT__MAX_SEGS);
+    d->segs[k] = malloc((size_t)(ns ? ns : 1) * sizeof(lyt__seg));
+    LYT_CHECK(DIST, d->segs[k] != NULL, st, LYT_NOMEM, "out of memory (%" PRId64 " segments)", ns);
+    if (P == 1 && nblk > 0)
+      d->segs[k][0] = (lyt__seg){.start = 0, .len = n, .lstart = 0, .coord = 0};
+    else
+      for (int64_t b = 0; b < nblk; b++)
+        d->segs[k][b] = (lyt__seg){.start = b * nb,
+                                   .len = n - b * nb < nb ? n - b * nb : nb,
+                                   .lstart = (b / P) * nb,
+                                   .coord = (int)((d->src_coord[k] + b) % P)};
     d->nsegs[k] = ns;
   }
   /* local extents (NUMROC) per dimension and grid coordinate */

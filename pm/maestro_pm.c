@@ -38,6 +38,10 @@ static void usage(FILE *out)
           "  --heartbeat-ms N     heartbeat interval told to components (default 1000)\n"
           "  --heartbeat-grace N  silent intervals before a component is dropped (default 10)\n"
           "  --transport NAME     transport of the control channel (default OFI)\n"
+          "  --send-queue N       messages queued for a component that does not take them\n"
+          "                       before it is dropped (default 4096)\n"
+          "  --send-stall-ms N    a component whose queue does not move for N ms is dropped\n"
+          "                       (default heartbeat-ms * heartbeat-grace)\n"
           "  --version, --help\n");
 }
 
@@ -83,6 +87,16 @@ int main(int argc, char **argv)
       i++;
     } else if (strcmp(a, "--heartbeat-grace") == 0) {
       if (parse_u32(a, next, &cfg.heartbeat_grace) != 0)
+        return 1;
+      i++;
+    } else if (strcmp(a, "--send-queue") == 0) {
+      uint32_t n = 0;
+      if (parse_u32(a, next, &n) != 0)
+        return 1;
+      cfg.send_queue_max = n;
+      i++;
+    } else if (strcmp(a, "--send-stall-ms") == 0) {
+      if (parse_u32(a, next, &cfg.send_stall_ms) != 0)
         return 1;
       i++;
     } else {

@@ -36,6 +36,11 @@ struct mstro__pm_chan_ops {
   /** Send one frame. MSTRO_TRANSPORT if the peer is gone, MSTRO_TIMEOUT. */
   mstro_status (*send)(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf, size_t len,
                        int timeout_ms);
+  /** Send one frame if it can go now, never waiting: MSTRO_OK (the buffer
+   * may be reused), MSTRO_WOULDBLOCK (nothing sent: the peer's side is full;
+   * try again later), MSTRO_TRANSPORT if the peer is gone or refused. */
+  mstro_status (*try_send)(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf,
+                           size_t len);
   /** Receive one frame into buf (capacity cap): MSTRO_OK with *len and *from;
    * MSTRO_TIMEOUT when none arrived; MSTRO_INVMSG when one was dropped for
    * being oversized or not a control frame (*from set when known);
@@ -58,6 +63,11 @@ mstro_status mstro__pm_chan_loop_open(struct mstro__pm_chan **chan);
 /** Tests: make a loopback endpoint report `peer` as the source of messages
  * from senders it has not inserted, as some fabric providers do (shm). */
 void mstro__pm_chan_loop_fake_source(struct mstro__pm_chan *chan, mstro__pm_peer peer);
+
+/** Tests: bound a loopback endpoint's inbox to `frames` frames (0: none, the
+ * default). A sender to a full inbox waits (send) or is told MSTRO_WOULDBLOCK
+ * (try_send), as with a consumer that stops draining its fabric queue. */
+void mstro__pm_chan_loop_set_capacity(struct mstro__pm_chan *chan, size_t frames);
 
 /** A transport-layer endpoint of the transport named `transport` (NULL:
  * "OFI"), with messages bounded by the protocol's frame limit.

@@ -28,7 +28,8 @@ struct loop_ep {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   struct loop_msg *head, *tail;
-  char **peers; /* peer id = index; NULL = removed */
+  size_t queued, capacity; /* frames in the inbox; its bound (0: none) */
+  char **peers;            /* peer id = index; NULL = removed */
   size_t n_peers;
   mstro__pm_peer fake_source; /* reported for unknown senders (tests) */
 };
@@ -86,10 +87,40 @@ static mstro_status loop_peer_remove(struct mstro__pm_chan *c, mstro__pm_peer pe
   return st;
 }
 
-static mstro_status loop_send(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf,
-                              size_t len, int timeout_ms)
+/* Append to the inbox of `dst`: MSTRO_TRANSPORT when it is gone,
+ * MSTRO_WOULDBLOCK when it is full. Takes `m` only on MSTRO_OK. */
+static mstro_status deliver(const char *dst, struct loop_msg *m)
 {
-  struct loop_ep *e = (struct loop_ep *)c;
+  mstro_status st = MSTRO_TRANSPORT; /* the peer is gone */
+  pthread_mutex_lock(&registry_lock);
+  struct loop_ep *t = registry;
+  while (t != NULL && strcmp(t->addr, dst) != 0)
+    t = t->next_ep;
+  if (t != NULL) {
+    pthread_mutex_lock(&t->lock);
+    if (t->capacity != 0 && t->queued >= t->capacity) {
+      st = MSTRO_WOULDBLOCK;
+    } else {
+      if (t->tail != NULL)
+        t->tail->next = m;
+      else
+        t->head = m;
+      t->tail = m;
+      t->queued++;
+      pthread_cond_signal(&t->cond);
+      st = MSTRO_OK;
+    }
+    pthread_mutex_unlock(&t->lock);
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return st;
+}
+
+/* A frame from `e` to `peer`, waiting up to timeout_ms while
+ * the receiver's inbox is full (<= 0: not at all). */
+static mstro_status loop_send_within(struct loop_ep *e, mstro__pm_peer peer, const void *buf,
+                                     size_t len, int timeout_ms)
+{
   char dst[MSTRO__PM_ADDR_MAX];
   if ((buf == NULL && len > 0) || len > MSTRO__PROTO_FRAME_MAX)
     return MSTRO_INVARG;
@@ -110,26 +141,30 @@ static mstro_status loop_send(struct mstro__pm_chan *c, mstro__pm_peer peer, con
   if (len > 0)
     memcpy(m->data, buf, len);
 
-  pthread_mutex_lock(&registry_lock);
-  struct loop_ep *t = registry;
-  while (t != NULL && strcmp(t->addr, dst) != 0)
-    t = t->next_ep;
-  if (t != NULL) {
-    pthread_mutex_lock(&t->lock);
-    if (t->tail != NULL)
-      t->tail->next = m;
-    else
-      t->head = m;
-    t->tail = m;
-    pthread_cond_signal(&t->cond);
-    pthread_mutex_unlock(&t->lock);
+  mstro_status st;
+  for (int waited_ms = 0;; waited_ms++) {
+    st = deliver(dst, m);
+    if (st != MSTRO_WOULDBLOCK || waited_ms >= timeout_ms)
+      break;
+    nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
   }
-  pthread_mutex_unlock(&registry_lock);
-  if (t == NULL) {
+  if (st != MSTRO_OK)
     free(m);
-    return MSTRO_TRANSPORT; /* the peer is gone */
-  }
-  return MSTRO_OK;
+  if (st == MSTRO_WOULDBLOCK && timeout_ms > 0)
+    st = MSTRO_TIMEOUT;
+  return st;
+}
+
+static mstro_status loop_send(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf,
+                              size_t len, int timeout_ms)
+{
+  return loop_send_within((struct loop_ep *)c, peer, buf, len, timeout_ms);
+}
+
+static mstro_status loop_try_send(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf,
+                                  size_t len)
+{
+  return loop_send_within((struct loop_ep *)c, peer, buf, len, 0);
 }
 
 static mstro_status loop_recv(struct mstro__pm_chan *c, mstro__pm_peer *from, void *buf, size_t cap,
@@ -157,6 +192,7 @@ static mstro_status loop_recv(struct mstro__pm_chan *c, mstro__pm_peer *from, vo
   e->head = m->next;
   if (e->head == NULL)
     e->tail = NULL;
+  e->queued--;
   mstro__pm_peer src = e->fake_source;
   for (size_t i = 0; i < e->n_peers; i++)
     if (e->peers[i] != NULL && strcmp(e->peers[i], m->src) == 0)
@@ -205,6 +241,7 @@ static const struct mstro__pm_chan_ops loop_ops = {
     .peer_insert = loop_peer_insert,
     .peer_remove = loop_peer_remove,
     .send = loop_send,
+    .try_send = loop_try_send,
     .recv = loop_recv,
     .close = loop_close,
 };
@@ -234,5 +271,13 @@ void mstro__pm_chan_loop_fake_source(struct mstro__pm_chan *chan, mstro__pm_peer
   struct loop_ep *e = (struct loop_ep *)chan;
   pthread_mutex_lock(&e->lock);
   e->fake_source = peer;
+  pthread_mutex_unlock(&e->lock);
+}
+
+void mstro__pm_chan_loop_set_capacity(struct mstro__pm_chan *chan, size_t frames)
+{
+  struct loop_ep *e = (struct loop_ep *)chan;
+  pthread_mutex_lock(&e->lock);
+  e->capacity = frames;
   pthread_mutex_unlock(&e->lock);
 }

@@ -25,6 +25,8 @@ static mstro_status from_mtr(mtr_status s)
     return MSTRO_NOMEM;
   case MTR_TRUNCATED:
     return MSTRO_INVMSG;
+  case MTR_AGAIN:
+    return MSTRO_WOULDBLOCK;
   default:
     return MSTRO_TRANSPORT;
   }
@@ -58,6 +60,13 @@ static mstro_status chan_send(struct mstro__pm_chan *c, mstro__pm_peer peer, con
                               len, timeout_ms));
 }
 
+static mstro_status chan_try_send(struct mstro__pm_chan *c, mstro__pm_peer peer, const void *buf,
+                                  size_t len)
+{
+  return from_mtr(
+      mtr_ep_try_send(((struct mtr_chan *)c)->ep, (mtr_peer)peer, MSTRO__PROTO_TAG, buf, len));
+}
+
 static mstro_status chan_recv(struct mstro__pm_chan *c, mstro__pm_peer *from, void *buf, size_t cap,
                               size_t *len, int timeout_ms)
 {
@@ -86,6 +95,7 @@ static const struct mstro__pm_chan_ops mtr_chan_ops = {
     .peer_insert = chan_peer_insert,
     .peer_remove = chan_peer_remove,
     .send = chan_send,
+    .try_send = chan_try_send,
     .recv = chan_recv,
     .close = chan_close,
 };

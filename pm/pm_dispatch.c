@@ -43,49 +43,6 @@ mstro_status mstro__pm_random_bytes(void *buf, size_t n)
   return MSTRO_OK;
 }
 
-void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
-                        uint64_t in_reply_to)
-{
-  mstro__proto_envelope_init(env, ++srv->seq);
-  env->in_reply_to = in_reply_to;
-}
-
-static mstro_status send_env_within(struct mstro__pm_server *srv, mstro__pm_peer peer,
-                                    const Mstro__Proto__Envelope *env, int timeout_ms)
-{
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  mstro_status st = mstro__proto_encode_alloc(env, &buf, &len);
-  if (st == MSTRO_OK) {
-    st = srv->chan->ops->send(srv->chan, peer, buf, len, timeout_ms);
-    if (st != MSTRO_OK)
-      MSTRO_LOG_WARN(PM, "could not send %s: %s", mstro__proto_msg_name(env->msg_case),
-                     mstro_status_description(st));
-  }
-  free(buf);
-  return st;
-}
-
-mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
-                                const Mstro__Proto__Envelope *env)
-{
-  return send_env_within(srv, peer, env, SEND_TIMEOUT_MS);
-}
-
-void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
-                           mstro_status status, const char *reason, int timeout_ms)
-{
-  Mstro__Proto__Envelope env;
-  Mstro__Proto__Refuse r;
-  mstro__pm_env_init(srv, &env, in_reply_to);
-  mstro__proto__refuse__init(&r);
-  r.status = (uint32_t)status;
-  r.reason = (char *)reason;
-  env.msg_case = MSTRO__PROTO__ENVELOPE__MSG_REFUSE;
-  env.refuse = &r;
-  send_env_within(srv, peer, &env, timeout_ms);
-}
-
 static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env)
 {
@@ -146,7 +103,7 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
     struct pm_hold *h = mstro__pm_hold_begin(m, env);
     mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_RETRACT, m, env->retract->cdo_name, NULL, 0, h);
     mstro__pm_hold_end(srv, m, env, h);
-    mstro__pm_drop_requires(srv, m->appid, &env->retract->cdo_id);
+    mstro__pm_drop_requires(srv, m->appid, &env->retract->cdo_id, env->retract->cdo_name);
     return;
   }
   case MSTRO__PROTO__ENVELOPE__MSG_DISPOSE: {
@@ -196,7 +153,7 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
      * EVENT only ever go from the PM to a component. */
     char why[MSTRO__PROTO_WHY_MAX];
     snprintf(why, sizeof why, "%s may only be sent by the Pool Manager", kind);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVMSG, why, SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVMSG, why);
     mstro__pm_member_bad(srv, m, why);
     return;
   }
@@ -255,6 +212,10 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
     srv->cfg.heartbeat_grace = 10;
   if (srv->cfg.max_bad_msgs == 0)
     srv->cfg.max_bad_msgs = 8;
+  if (srv->cfg.send_queue_max == 0)
+    srv->cfg.send_queue_max = 4096;
+  if (srv->cfg.send_stall_ms == 0)
+    srv->cfg.send_stall_ms = srv->cfg.heartbeat_ms * srv->cfg.heartbeat_grace;
   srv->next_appid = 1;
   if (srv->cfg.transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED) {
     Mstro__Proto__TransportKind kind = MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
@@ -263,6 +224,9 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
     srv->cfg.transport = (int)kind;
   }
   MSTRO_CHECK_CALL(PM, st, mstro__pool_dir_create(&srv->dir), "cannot create the pool directory");
+  MSTRO_CHECK_CALL(PM, st, mstro__pm_pool_init(srv), "cannot create the pool's indexes");
+  MSTRO_CHECK_CALL(PM, st, mstro__pm_lifetimes_create(&srv->lifetimes),
+                   "cannot create the lifetime heap");
   srv->workflow = strdup(cfg->workflow_name);
   srv->rxbuf = malloc(MSTRO__PROTO_FRAME_MAX);
   MSTRO_CHECK(PM, srv->workflow != NULL && srv->rxbuf != NULL, st, MSTRO_NOMEM,
@@ -277,7 +241,9 @@ mstro_status mstro__pm_server_create(const struct mstro__pm_config *cfg,
   chan = NULL;
 cleanup:
   if (srv != NULL) {
+    mstro__pm_pool_free(srv);
     mstro__pool_dir_destroy(srv->dir);
+    mstro__pm_lifetimes_destroy(srv->lifetimes);
     free(srv->workflow);
     free(srv->rxbuf);
     free(srv);
@@ -303,6 +269,11 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
 {
   mstro__pm_peer from = MSTRO__PM_PEER_UNKNOWN;
   size_t len = 0;
+  mstro__pm_send_flush(srv);
+  timeout_ms = mstro__pm_lifetimes_timeout_ms(srv->lifetimes, mstro_clock(), timeout_ms);
+  /* frames wait for a member: come back soon to send them */
+  if (mstro__pm_send_pending(srv) && timeout_ms > 1)
+    timeout_ms = 1;
   mstro_status st =
       srv->chan->ops->recv(srv->chan, &from, srv->rxbuf, MSTRO__PROTO_FRAME_MAX, &len, timeout_ms);
   if (st == MSTRO_OK) {
@@ -313,9 +284,12 @@ mstro_status mstro__pm_server_step(struct mstro__pm_server *srv, int timeout_ms)
     mstro__pm_count_bad(srv, from, why);
   } else if (st != MSTRO_TIMEOUT) {
     MSTRO_LOG_ERR(PM, "receiving on the control channel failed: %s", mstro_status_description(st));
+    mstro__pm_reap_doomed(srv);
     mstro__pm_check_heartbeats(srv);
     return MSTRO_TRANSPORT;
   }
+  mstro__pm_reap_doomed(srv);
+  mstro__pm_offers_expire(srv);
   mstro__pm_check_heartbeats(srv);
   return MSTRO_OK;
 }
@@ -395,12 +369,15 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
 {
   if (srv == NULL)
     return;
-  for (size_t i = 0; i < srv->n_members; i++)
+  for (size_t i = 0; i < srv->n_members; i++) {
+    mstro__pm_send_forget(srv, &srv->members[i]);
     free(srv->members[i].component_name);
+  }
   mstro__pm_groups_free(srv);
   mstro__pm_pool_free(srv);
   mstro__pm_events_free(srv);
   mstro__pool_dir_destroy(srv->dir);
+  mstro__pm_lifetimes_destroy(srv->lifetimes);
   mstro__pm_remove_due_peers(srv, true);
   srv->chan->ops->close(srv->chan);
   free(srv->members);

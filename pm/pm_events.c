@@ -204,8 +204,7 @@ void mstro__pm_handle_event_ack(struct mstro__pm_server *srv, struct member *m,
   }
   /* not a bad message: the operation may have been released already (its
    * component left) */
-  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOENT, "no operation waits for this ack",
-                        SEND_TIMEOUT_MS);
+  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOENT, "no operation waits for this ack");
 }
 
 void mstro__pm_emit_cdo(struct mstro__pm_server *srv, uint32_t kind, const struct member *m,
@@ -323,8 +322,7 @@ void mstro__pm_handle_subscribe(struct mstro__pm_server *srv, struct member *m,
   }
   struct pm_sub *sb = calloc(1, sizeof *sb);
   if (sb == NULL) {
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     return;
   }
   sb->appid = m->appid;

@@ -131,10 +131,7 @@ static struct pm_offer *member_offer(struct mstro__pm_server *srv, const struct 
   struct pm_offer *o = mstro__pool_dir_lookup(srv->dir, gm->name);
   if (gm->cdo_id == 0 || o == NULL || (o->appid == g->appid && o->cdo_id == gm->cdo_id))
     return o;
-  for (o = srv->offers; o != NULL; o = o->next) /* another offer of that name came first */
-    if (o->listed && o->appid == g->appid && o->cdo_id == gm->cdo_id)
-      return o;
-  return NULL;
+  return mstro__pm_offer_find(srv, g->appid, gm->cdo_id, true); /* another came first */
 }
 
 /* Answer a demand with the page of g from member `start`. */
@@ -151,8 +148,7 @@ static void send_page(struct mstro__pm_server *srv, uint64_t appid, uint64_t seq
   Mstro__Proto__GroupMember **pg = calloc(want ? want : 1, sizeof *pg);
   char why[MSTRO__PROTO_TEXT_MAX];
   if (gm == NULL || pg == NULL) {
-    mstro__pm_send_refuse(srv, m->peer, seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     goto cleanup;
   }
   for (size_t i = 0; i < want; i++) {
@@ -162,7 +158,7 @@ static void send_page(struct mstro__pm_server *srv, uint64_t appid, uint64_t seq
       snprintf(why, sizeof why, "group '%.200s': member '%.200s' is no longer offered", g->name,
                g->m[k].name);
       MSTRO_LOG_WARN(PM, "demand of appid %llu refused: %s", (unsigned long long)appid, why);
-      mstro__pm_send_refuse(srv, m->peer, seq, MSTRO_NOENT, why, SEND_TIMEOUT_MS);
+      mstro__pm_send_refuse(srv, m->peer, seq, MSTRO_NOENT, why);
       goto cleanup;
     }
     mstro__proto__group_member__init(&gm[i]);
@@ -236,7 +232,7 @@ static void handle_offer(struct mstro__pm_server *srv, struct pm_groups *gs, str
       free(g);
       mstro__pm_hold_end(srv, m, env, NULL); /* its sender must not hang */
       mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM,
-                            "the Pool Manager is out of memory", SEND_TIMEOUT_MS);
+                            "the Pool Manager is out of memory");
       return;
     }
     g->appid = m->appid;
@@ -264,7 +260,7 @@ static void handle_offer(struct mstro__pm_server *srv, struct pm_groups *gs, str
     MSTRO_LOG_WARN(PM, "GROUP_OFFER from appid %llu refused: %s", (unsigned long long)m->appid,
                    why);
     mstro__pm_hold_end(srv, m, env, NULL);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, st, why, SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, st, why);
     return;
   }
   g->listed = true;
@@ -294,7 +290,7 @@ static void handle_withdraw(struct mstro__pm_server *srv, struct pm_groups *gs, 
     char why[MSTRO__PROTO_TEXT_MAX];
     snprintf(why, sizeof why, "group '%.200s' is not offered by this component", name);
     mstro__pm_hold_end(srv, m, env, NULL);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why, SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why);
     return;
   }
   unlink_group(gs, g);
@@ -330,8 +326,7 @@ static void handle_demand(struct mstro__pm_server *srv, struct pm_groups *gs, st
     }
     snprintf(why, sizeof why, "group '%.200s' %s", d->group_name,
              g == NULL ? "was withdrawn meanwhile" : "has no such page");
-    mstro__pm_send_refuse(srv, m->peer, env->seq, g == NULL ? MSTRO_NOENT : MSTRO_INVARG, why,
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, g == NULL ? MSTRO_NOENT : MSTRO_INVARG, why);
     return;
   }
   emit(srv, MSTRO_POOL_EVENT_GROUP_DEMAND, m, d->group_name, env);
@@ -342,8 +337,7 @@ static void handle_demand(struct mstro__pm_server *srv, struct pm_groups *gs, st
   }
   struct pm_gwait *w = gwait_new(m, env->seq, d->group_name);
   if (w == NULL) {
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     return;
   }
   w->next = gs->waits;
@@ -382,8 +376,7 @@ void mstro__pm_handle_group(struct mstro__pm_server *srv, struct member *m,
   struct pm_groups *gs = state(srv);
   if (gs == NULL) {
     mstro__pm_hold_end(srv, m, env, NULL);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     return;
   }
   switch (env->msg_case) {

@@ -100,6 +100,7 @@ static void member_remove_as(struct mstro__pm_server *srv, struct member *m, boo
                         .component_index = m->component_index,
                         .crashed = crashed};
   mstro__pm_emit(srv, &ev);
+  mstro__pm_send_forget(srv, m);
   remove_peer_later(srv, m->peer, m->addr);
   free(m->component_name);
   size_t i = (size_t)(m - srv->members);
@@ -114,15 +115,15 @@ void mstro__pm_member_remove(struct mstro__pm_server *srv, struct member *m)
   member_remove_as(srv, m, false);
 }
 
-static void member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
-                        const char *why, bool notify)
+void mstro__pm_member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
+                           const char *why, bool notify)
 {
   char name[LOG_NAME_MAX];
   MSTRO_LOG_WARN(PM, "dropping component '%s' index %lld (appid %llu): %s",
                  mstro__pm_printable(m->component_name, name, sizeof name),
                  (long long)m->component_index, (unsigned long long)m->appid, why);
   if (notify)
-    mstro__pm_send_refuse(srv, m->peer, 0, why_status, why, SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, 0, why_status, why);
   member_remove_as(srv, m, true);
 }
 
@@ -139,7 +140,7 @@ void mstro__pm_member_bad(struct mstro__pm_server *srv, struct member *m, const 
                  mstro__pm_printable(m->component_name, name, sizeof name),
                  (unsigned long long)m->appid, why);
   if (m->bad >= srv->cfg.max_bad_msgs)
-    member_drop(srv, m, MSTRO_INVMSG, "too many malformed control messages", true);
+    mstro__pm_member_drop(srv, m, MSTRO_INVMSG, "too many malformed control messages", true);
 }
 
 /* One more malformed message from `from`: pinned on the member of that peer
@@ -242,8 +243,7 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
       MSTRO_LOG_WARN(PM, "cannot answer component '%s': its endpoint address is unusable", name);
       return;
     }
-    mstro__pm_send_refuse(srv, peer, env->seq, refusal, reason,
-                          known ? SEND_TIMEOUT_MS : REFUSE_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, peer, env->seq, refusal, reason);
     if (known == NULL)
       remove_peer_later(srv, peer, addr);
     return;
@@ -267,8 +267,7 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
     size_t cap = srv->cap_members ? 2 * srv->cap_members : 16;
     struct member *mm = realloc(srv->members, cap * sizeof *mm);
     if (mm == NULL) {
-      mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                            REFUSE_TIMEOUT_MS);
+      mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
       remove_peer_later(srv, peer, addr);
       return;
     }
@@ -277,8 +276,7 @@ void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
   }
   char *cname = strdup(j->component_name);
   if (cname == NULL) {
-    mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          REFUSE_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     remove_peer_later(srv, peer, addr);
     return;
   }
@@ -343,7 +341,7 @@ void mstro__pm_check_heartbeats(struct mstro__pm_server *srv)
       char why[128];
       snprintf(why, sizeof why, "silent for %llu ms: taken as crashed",
                (unsigned long long)((now - m->last_seen_ns) / 1000000ull));
-      member_drop(srv, m, MSTRO_TIMEOUT, why, false);
+      mstro__pm_member_drop(srv, m, MSTRO_TIMEOUT, why, false);
       continue; /* the last member moved into slot i */
     }
     i++;

@@ -8,6 +8,29 @@
 
 static void serve_requires(struct mstro__pm_server *srv, struct pm_offer *o);
 
+/* Each operation finds what it needs in one lookup (pool_dir.c matches by
+ * name; offers, tickets and requires are indexed here) and unlinks in O(1):
+ * only a member's departure walks the lists. */
+mstro_status mstro__pm_pool_init(struct mstro__pm_server *srv)
+{
+  mstro_status st = mstro__pm_hash_init(&srv->offer_index);
+  if (st == MSTRO_OK)
+    st = mstro__pm_hash_init(&srv->ticket_index);
+  if (st == MSTRO_OK)
+    st = mstro__pm_hash_init(&srv->require_index);
+  return st;
+}
+
+/* The tickets and requires indexed by a key, as their structs. */
+static struct pm_ticket *ticket_of(struct pm_hnode *n)
+{
+  return (struct pm_ticket *)n;
+}
+static struct pm_require *require_of(struct pm_hnode *n)
+{
+  return (struct pm_require *)n;
+}
+
 /* ---- the pool ----------------------------------------------------------------
  *
  * Matching is pool_dir.c's (the module the in-process pool uses); this adds
@@ -58,11 +81,9 @@ static void offer_settle(struct mstro__pm_server *srv, struct pm_offer *o)
   }
   if (o->listed)
     return;
-  for (struct pm_offer **pp = &srv->offers; *pp != NULL; pp = &(*pp)->next)
-    if (*pp == o) {
-      *pp = o->next;
-      break;
-    }
+  PM_DLIST_UNLINK(srv->offers, o);
+  mstro__pm_hash_remove(&srv->offer_index, &o->hn);
+  mstro__pm_lifetimes_remove(srv->lifetimes, o);
   offer_free(o);
 }
 
@@ -102,8 +123,8 @@ static void send_ticket(struct mstro__pm_server *srv, struct pm_offer *o, uint64
     return;
   }
   o->inflight++;
-  t->next = srv->tickets;
-  srv->tickets = t;
+  PM_DLIST_PUSH(srv->tickets, t);
+  mstro__pm_hash_insert(&srv->ticket_index, &t->hn, t->id);
   MSTRO_LOG_DEBUG(PM, "ticket %llu: '%.200s' (%llu bytes) from appid %llu to appid %llu",
                   (unsigned long long)t->id, o->name, (unsigned long long)o->size,
                   (unsigned long long)o->appid, (unsigned long long)dst_appid);
@@ -113,22 +134,32 @@ static void match_waiter(void *waiter, void *offer, void *ctx)
 {
   struct mstro__pm_server *srv = ctx;
   struct pm_waiter *w = waiter;
-  for (struct pm_waiter **pp = &srv->waiters; *pp != NULL; pp = &(*pp)->next)
-    if (*pp == w) {
-      *pp = w->next;
-      break;
-    }
+  PM_DLIST_UNLINK(srv->waiters, w);
   send_ticket(srv, offer, w->appid, w->seq);
   waiter_free(w);
 }
 
-static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
-                                   bool listed_only)
+struct pm_offer *mstro__pm_offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
+                                      bool listed_only)
 {
-  for (struct pm_offer *o = srv->offers; o != NULL; o = o->next)
+  for (struct pm_hnode *n =
+           mstro__pm_hash_first(&srv->offer_index, mstro__pm_hash_pair(appid, cdo_id));
+       n != NULL; n = mstro__pm_hash_next(n)) {
+    struct pm_offer *o = (struct pm_offer *)n;
     if (o->appid == appid && o->cdo_id == cdo_id && (!listed_only || o->listed))
       return o;
+  }
   return NULL;
+}
+
+/* .maestro.core.cdo.lifetime: the offer leaves the directory that many
+ * seconds after it was listed (pm_lifetime.h). */
+static void offer_set_lifetime(struct mstro__pm_server *srv, struct pm_offer *o, uint64_t seconds)
+{
+  const uint64_t max_s = 100ull * 365 * 24 * 3600; /* no overflow of the ns clock */
+  uint64_t deadline = mstro_clock() + (seconds < max_s ? seconds : max_s) * 1000000000ull;
+  if (mstro__pm_lifetimes_add(srv->lifetimes, o, deadline) != MSTRO_OK)
+    MSTRO_LOG_ERR(PM, "out of memory: the lifetime of '%.200s' is not enforced", o->name);
 }
 
 void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
@@ -137,7 +168,7 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
   const Mstro__Proto__Offer *in = env->offer;
   const char *why = NULL;
   struct pm_offer *o = NULL;
-  if (offer_find(srv, m->appid, in->cdo_id, false) != NULL) {
+  if (mstro__pm_offer_find(srv, m->appid, in->cdo_id, false) != NULL) {
     why = "this CDO is already offered";
   } else if (in->size > 0 && in->n_transports == 0) {
     why = "an offer with data names no transport";
@@ -167,10 +198,11 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
   }
   if (why == NULL) {
     o->listed = true;
-    o->next = srv->offers;
-    srv->offers = o;
+    PM_DLIST_PUSH(srv->offers, o);
+    mstro__pm_hash_insert(&srv->offer_index, &o->hn, mstro__pm_hash_pair(o->appid, o->cdo_id));
     if (mstro__pool_dir_offer(srv->dir, o->name, o, match_waiter, srv) != MSTRO_OK) {
-      srv->offers = o->next;
+      PM_DLIST_UNLINK(srv->offers, o);
+      mstro__pm_hash_remove(&srv->offer_index, &o->hn);
       why = "the pool directory refused the offer";
     } else {
       /* Sent with wait_ack, the offer is answered (EVENT_ACK) once every
@@ -186,6 +218,8 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
       mstro__pm_emit(srv, &ev);
       mstro__pm_hold_end(srv, m, env, h);
       serve_requires(srv, o);
+      if (in->lifetime > 0)
+        offer_set_lifetime(srv, o, in->lifetime);
       MSTRO_LOG_INFO(PM, "appid %llu offers '%.200s' (%llu bytes by %s)",
                      (unsigned long long)m->appid, o->name, (unsigned long long)o->size,
                      mstro__proto_transport_name(o->transport));
@@ -194,7 +228,7 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
   }
   MSTRO_LOG_WARN(PM, "OFFER of '%.200s' from appid %llu refused: %s", in->cdo_name,
                  (unsigned long long)m->appid, why);
-  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why, SEND_TIMEOUT_MS);
+  mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_INVSTATE, why);
   if (o != NULL)
     offer_free(o);
 }
@@ -206,8 +240,7 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
   void *found = NULL;
   if (w == NULL || (w->name = strdup(env->demand->cdo_name)) == NULL) {
     free(w);
-    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory",
-                          SEND_TIMEOUT_MS);
+    mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM, "the Pool Manager is out of memory");
     return;
   }
   w->appid = m->appid;
@@ -223,32 +256,36 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
   if (mstro__pool_dir_demand(srv->dir, w->name, w, &found) != MSTRO_OK) {
     waiter_free(w);
     mstro__pm_send_refuse(srv, m->peer, env->seq, MSTRO_NOMEM,
-                          "the pool directory refused the demand", SEND_TIMEOUT_MS);
+                          "the pool directory refused the demand");
     return;
   }
   if (found != NULL) {
     send_ticket(srv, found, m->appid, env->seq);
     waiter_free(w);
   } else {
-    w->next = srv->waiters;
-    srv->waiters = w;
+    PM_DLIST_PUSH(srv->waiters, w);
   }
 }
 
 void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
                                const Mstro__Proto__Envelope *env)
 {
-  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, true);
-  if (o == NULL) {
+  struct pm_offer *o = mstro__pm_offer_find(srv, m->appid, env->withdraw->cdo_id, false);
+  if (o == NULL || o->withdraw_pending) {
     send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
     mstro__pm_hold_end(srv, m, env, NULL);
     return;
   }
-  mstro__pool_dir_withdraw(srv->dir, o->name, o);
-  ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
-  struct pm_hold *h = mstro__pm_hold_begin(m, env);
-  mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
-  mstro__pm_hold_end(srv, m, env, h);
+  if (o->listed) {
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    ProtobufCBinaryData oa = {o->attrs_len, o->attrs};
+    struct pm_hold *h = mstro__pm_hold_begin(m, env);
+    mstro__pm_emit_cdo(srv, MSTRO_POOL_EVENT_WITHDRAW, m, o->name, &oa, o->size, h);
+    mstro__pm_hold_end(srv, m, env, h);
+  } else {
+    /* expired (mstro__pm_offers_expire): its WITHDRAW event was sent then */
+    mstro__pm_hold_end(srv, m, env, NULL);
+  }
   o->listed = false;
   o->withdraw_pending = true;
   o->withdraw_seq = env->seq;
@@ -257,15 +294,41 @@ void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
   offer_settle(srv, o);
 }
 
+/* Expired offers leave the directory as at a withdraw (subscribers see
+ * WITHDRAW); the producer's own withdraw later is answered at once, or once
+ * the transfers still reading the offer have completed. */
+void mstro__pm_offers_expire(struct mstro__pm_server *srv)
+{
+  struct pm_offer *o;
+  while ((o = mstro__pm_lifetimes_pop_expired(srv->lifetimes, mstro_clock())) != NULL) {
+    if (!o->listed)
+      continue;
+    mstro__pool_dir_withdraw(srv->dir, o->name, o);
+    o->listed = false;
+    struct pm_event ev = {.kind = MSTRO_POOL_EVENT_WITHDRAW,
+                          .appid = o->appid,
+                          .cdo_name = o->name,
+                          .size = o->size,
+                          .attrs = o->attrs,
+                          .attrs_len = o->attrs_len};
+    mstro__pm_emit(srv, &ev);
+    MSTRO_LOG_INFO(PM, "the lifetime of '%.200s' (appid %llu) is over: withdrawn from the pool",
+                   o->name, (unsigned long long)o->appid);
+    offer_settle(srv, o);
+  }
+}
+
 void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,
                                 const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferCompleted *c = env->transfer_completed;
-  for (struct pm_ticket **pp = &srv->tickets; *pp != NULL; pp = &(*pp)->next) {
-    struct pm_ticket *t = *pp;
+  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->ticket_index, c->ticket_id); n != NULL;
+       n = mstro__pm_hash_next(n)) {
+    struct pm_ticket *t = ticket_of(n);
     if (t->id != c->ticket_id || t->dst_appid != m->appid)
       continue;
-    *pp = t->next;
+    PM_DLIST_UNLINK(srv->tickets, t);
+    mstro__pm_hash_remove(&srv->ticket_index, &t->hn);
     if (c->status != MSTRO_OK)
       MSTRO_LOG_WARN(PM, "transfer of '%.200s' from appid %llu to appid %llu failed: %s",
                      t->o->name, (unsigned long long)t->o->appid, (unsigned long long)m->appid,
@@ -296,7 +359,9 @@ void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferStarted *ts = env->transfer_started;
-  for (struct pm_ticket *t = srv->tickets; t != NULL; t = t->next) {
+  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->ticket_index, ts->ticket_id); n != NULL;
+       n = mstro__pm_hash_next(n)) {
+    struct pm_ticket *t = ticket_of(n);
     if (t->id != ts->ticket_id || t->dst_appid != m->appid)
       continue;
     struct pm_event ev = {.kind = MSTRO_POOL_EVENT_TRANSFER_STARTED,
@@ -360,36 +425,53 @@ void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
   r->appid = m->appid;
   r->seq = env->seq;
   r->cdo_id = q->cdo_id;
-  r->next = srv->requires;
-  srv->requires = r;
+  PM_DLIST_PUSH(srv->requires, r);
+  mstro__pm_hash_insert(&srv->require_index, &r->hn, mstro__pm_hash_str(r->name));
 }
 
-void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id)
+static void require_drop(struct mstro__pm_server *srv, struct pm_require *r)
 {
-  for (struct pm_require **pp = &srv->requires; *pp != NULL;) {
-    struct pm_require *r = *pp;
-    if (r->appid == appid && (cdo_id == NULL || r->cdo_id == *cdo_id)) {
-      *pp = r->next;
-      require_free(r);
-    } else {
-      pp = &r->next;
+  PM_DLIST_UNLINK(srv->requires, r);
+  mstro__pm_hash_remove(&srv->require_index, &r->hn);
+  require_free(r);
+}
+
+/* The requires of `appid` (of one CDO when cdo_id is given), found by their
+ * name when it is given (a RETRACT), otherwise by a walk (a member gone). */
+void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id,
+                             const char *name)
+{
+  if (name != NULL) {
+    for (struct pm_hnode *n = mstro__pm_hash_first(&srv->require_index, mstro__pm_hash_str(name)),
+                         *next;
+         n != NULL; n = next) {
+      next = mstro__pm_hash_next(n);
+      struct pm_require *r = require_of(n);
+      if (r->appid == appid && (cdo_id == NULL || r->cdo_id == *cdo_id))
+        require_drop(srv, r);
     }
+    return;
+  }
+  for (struct pm_require *r = srv->requires, *next; r != NULL; r = next) {
+    next = r->next;
+    if (r->appid == appid && (cdo_id == NULL || r->cdo_id == *cdo_id))
+      require_drop(srv, r);
   }
 }
 
 /* A new offer serves the requires waiting for its name. */
 static void serve_requires(struct mstro__pm_server *srv, struct pm_offer *o)
 {
-  for (struct pm_require **pp = &srv->requires; *pp != NULL;) {
-    struct pm_require *r = *pp;
-    if (strcmp(r->name, o->name) == 0) {
-      *pp = r->next;
-      if (o->size > 0)
-        send_ticket(srv, o, r->appid, r->seq);
-      require_free(r);
-    } else {
-      pp = &r->next;
-    }
+  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->require_index, mstro__pm_hash_str(o->name)),
+                       *next;
+       n != NULL; n = next) {
+    next = mstro__pm_hash_next(n);
+    struct pm_require *r = require_of(n);
+    if (strcmp(r->name, o->name) != 0)
+      continue;
+    if (o->size > 0)
+      send_ticket(srv, o, r->appid, r->seq);
+    require_drop(srv, r);
   }
 }
 
@@ -398,27 +480,24 @@ static void serve_requires(struct mstro__pm_server *srv, struct pm_offer *o)
  * tickets it held are forgotten. */
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid)
 {
-  mstro__pm_drop_requires(srv, appid, NULL);
-  for (struct pm_waiter **pp = &srv->waiters; *pp != NULL;) {
-    struct pm_waiter *w = *pp;
-    if (w->appid == appid) {
-      *pp = w->next;
-      mstro__pool_dir_cancel_demand(srv->dir, w->name, w);
-      waiter_free(w);
-    } else {
-      pp = &w->next;
-    }
+  mstro__pm_drop_requires(srv, appid, NULL, NULL);
+  for (struct pm_waiter *w = srv->waiters, *next; w != NULL; w = next) {
+    next = w->next;
+    if (w->appid != appid)
+      continue;
+    PM_DLIST_UNLINK(srv->waiters, w);
+    mstro__pool_dir_cancel_demand(srv->dir, w->name, w);
+    waiter_free(w);
   }
-  for (struct pm_ticket **pp = &srv->tickets; *pp != NULL;) {
-    struct pm_ticket *t = *pp;
-    if (t->dst_appid == appid) {
-      *pp = t->next;
-      t->o->inflight--;
-      offer_settle(srv, t->o);
-      free(t);
-    } else {
-      pp = &t->next;
-    }
+  for (struct pm_ticket *t = srv->tickets, *next; t != NULL; t = next) {
+    next = t->next;
+    if (t->dst_appid != appid)
+      continue;
+    PM_DLIST_UNLINK(srv->tickets, t);
+    mstro__pm_hash_remove(&srv->ticket_index, &t->hn);
+    t->o->inflight--;
+    offer_settle(srv, t->o);
+    free(t);
   }
   size_t removed = 0;
   for (struct pm_offer *o = srv->offers, *next; o != NULL; o = next) {
@@ -458,4 +537,7 @@ void mstro__pm_pool_free(struct mstro__pm_server *srv)
     n = o->next;
     offer_free(o);
   }
+  mstro__pm_hash_destroy(&srv->offer_index);
+  mstro__pm_hash_destroy(&srv->ticket_index);
+  mstro__pm_hash_destroy(&srv->require_index);
 }

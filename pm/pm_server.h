@@ -50,6 +50,12 @@ struct mstro__pm_config {
    * members in WELCOME; 0: decided by create from MSTRO_TRANSPORT_DEFAULT
    * with a logged fallback (pm_transport.h) */
   int transport;
+  /** frames queued for one member that cannot take them yet before it is
+   * dropped; 0: 4096 */
+  unsigned send_queue_max;
+  /** a member whose queue has not moved for this long is dropped; 0:
+   * heartbeat_ms * heartbeat_grace */
+  uint32_t send_stall_ms;
 };
 
 struct mstro__pm_server;

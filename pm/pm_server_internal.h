@@ -4,7 +4,8 @@
  *   pm_pool.c      offers, demands, requires, tickets, withdraw
  *   pm_events.c    event forwarding, _REQUIRE_ACK holds, ACK_MASK, SUBSCRIBE
  *   pm_groups.c    groups: offers in pages, demands, requires, group events
- *   pm_dispatch.c  sending, frame handling and dispatch, server lifecycle
+ *   pm_send.c      sending without waiting: per-member queues, dropping
+ *   pm_dispatch.c  frame handling and dispatch, server lifecycle
  * Only the server thread touches this state (pm_server.h). */
 #ifndef MSTRO_PM_SERVER_INTERNAL_H
 #define MSTRO_PM_SERVER_INTERNAL_H
@@ -16,19 +17,49 @@
 
 #include "maestro.h"
 #include "mstro_log.h"
+#include "pm_lifetime.h"
 #include "pm_server.h"
 #include "pool_dir.h"
 #include "proto_codec.h"
 
-/* Bounds on one send: to a member, and a refusal to an endpoint that is not
- * one (its address may be bogus; the PM must not stall on it). */
-#define SEND_TIMEOUT_MS   1000
-#define REFUSE_TIMEOUT_MS 250
 /* A peer that was answered (REFUSE, BYE) is forgotten only after this delay,
  * so that tearing its connection down cannot overtake the answer. */
 #define REMOVE_DELAY_NS      (2ull * 1000000000ull)
 #define PENDING_REMOVALS_MAX 64
 #define LOG_NAME_MAX         80
+
+struct pm_outmsg;
+
+/* An intrusive hash index keyed by 64 bits (pm_hash.c); a node is the first
+ * member of what it indexes. Lookups walk one chain; equal keys may be
+ * different entries (callers compare the fields). */
+struct pm_hnode {
+  struct pm_hnode *next;
+  uint64_t key;
+};
+struct pm_hash {
+  struct pm_hnode **b;
+  size_t nb, n;
+};
+
+/* Doubly linked lists (a `prev` and a `next` member): unlinking costs O(1). */
+#define PM_DLIST_PUSH(head, x)                                                                     \
+  do {                                                                                             \
+    (x)->prev = NULL;                                                                              \
+    (x)->next = (head);                                                                            \
+    if ((head) != NULL)                                                                            \
+      (head)->prev = (x);                                                                          \
+    (head) = (x);                                                                                  \
+  } while (0)
+#define PM_DLIST_UNLINK(head, x)                                                                   \
+  do {                                                                                             \
+    if ((x)->prev != NULL)                                                                         \
+      (x)->prev->next = (x)->next;                                                                 \
+    else                                                                                           \
+      (head) = (x)->next;                                                                          \
+    if ((x)->next != NULL)                                                                         \
+      (x)->next->prev = (x)->prev;                                                                 \
+  } while (0)
 
 struct member {
   uint64_t appid;
@@ -44,12 +75,21 @@ struct member {
   /* the ACK_MASK it was told (WELCOME or ACK_MASK) and whether it confirmed it */
   uint32_t ack_kinds, event_kinds;
   uint64_t mask_sent, mask_confirmed;
+  /* frames it could not take yet, oldest first (pm_send.c), and when that
+   * queue last moved */
+  struct pm_outmsg *out_head, *out_tail;
+  size_t out_n;
+  uint64_t out_moved_ns;
+  /* to be dropped at the next safe point, and why */
+  bool doomed;
+  char doomed_why[128];
 };
 
 /* An offer in the pool: where its bytes are and who reads them. It leaves
  * the directory at withdraw (or when its producer goes) and is freed once no
  * ticket reads it any more. */
 struct pm_offer {
+  struct pm_hnode hn; /* in offer_index, by (appid, cdo_id) */
   uint64_t appid, cdo_id;
   char *name;
   uint8_t *attrs;
@@ -64,14 +104,14 @@ struct pm_offer {
   bool listed;
   bool withdraw_pending;
   uint64_t withdraw_seq;
-  struct pm_offer *next;
+  struct pm_offer *prev, *next;
 };
 
 /* A demand waiting for an offer. */
 struct pm_waiter {
   uint64_t appid, seq;
   char *name;
-  struct pm_waiter *next;
+  struct pm_waiter *prev, *next;
 };
 
 /* A member's subscription: the PM forwards other members' events of its
@@ -87,17 +127,19 @@ struct pm_sub {
  * the requirer gets a ticket at once, so that the bytes move before the
  * demand (prefetch). */
 struct pm_require {
+  struct pm_hnode hn; /* in require_index, by name */
   uint64_t appid, seq, cdo_id;
   char *name;
-  struct pm_require *next;
+  struct pm_require *prev, *next;
 };
 
 /* A transfer handed to a consumer and not yet reported complete. */
 struct pm_ticket {
+  struct pm_hnode hn; /* in ticket_index, by id */
   uint64_t id;
   struct pm_offer *o;
   uint64_t dst_appid;
-  struct pm_ticket *next;
+  struct pm_ticket *prev, *next;
 };
 
 /* _REQUIRE_ACK across processes: an operation whose answer waits until every
@@ -168,12 +210,16 @@ struct mstro__pm_server {
   struct pm_sub *subs;
   uint64_t event_serial;
   struct pm_require *requires;
+  struct pm_hash offer_index, ticket_index, require_index;
+  mstro__pm_lifetimes *lifetimes; /* offers with a lifetime, by deadline */
   struct pm_hold *holds;
   struct pm_ack_wait *ack_waits;
   struct pm_barrier *barriers;
   uint64_t mask_serial;
   struct pm_groups *groups;      /* pm_groups.c */
   atomic_uint_fast64_t releases; /* EVENT_ACKs that released a held operation or SUBSCRIBE */
+  size_t out_total;              /* frames queued for all members */
+  bool any_doomed;               /* some member waits to be dropped */
 };
 
 struct pm_event {
@@ -191,24 +237,45 @@ struct pm_event {
 /* pm_dispatch.c */
 const char *mstro__pm_printable(const char *s, char *buf, size_t len);
 mstro_status mstro__pm_random_bytes(void *buf, size_t n);
+
+/* pm_send.c: sends that never wait (see there) */
 void mstro__pm_env_init(struct mstro__pm_server *srv, Mstro__Proto__Envelope *env,
                         uint64_t in_reply_to);
+/* MSTRO_OK when sent or queued; MSTRO_TRANSPORT when the member is (now) to
+ * be dropped; a frame to a non-member that cannot go now is dropped. */
 mstro_status mstro__pm_send_env(struct mstro__pm_server *srv, mstro__pm_peer peer,
                                 const Mstro__Proto__Envelope *env);
 void mstro__pm_send_refuse(struct mstro__pm_server *srv, mstro__pm_peer peer, uint64_t in_reply_to,
-                           mstro_status status, const char *reason, int timeout_ms);
+                           mstro_status status, const char *reason);
+void mstro__pm_send_flush(struct mstro__pm_server *srv);
+bool mstro__pm_send_pending(const struct mstro__pm_server *srv);
+void mstro__pm_send_forget(struct mstro__pm_server *srv, struct member *m);
+void mstro__pm_reap_doomed(struct mstro__pm_server *srv);
 
 /* pm_members.c */
 void mstro__pm_remove_due_peers(struct mstro__pm_server *srv, bool all);
 struct member *mstro__pm_member_by_appid(struct mstro__pm_server *srv, uint64_t appid);
 void mstro__pm_member_remove(struct mstro__pm_server *srv, struct member *m);
+void mstro__pm_member_drop(struct mstro__pm_server *srv, struct member *m, mstro_status why_status,
+                           const char *why, bool notify);
 void mstro__pm_member_bad(struct mstro__pm_server *srv, struct member *m, const char *why);
 void mstro__pm_count_bad(struct mstro__pm_server *srv, mstro__pm_peer from, const char *why);
 void mstro__pm_handle_join(struct mstro__pm_server *srv, mstro__pm_peer from,
                            const Mstro__Proto__Envelope *env);
 void mstro__pm_check_heartbeats(struct mstro__pm_server *srv);
 
+/* pm_hash.c */
+uint64_t mstro__pm_hash_str(const char *s);
+uint64_t mstro__pm_hash_pair(uint64_t a, uint64_t b);
+mstro_status mstro__pm_hash_init(struct pm_hash *h);
+void mstro__pm_hash_insert(struct pm_hash *h, struct pm_hnode *n, uint64_t key);
+void mstro__pm_hash_remove(struct pm_hash *h, struct pm_hnode *n);
+struct pm_hnode *mstro__pm_hash_first(const struct pm_hash *h, uint64_t key);
+struct pm_hnode *mstro__pm_hash_next(const struct pm_hnode *n);
+void mstro__pm_hash_destroy(struct pm_hash *h);
+
 /* pm_pool.c */
+mstro_status mstro__pm_pool_init(struct mstro__pm_server *srv);
 void mstro__pm_pool_free(struct mstro__pm_server *srv);
 void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
                             const Mstro__Proto__Envelope *env);
@@ -224,8 +291,14 @@ void mstro__pm_handle_declare(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env);
 void mstro__pm_handle_require(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env);
-void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id);
+void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const uint64_t *cdo_id,
+                             const char *name);
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
+void mstro__pm_offers_expire(struct mstro__pm_server *srv);
+
+/* pm_pool.c: the offer of (appid, cdo_id), listed or (unless listed_only) not */
+struct pm_offer *mstro__pm_offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
+                                      bool listed_only);
 
 /* pm_groups.c */
 void mstro__pm_handle_group(struct mstro__pm_server *srv, struct member *m,

@@ -89,7 +89,7 @@ enum mstro_cdo_layout_order {
 #define MSTRO_ATTR_CORE_CDO_LAYOUT_DISTRIBUTION ".maestro.core.cdo.layout.distribution"
 /** cstring: memory layer for Maestro-allocated data: "DRAM", "NUMA:<n>", "GPU:<n>". */
 #define MSTRO_ATTR_CORE_CDO_MEM_LAYER ".maestro.core.cdo.mem-layer"
-/** int64: seconds the CDO may stay in the pool after withdraw of its last offer (0: none). */
+/** int64: seconds an offer stays in the pool; then the Pool Manager withdraws it (0: no limit). */
 #define MSTRO_ATTR_CORE_CDO_LIFETIME ".maestro.core.cdo.lifetime"
 /** cstring: transport to use for this CDO ("OFI", "GFS", "MIO"), overriding the default. */
 #define MSTRO_ATTR_CORE_CDO_TRANSPORT ".maestro.core.cdo.transport"

@@ -196,7 +196,9 @@ MSTRO_API mstro_status mstro_subscription_wait(mstro_subscription s, mstro_pool_
  * @param[out] event receives the list of events, or NULL on timeout
  * @return MSTRO_OK; MSTRO_TIMEOUT (and *event NULL) when the deadline passes
  *         with no event, at once for a past deadline; MSTRO_INVARG for NULL
- *         arguments or a tv_nsec outside [0, 1e9). */
+ *         arguments or a tv_nsec outside [0, 1e9); MSTRO_NO_PM (and *event
+ *         NULL) when the Pool Manager went away and no event is pending, for
+ *         a subscription that takes other components' events. */
 MSTRO_API mstro_status mstro_subscription_timedwait(mstro_subscription s,
                                                     const struct timespec *abstime,
                                                     mstro_pool_event *event);

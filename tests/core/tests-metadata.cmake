@@ -1,7 +1,7 @@
 # Metadata tests (issue 5): schemas, attribute dictionaries, selectors.
 # White-box: they link maestro_internal to reach the mstro__ functions.
 set(_mstro_meta_data ${CMAKE_CURRENT_SOURCE_DIR}/data)
-foreach(t test_schema test_attr test_selector)
+foreach(t test_schema test_attr test_selector test_selector_limits)
   mstro_add_test(${t} SOURCES ${t}.c LIBS maestro_internal TIMEOUT 120 LABELS core)
   target_compile_definitions(${t} PRIVATE MSTRO_TEST_DATA_DIR="${_mstro_meta_data}")
 endforeach()

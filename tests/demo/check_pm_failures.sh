@@ -3,7 +3,9 @@
 # maestro-pm and pm_component processes on loopback over OFI:
 #   1. a wrong workflow secret: mstro_init returns MSTRO_AUTH, the PM logs it;
 #   2. a PM killed with SIGKILL while a consumer is blocked in a demand: the
-#      demand returns MSTRO_NO_PM within MSTRO_PM_TIMEOUT (+ slack);
+#      demand returns MSTRO_NO_PM within MSTRO_PM_TIMEOUT (+ slack); so does
+#      a listener's subscription wait (simple_telemetry_listener beside
+#      pm_component);
 #   3. a producer killed with SIGKILL after offering: the PM drops it and its
 #      offers, the consumer's demand is served by another producer's offer of
 #      the same name; every byte checked (no partial data).
@@ -37,7 +39,12 @@ grep -q "mstro_init: authentication refused" "$tmp/auth.log" || fail "no MSTRO_A
 grep -q "wrong workflow secret" "$tmp/pm.log" || fail "the PM did not log the refusal"
 echo "ok 1: wrong secret -> MSTRO_AUTH"
 
-# 2. PM killed during a blocked demand
+# 2. PM killed during a blocked demand and a listener's subscription wait
+listener=$(dirname "$comp")/simple_telemetry_listener
+"$listener" --pm --timeout 60 >"$tmp/listener.log" 2>&1 &
+l=$!; pids+=("$l")
+for _ in $(seq 300); do grep -q "listening" "$tmp/listener.log" && break; sleep 0.1; done
+grep -q "listening" "$tmp/listener.log" || fail "the listener did not subscribe"
 "$comp" consumer -n 1 -s 8 >"$tmp/nopm.log" 2>&1 &
 c=$!; pids+=("$c")
 # kill the PM only once the consumer required (and then demands) (a fixed sleep raced with a slow
@@ -52,6 +59,11 @@ t1=$(date +%s)
 grep -q "demand cdo-0: pool manager unreachable" "$tmp/nopm.log" || fail "the demand did not return MSTRO_NO_PM"
 [ $((t1 - t0)) -le 8 ] || fail "MSTRO_NO_PM after $((t1 - t0)) s (MSTRO_PM_TIMEOUT=3)"
 echo "ok 2: PM killed -> MSTRO_NO_PM after $((t1 - t0)) s"
+wait "$l" && fail "the listener's wait went on without a PM"
+t2=$(date +%s)
+grep -q "the Pool Manager is gone" "$tmp/listener.log" || fail "the listener's wait did not return MSTRO_NO_PM"
+[ $((t2 - t0)) -le 8 ] || fail "the listener saw MSTRO_NO_PM after $((t2 - t0)) s (MSTRO_PM_TIMEOUT=3)"
+echo "ok 2a: PM killed -> the subscription wait returns MSTRO_NO_PM after $((t2 - t0)) s"
 # ... and mstro_init against a dead PM is MSTRO_NO_PM
 "$comp" consumer -n 1 -s 8 >"$tmp/dead.log" 2>&1 && fail "joined a dead PM"
 grep -q "mstro_init: pool manager unreachable" "$tmp/dead.log" || fail "mstro_init: no MSTRO_NO_PM"

@@ -199,7 +199,13 @@ static int pm_main(int argc, char **argv)
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000L;
     }
-    if (mstro_subscription_timedwait(s, &ts, &e) != MSTRO_OK)
+    mstro_status wst = mstro_subscription_timedwait(s, &ts, &e);
+    if (wst == MSTRO_NO_PM) {
+      fprintf(stderr, "simple_telemetry_listener: the Pool Manager is gone\n");
+      rc = 1;
+      break;
+    }
+    if (wst != MSTRO_OK)
       continue;
     for (mstro_pool_event x = e; x; x = x->next) {
       uint64_t appid = 0, size = 0;

@@ -729,6 +729,114 @@ static void test_pool_ops(void **state)
   free(info);
 }
 
+/* .maestro.core.cdo.lifetime (pm/pm_lifetime.h): an offer with a lifetime
+ * leaves the directory when it expires, while a transfer from it still
+ * runs: a new demand waits, the producer's withdraw is answered only once
+ * that transfer completed, and the next offer of the name serves the
+ * waiting demand. An offer without a lifetime stays. */
+static void test_offer_lifetime(void **state)
+{
+  (void)state;
+  char *info = NULL;
+  struct mstro__pm_server *srv = server_new(NULL, &info);
+  struct client p, c;
+  client_open(&p, info);
+  client_open(&c, info);
+  join_ok(srv, &p, "producer", 0);
+  join_ok(srv, &c, "consumer", 0);
+  Mstro__Proto__Envelope e, *r;
+  Mstro__Proto__Offer o;
+  Mstro__Proto__Demand dm;
+  Mstro__Proto__Withdraw wd;
+  Mstro__Proto__TransferCompleted tc;
+  Mstro__Proto__TransportKind ofi = MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_OFI;
+  uint8_t desc[40], attrs[3] = {1, 2, 3};
+  memset(desc, 0x5a, sizeof desc);
+  mstro__proto__offer__init(&o);
+  o.attributes = (ProtobufCBinaryData){sizeof attrs, attrs};
+  o.size = 64;
+  o.n_transports = 1;
+  o.transports = &ofi;
+  o.region_desc = (ProtobufCBinaryData){sizeof desc, desc};
+  o.cdo_name = "long";
+  o.cdo_id = 6;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  send_expect(srv, &p, &e, &p, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  o.cdo_name = "short";
+  o.cdo_id = 5;
+  o.lifetime = 1;
+  uint64_t t0 = mstro_clock();
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  client_send(&p, &e); /* no answer to wait for: the lifetime runs */
+  serve(srv, 1);
+
+  /* a transfer from it starts before it expires */
+  mstro__proto__demand__init(&dm);
+  dm.cdo_name = "short";
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND, e.demand = &dm;
+  r = send_expect(srv, &c, &e, &c, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET);
+  uint64_t ticket = r->transfer_ticket->ticket_id;
+  mstro__proto_free(r);
+
+  /* the server wakes for the deadline by itself (no message comes), not at
+   * the end of its 5 s poll */
+  for (int steps = 0; strstr(read_log(), "the lifetime of 'short'") == NULL; steps++) {
+    assert_true(steps < 4);
+    assert_int_equal(mstro__pm_server_step(srv, 5000), MSTRO_OK);
+  }
+  assert_true(mstro_clock() - t0 >= 1000000000ull);
+  assert_true(mstro_clock() - t0 < 4000000000ull);
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND, e.demand = &dm;
+  uint64_t waiting = c.seq;
+  send_expect(srv, &c, &e, &c, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET); /* waits */
+  dm.cdo_name = "long";
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_DEMAND, e.demand = &dm;
+  r = send_expect(srv, &c, &e, &c, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET);
+  mstro__proto_free(r); /* the offer without a lifetime is still served */
+
+  /* the producer's withdraw: answered once the transfer completed */
+  mstro__proto__withdraw__init(&wd);
+  wd.cdo_name = "short";
+  wd.cdo_id = 5;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW, e.withdraw = &wd;
+  uint64_t withdraw_seq = p.seq;
+  send_expect(srv, &p, &e, &p, MSTRO__PROTO__ENVELOPE__MSG__NOT_SET);
+  mstro__proto__transfer_completed__init(&tc);
+  tc.ticket_id = ticket;
+  mstro__proto_envelope_init(&e, ++c.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_COMPLETED, e.transfer_completed = &tc;
+  r = send_expect(srv, &c, &e, &p, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK);
+  assert_int_equal(r->in_reply_to, withdraw_seq);
+  assert_int_equal(r->withdraw_ack->status, MSTRO_OK);
+  mstro__proto_free(r);
+  /* withdrawn twice: refused at once */
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW, e.withdraw = &wd;
+  r = send_expect(srv, &p, &e, &p, MSTRO__PROTO__ENVELOPE__MSG_WITHDRAW_ACK);
+  assert_int_equal(r->withdraw_ack->status, MSTRO_NOENT);
+  mstro__proto_free(r);
+
+  /* a new offer of the name serves the demand that waited */
+  o.cdo_name = "short";
+  o.cdo_id = 7;
+  mstro__proto_envelope_init(&e, ++p.seq);
+  e.msg_case = MSTRO__PROTO__ENVELOPE__MSG_OFFER, e.offer = &o;
+  r = send_expect(srv, &p, &e, &c, MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_TICKET);
+  assert_int_equal(r->in_reply_to, waiting);
+  assert_int_equal(r->transfer_ticket->cdo_id, 7);
+  mstro__proto_free(r);
+  client_close(&p);
+  client_close(&c);
+  mstro__pm_server_destroy(srv);
+  free(info);
+}
+
 /* A SUBSCRIBE waits for every member's confirmation of its new masks, and no
  * longer for a member that leaves (or crashes) without confirming; an
  * unsubscribe clears the masks; a confirmation of a mask never sent is bad. */
@@ -1017,6 +1125,7 @@ int main(void)
       cmocka_unit_test(test_heartbeat_and_leave),
       cmocka_unit_test(test_silent_member_dropped),
       cmocka_unit_test(test_pool_ops),
+      cmocka_unit_test(test_offer_lifetime),
       cmocka_unit_test(test_subscribe_barrier),
       cmocka_unit_test(test_garbage_sender_dropped),
       cmocka_unit_test(test_lying_sources),

@@ -99,7 +99,11 @@ struct ofi_rx_slot {
   int err;
 };
 
-enum { TX_FREE, TX_BUSY, TX_ABANDONED };
+/* TX_POSTED: sent by ofi_try_send, nobody waits; like TX_ABANDONED its
+ * completion frees it, but close gives it time to leave first. */
+enum { TX_FREE, TX_BUSY, TX_ABANDONED, TX_POSTED };
+/* How long close drives progress for messages ofi_try_send posted. */
+#define OFI_CLOSE_DRAIN_NS (1000ull * 1000000ull)
 struct ofi_tx_slot {
   struct ofi_op op;
   char *buf;
@@ -362,7 +366,7 @@ static void ofi_complete(struct ofi_ep *e, struct ofi_op *op, size_t len, fi_add
   }
   case OFI_OP_TX: {
     struct ofi_tx_slot *s = &e->tx[op->idx];
-    if (s->state == TX_ABANDONED) {
+    if (s->state == TX_ABANDONED || s->state == TX_POSTED) {
       if (err != 0)
         MTR_LOG_DEBUG(OFI, "a send nobody waited for failed: %s", fi_strerror(err));
       s->state = TX_FREE;
@@ -680,6 +684,20 @@ static mtr_status ofi_close(mtr_ep *ep)
     pthread_join(e->thread, NULL);
   }
   pthread_mutex_lock(&e->lock);
+  /* Messages posted without waiting (a last BYE) leave before the endpoint
+   * goes: with manual progress nothing else would move them. */
+  for (uint64_t until = mtr__now_ns() + OFI_CLOSE_DRAIN_NS;;) {
+    bool posted = false;
+    for (unsigned i = 0; i < OFI_TX_SLOTS; i++)
+      posted |= e->tx[i].state == TX_POSTED;
+    if (!posted || e->ep == NULL || mtr__now_ns() >= until)
+      break;
+    if (ofi_progress_locked(e) == 0) {
+      pthread_mutex_unlock(&e->lock);
+      ofi_idle(e);
+      pthread_mutex_lock(&e->lock);
+    }
+  }
   while (e->regions != NULL) {
     struct ofi_region *r = e->regions;
     MTR_LOG_WARN(OFI, "closing an endpoint with a region still exposed (%p, %llu bytes)", (void *)r,
@@ -968,7 +986,7 @@ static mtr_status ofi_try_send(mtr_ep *ep, mtr_peer peer, uint64_t tag, const vo
   memcpy(s->buf, &hdr, sizeof hdr);
   if (len > 0)
     memcpy(s->buf + sizeof hdr, buf, len);
-  s->state = TX_ABANDONED;
+  s->state = TX_POSTED;
   s->done = false;
   s->err = 0;
   ssize_t rc = fi_send(e->ep, s->buf, sizeof hdr + len, e->tx_mr_ok ? e->tx_mr.desc : NULL,
