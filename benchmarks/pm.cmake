@@ -9,3 +9,6 @@ endif()
 # PM throughput with 1..8 producer/consumer pairs of processes (README.md, section pm_scale).
 mstro_add_benchmark(pm_scale SOURCES pm_scale.c LIBS maestro::maestro maestro::pm PkgConfig::FABRIC
   TIMEOUT 600)
+# Group demand through the PM against one-by-one require + demand (issue 13).
+mstro_add_benchmark(group_demand SOURCES group_demand.c LIBS maestro::maestro maestro::pm
+  PkgConfig::FABRIC TIMEOUT 600)

@@ -80,6 +80,7 @@ struct mstro_group_ {
   struct member *m;
   size_t n, cap;
   size_t cursor;
+  size_t n_own;                     /* during a demand: the members the consumer added itself */
   struct mstro_group_ *prev, *next; /* all groups, for finalize */
 };
 
@@ -146,12 +147,17 @@ cleanup:
   return st;
 }
 
-static ssize_t find_member(const struct mstro_group_ *g, const char *name)
+static ssize_t find_member_in(const struct mstro_group_ *g, size_t n, const char *name)
 {
-  for (size_t i = 0; i < g->n; i++)
+  for (size_t i = 0; i < n; i++)
     if (strcmp(g->m[i].name, name) == 0)
       return (ssize_t)i;
   return -1;
+}
+
+static ssize_t find_member(const struct mstro_group_ *g, const char *name)
+{
+  return find_member_in(g, g->n, name);
 }
 
 static mstro_status push_member(struct mstro_group_ *g, mstro_cdo cdo, const char *name, bool owned)
@@ -218,6 +224,8 @@ mstro_status mstro_group_seal(mstro_group g)
   if ((st = genter(g, GOP_SEAL, __func__, &to)) != MSTRO_OK)
     return st;
   gevent(MSTRO_POOL_EVENT_GROUP_SEAL, MSTRO__EV_BEFORE, g);
+  if ((st = mstro__pool->group_sealed(g, g->name)) != MSTRO_OK)
+    return st;
   g->state = to;
   gevent(MSTRO_POOL_EVENT_GROUP_SEAL, MSTRO__EV_AFTER, g);
   return MSTRO_OK;
@@ -268,7 +276,8 @@ mstro_status mstro_group_withdraw(mstro_group g)
   gevent(MSTRO_POOL_EVENT_GROUP_WITHDRAW, MSTRO__EV_BEFORE, g);
   st = mstro__pool->group_withdraw(g, g->name); /* waits for group demands in flight */
   for (size_t i = 0; i < g->n; i++) {
-    if (g->m[i].offered_by_us) {
+    /* a member the application withdrew meanwhile is not ours to withdraw */
+    if (g->m[i].offered_by_us && g->m[i].cdo->state == MSTRO__CDO_OFFERED) {
       mstro_status s = mstro_cdo_withdraw(g->m[i].cdo);
       if (s != MSTRO_OK)
         st2 = s;
@@ -303,58 +312,91 @@ mstro_status mstro_group_retract(mstro_group g)
   return st;
 }
 
-static mstro_status fill_attrs(void *ctx, const mstro__attr_dict *attrs)
-{
-  return mstro__cdo_fill_metadata(ctx, attrs);
-}
-
-/* Metadata of one producer member: its handle's attributes, or those of an
- * offer of that name elsewhere in the pool (pinned while copied). */
-static mstro_status fill_member(mstro_cdo dst, const struct member *pm)
+/* The consumer's handle for member `name` of a demanded group: its own
+ * declared handle, or one the group creates and owns; NULL (MSTRO_OK) when
+ * its own handle is past the point of metadata. */
+static mstro_status member_handle(struct mstro_group_ *g, const char *name, mstro_cdo *out)
 {
   mstro_status st = MSTRO_OK;
-  if (pm->cdo != NULL) {
-    st = mstro__cdo_fill_metadata(dst, pm->cdo->attrs);
-  } else {
-    st = mstro__pool->offer_attrs(pm->name, fill_attrs, dst);
-    if (st == MSTRO_NOENT)
-      st = MSTRO_OK; /* not offered (any more): the member has no metadata */
+  /* the producer's names are distinct: only the consumer's own members can
+   * match (no quadratic search through the members the demand added) */
+  ssize_t k = find_member_in(g, g->n_own, name);
+  mstro_cdo c = NULL;
+  *out = NULL;
+  if (k >= 0 && g->m[k].cdo != NULL) {
+    if (g->m[k].cdo->state == MSTRO__CDO_DECLARED)
+      *out = g->m[k].cdo;
+    goto cleanup;
   }
+  MSTRO_CHECK_CALL(GROUP, st, mstro__cdo_create(name, &c),
+                   "demand of group '%.200s': cannot create member '%.200s'", g->name, name);
+  c->owner = g;
+  c->owner_forget = forget_member;
+  if (k >= 0) {
+    g->m[k].cdo = c;
+    g->m[k].owned = true;
+  } else if ((st = push_member(g, c, name, true)) != MSTRO_OK) {
+    mstro_cdo_dispose(c);
+    goto cleanup;
+  }
+  *out = c;
+cleanup:
   return st;
 }
 
+mstro_status mstro__group_fill_member(struct mstro_group_ *g, const char *name,
+                                      const mstro__attr_dict *attrs)
+{
+  mstro_status st = MSTRO_OK;
+  mstro_cdo c = NULL;
+  MSTRO_CHECK_CALL(GROUP, st, member_handle(g, name, &c), "demand of group '%.200s' failed",
+                   g->name);
+  if (c != NULL && attrs != NULL)
+    MSTRO_CHECK_CALL(GROUP, st, mstro__cdo_fill_metadata(c, attrs),
+                     "demand of group '%.200s': metadata of '%.200s' lost", g->name, name);
+cleanup:
+  return st;
+}
+
+size_t mstro__group_count(const struct mstro_group_ *g)
+{
+  return g->n;
+}
+
+const char *mstro__group_member(const struct mstro_group_ *g, size_t i, mstro_cdo *cdo)
+{
+  *cdo = g->m[i].cdo;
+  return g->m[i].name;
+}
+
+struct fill_ctx {
+  struct mstro_group_ *g;
+  const char *name;
+};
+
+static mstro_status fill_attrs(void *ctx, const mstro__attr_dict *attrs)
+{
+  struct fill_ctx *f = ctx;
+  return mstro__group_fill_member(f->g, f->name, attrs);
+}
+
+/* Metadata of every producer member: its handle's attributes, or those of
+ * an offer of that name elsewhere in the pool (pinned while copied; none
+ * when it is not offered). */
 static mstro_status fill_from(struct mstro_group_ *g, const struct mstro_group_ *p)
 {
   mstro_status st = MSTRO_OK;
   for (size_t i = 0; i < p->n && st == MSTRO_OK; i++) {
     const struct member *pm = &p->m[i];
-    ssize_t k = find_member(g, pm->name);
-    mstro_cdo c = NULL;
-    if (k >= 0 && g->m[k].cdo != NULL) {
-      c = g->m[k].cdo;
-      if (c->state != MSTRO__CDO_DECLARED)
-        continue; /* the consumer's own handle is past the point of metadata */
+    if (pm->cdo != NULL) {
+      st = mstro__group_fill_member(g, pm->name, pm->cdo->attrs);
     } else {
-      MSTRO_CHECK_CALL(GROUP, st, mstro__cdo_create(pm->name, &c),
-                       "demand of group '%.200s': cannot create member '%.200s'", g->name,
-                       pm->name);
-      c->owner = g;
-      c->owner_forget = forget_member;
-      if (k >= 0) {
-        g->m[k].cdo = c;
-        g->m[k].owned = true;
-      } else {
-        st = push_member(g, c, pm->name, true);
-        if (st != MSTRO_OK) {
-          mstro_cdo_dispose(c);
-          goto cleanup;
-        }
-      }
+      struct fill_ctx f = {g, pm->name};
+      st = mstro__pool->offer_attrs(pm->name, fill_attrs, &f);
+      if (st == MSTRO_NOENT)
+        st = mstro__group_fill_member(g, pm->name, NULL);
     }
-    MSTRO_CHECK_CALL(GROUP, st, fill_member(c, pm),
-                     "demand of group '%.200s': metadata of '%.200s' lost", g->name, pm->name);
   }
-cleanup:
   return st;
 }
 
@@ -367,6 +409,7 @@ mstro_status mstro_group_demand(mstro_group g)
   if (g->state == G_REQUIRED)
     mstro__pool->group_require(g, g->name, false);
   gevent(MSTRO_POOL_EVENT_GROUP_DEMAND, MSTRO__EV_BEFORE, g);
+  g->n_own = g->n;
   st = mstro__pool->group_demand(g, g->name, fill_from);
   if (st != MSTRO_OK) {
     g->state = G_SEALED;

@@ -173,6 +173,16 @@ mstro_status mstro__pmc_fetch(mstro_cdo cdo, const Mstro__Proto__TransferTicket 
 /* Close the stores and forget the peers (leave). */
 void mstro__pmc_data_close(void);
 
+/* ---- groups (pmc_groups.c): the backend's group operations ---- */
+struct mstro_group_;
+mstro_status mstro__pmc_group_offer(struct mstro_group_ *g, const char *name);
+mstro_status mstro__pmc_group_withdraw(struct mstro_group_ *g, const char *name);
+mstro_status mstro__pmc_group_require(struct mstro_group_ *g, const char *name, bool require);
+mstro_status mstro__pmc_group_demand(struct mstro_group_ *g, const char *name,
+                                     mstro_status (*fill)(struct mstro_group_ *,
+                                                          const struct mstro_group_ *));
+mstro_status mstro__pmc_group_sealed(struct mstro_group_ *g, const char *name);
+
 /* ---- tests ---- */
 /* Join through links opened by `open` (NULL: a transport-layer endpoint),
  * e.g. an in-process loopback channel; set before mstro_init. */

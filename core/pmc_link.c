@@ -298,6 +298,9 @@ static void deliver_event(const Mstro__Proto__Event *ev)
   };
   if (ev->transport == MSTRO__PROTO__TRANSPORT_KIND__TRANSPORT_UNSPECIFIED)
     info.transport = NULL;
+  if (ev->kind & (MSTRO_POOL_EVENT_GROUP_SEAL | MSTRO_POOL_EVENT_GROUP_OFFER |
+                  MSTRO_POOL_EVENT_GROUP_DEMAND | MSTRO_POOL_EVENT_GROUP_WITHDRAW))
+    info.group_name = ev->cdo_name; /* group events name their group there */
   mstro__event_deliver_remote(ev->subscription_id, (mstro_pool_event_kind)ev->kind, ev->appid,
                               ev->src_appid, ev->needs_ack ? ev->event_id : 0, &info);
   mstro__attr_dict_destroy(attrs);

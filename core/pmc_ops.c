@@ -669,49 +669,16 @@ cleanup:
   return st;
 }
 
-/* ---- groups ------------------------------------------------------------ */
+/* ---- groups (pmc_groups.c) ---------------------------------------------- */
 
-/* Groups across processes are a later issue: refused, not kept local. */
-static mstro_status group_unimpl(const char *op, const char *name)
-{
-  MSTRO_LOG_ERR(GROUP,
-                "group %s of '%.200s': groups are not supported with a Pool Manager yet "
-                "(MSTRO_POOL_MANAGER_INFO is set)",
-                op, name);
-  return MSTRO_UNIMPL;
-}
-
-static mstro_status pmc_group_offer(struct mstro_group_ *g, const char *name)
-{
-  (void)g;
-  return group_unimpl("offer", name);
-}
-
-static mstro_status pmc_group_withdraw(struct mstro_group_ *g, const char *name)
-{
-  (void)g;
-  return group_unimpl("withdraw", name);
-}
-
-static mstro_status pmc_group_require(struct mstro_group_ *g, const char *name, bool require)
-{
-  (void)g;
-  return group_unimpl(require ? "require" : "retract", name);
-}
-
-static mstro_status pmc_group_demand(struct mstro_group_ *g, const char *name,
-                                     mstro__group_fill_fn fill)
-{
-  (void)g;
-  (void)fill;
-  return group_unimpl("demand", name);
-}
-
+/* Only the local backend's group demand asks for one offer's metadata; the
+ * Pool Manager sends every member's with the group (GROUP_MEMBERS). */
 static mstro_status pmc_offer_attrs(const char *name, mstro__offer_attrs_fn fn, void *ctx)
 {
   (void)fn;
   (void)ctx;
-  return group_unimpl("member lookup", name);
+  MSTRO_LOG_ERR(GROUP, "metadata of '%.200s': not asked of the Pool Manager one by one", name);
+  return MSTRO_UNIMPL;
 }
 
 static const struct mstro__event_remote pmc_event_remote = {
@@ -736,9 +703,10 @@ const struct mstro__pool_backend mstro__pool_pm = {
     .retract = pmc_retract,
     .demand_prepare = pmc_demand_prepare,
     .demand = pmc_demand,
-    .group_offer = pmc_group_offer,
-    .group_withdraw = pmc_group_withdraw,
-    .group_require = pmc_group_require,
-    .group_demand = pmc_group_demand,
+    .group_offer = mstro__pmc_group_offer,
+    .group_withdraw = mstro__pmc_group_withdraw,
+    .group_require = mstro__pmc_group_require,
+    .group_demand = mstro__pmc_group_demand,
     .offer_attrs = pmc_offer_attrs,
+    .group_sealed = mstro__pmc_group_sealed,
 };

@@ -74,6 +74,8 @@ struct mstro__pool_backend {
   /* fn(ctx, attrs) with the metadata of the oldest offer of `name`, pinned
    * meanwhile; MSTRO_NOENT when there is none (by-name group members). */
   mstro_status (*offer_attrs)(const char *name, mstro__offer_attrs_fn fn, void *ctx);
+  /* The group was sealed (before its state changes; an error refuses it). */
+  mstro_status (*group_sealed)(struct mstro_group_ *g, const char *name);
 };
 
 extern const struct mstro__pool_backend mstro__pool_local;

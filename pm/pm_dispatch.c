@@ -125,6 +125,13 @@ static void handle_member_msg(struct mstro__pm_server *srv, struct member *m,
   case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
     mstro__pm_handle_mask_confirm(srv, m, env);
     return;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER:
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_WITHDRAW:
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_REQUIRE:
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND:
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_SEAL:
+    mstro__pm_handle_group(srv, m, env);
+    return;
   case MSTRO__PROTO__ENVELOPE__MSG_SUBSCRIBE:
   case MSTRO__PROTO__ENVELOPE__MSG_UNSUBSCRIBE:
     mstro__pm_handle_subscribe(srv, m, env);
@@ -366,6 +373,7 @@ void mstro__pm_server_destroy(struct mstro__pm_server *srv)
     mstro__pm_send_forget(srv, &srv->members[i]);
     free(srv->members[i].component_name);
   }
+  mstro__pm_groups_free(srv);
   mstro__pm_pool_free(srv);
   mstro__pm_events_free(srv);
   mstro__pool_dir_destroy(srv->dir);

@@ -82,6 +82,7 @@ struct member *mstro__pm_member_by_appid(struct mstro__pm_server *srv, uint64_t 
 /* Forget a member; its peer is removed after a delay. */
 static void member_remove_as(struct mstro__pm_server *srv, struct member *m, bool crashed)
 {
+  mstro__pm_groups_member_gone(srv, m->appid);
   mstro__pm_pool_member_gone(srv, m->appid);
   mstro__pm_acks_member_gone(srv, m->appid);
   for (struct pm_sub **pp = &srv->subs; *pp != NULL;) {

@@ -139,8 +139,8 @@ static void match_waiter(void *waiter, void *offer, void *ctx)
   waiter_free(w);
 }
 
-static struct pm_offer *offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
-                                   bool listed_only)
+struct pm_offer *mstro__pm_offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
+                                      bool listed_only)
 {
   for (struct pm_hnode *n =
            mstro__pm_hash_first(&srv->offer_index, mstro__pm_hash_pair(appid, cdo_id));
@@ -168,7 +168,7 @@ void mstro__pm_handle_offer(struct mstro__pm_server *srv, struct member *m,
   const Mstro__Proto__Offer *in = env->offer;
   const char *why = NULL;
   struct pm_offer *o = NULL;
-  if (offer_find(srv, m->appid, in->cdo_id, false) != NULL) {
+  if (mstro__pm_offer_find(srv, m->appid, in->cdo_id, false) != NULL) {
     why = "this CDO is already offered";
   } else if (in->size > 0 && in->n_transports == 0) {
     why = "an offer with data names no transport";
@@ -270,7 +270,7 @@ void mstro__pm_handle_demand(struct mstro__pm_server *srv, struct member *m,
 void mstro__pm_handle_withdraw(struct mstro__pm_server *srv, struct member *m,
                                const Mstro__Proto__Envelope *env)
 {
-  struct pm_offer *o = offer_find(srv, m->appid, env->withdraw->cdo_id, false);
+  struct pm_offer *o = mstro__pm_offer_find(srv, m->appid, env->withdraw->cdo_id, false);
   if (o == NULL || o->withdraw_pending) {
     send_withdraw_ack(srv, m->appid, env->seq, env->withdraw->cdo_id, MSTRO_NOENT);
     mstro__pm_hold_end(srv, m, env, NULL);

@@ -3,6 +3,7 @@
  *   pm_members.c   members, JOIN, peers, malformed messages, heartbeats
  *   pm_pool.c      offers, demands, requires, tickets, withdraw
  *   pm_events.c    event forwarding, _REQUIRE_ACK holds, ACK_MASK, SUBSCRIBE
+ *   pm_groups.c    groups: offers in pages, demands, requires, group events
  *   pm_send.c      sending without waiting: per-member queues, dropping
  *   pm_dispatch.c  frame handling and dispatch, server lifecycle
  * Only the server thread touches this state (pm_server.h). */
@@ -169,7 +170,8 @@ struct pm_barrier {
   (MSTRO_POOL_EVENT_DECLARE | MSTRO_POOL_EVENT_SEAL | MSTRO_POOL_EVENT_OFFER |                     \
    MSTRO_POOL_EVENT_REQUIRE | MSTRO_POOL_EVENT_RETRACT | MSTRO_POOL_EVENT_DEMAND |                 \
    MSTRO_POOL_EVENT_WITHDRAW | MSTRO_POOL_EVENT_DISPOSE | MSTRO_POOL_EVENT_TRANSFER_STARTED |      \
-   MSTRO_POOL_EVENT_TRANSFER_COMPLETED)
+   MSTRO_POOL_EVENT_TRANSFER_COMPLETED | MSTRO_POOL_EVENT_GROUP_SEAL |                             \
+   MSTRO_POOL_EVENT_GROUP_OFFER | MSTRO_POOL_EVENT_GROUP_DEMAND | MSTRO_POOL_EVENT_GROUP_WITHDRAW)
 
 struct pending_removal {
   mstro__pm_peer peer;
@@ -214,6 +216,7 @@ struct mstro__pm_server {
   struct pm_ack_wait *ack_waits;
   struct pm_barrier *barriers;
   uint64_t mask_serial;
+  struct pm_groups *groups;      /* pm_groups.c */
   atomic_uint_fast64_t releases; /* EVENT_ACKs that released a held operation or SUBSCRIBE */
   size_t out_total;              /* frames queued for all members */
   bool any_doomed;               /* some member waits to be dropped */
@@ -292,6 +295,16 @@ void mstro__pm_drop_requires(struct mstro__pm_server *srv, uint64_t appid, const
                              const char *name);
 void mstro__pm_pool_member_gone(struct mstro__pm_server *srv, uint64_t appid);
 void mstro__pm_offers_expire(struct mstro__pm_server *srv);
+
+/* pm_pool.c: the offer of (appid, cdo_id), listed or (unless listed_only) not */
+struct pm_offer *mstro__pm_offer_find(struct mstro__pm_server *srv, uint64_t appid, uint64_t cdo_id,
+                                      bool listed_only);
+
+/* pm_groups.c */
+void mstro__pm_handle_group(struct mstro__pm_server *srv, struct member *m,
+                            const Mstro__Proto__Envelope *env);
+void mstro__pm_groups_member_gone(struct mstro__pm_server *srv, uint64_t appid);
+void mstro__pm_groups_free(struct mstro__pm_server *srv);
 
 /* pm_events.c */
 void mstro__pm_events_free(struct mstro__pm_server *srv);

@@ -96,6 +96,20 @@ const char *mstro__proto_msg_name(Mstro__Proto__Envelope__MsgCase c)
     return "ACK_MASK";
   case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
     return "ACK_MASK_CONFIRM";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER:
+    return "GROUP_OFFER";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_WITHDRAW:
+    return "GROUP_WITHDRAW";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_REQUIRE:
+    return "GROUP_REQUIRE";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND:
+    return "GROUP_DEMAND";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS:
+    return "GROUP_MEMBERS";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_ACK:
+    return "GROUP_ACK";
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_SEAL:
+    return "GROUP_SEAL";
   default:
     return "UNKNOWN";
   }
@@ -285,6 +299,39 @@ static mstro_status check_subscribe(struct why *w, const Mstro__Proto__Subscribe
   return MSTRO_OK;
 }
 
+/* A page of group members: bounded count, every entry present and named. */
+static mstro_status check_members(struct why *w, const char *msg, size_t n,
+                                  Mstro__Proto__GroupMember *const *v)
+{
+  if (n > MSTRO__PROTO_GROUP_PAGE_MAX)
+    return fail(w, "%s.members has %zu entries, more than %u", msg, n, MSTRO__PROTO_GROUP_PAGE_MAX);
+  if (n > 0 && v == NULL)
+    return fail(w, "%s.members has %zu entries but no data", msg, n);
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] == NULL)
+      return fail(w, "%s.members[%zu] is missing", msg, i);
+    CHECK(check_str(w, msg, "members.name", v[i]->name, MSTRO__PROTO_NAME_MAX, true));
+    CHECK(check_bytes(w, msg, "members.attributes", &v[i]->attributes, 0, MSTRO__PROTO_ATTR_MAX));
+    if (!v[i]->offered && v[i]->attributes.len > 0)
+      return fail(w, "%s.members[%zu] has attributes but no offer", msg, i);
+  }
+  return MSTRO_OK;
+}
+
+static mstro_status check_group_members(struct why *w, const Mstro__Proto__GroupMembers *m)
+{
+  const char *msg = "GROUP_MEMBERS";
+  NAME(m, msg, group_name);
+  if (m->offer_id == 0)
+    return fail(w, "%s.offer_id is 0", msg);
+  if (m->start > m->total || m->n_members > m->total - m->start)
+    return fail(w, "%s: members [%llu, +%zu) outside a group of %llu", msg,
+                (unsigned long long)m->start, m->n_members, (unsigned long long)m->total);
+  if (m->n_members == 0 && m->start < m->total)
+    return fail(w, "%s: an empty page before the end of the group", msg);
+  return check_members(w, msg, m->n_members, m->members);
+}
+
 /* The named oneof member must be present (the case says so). */
 #define MEMBER(ptr, label)                                                                         \
   do {                                                                                             \
@@ -409,6 +456,36 @@ static mstro_status check_envelope(struct why *w, const Mstro__Proto__Envelope *
   case MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM:
     MEMBER(e->ack_mask_confirm, label);
     return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER:
+    MEMBER(e->group_offer, label);
+    NAME(e->group_offer, label, group_name);
+    return check_members(w, label, e->group_offer->n_members, e->group_offer->members);
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_WITHDRAW:
+    MEMBER(e->group_withdraw, label);
+    NAME(e->group_withdraw, label, group_name);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_REQUIRE:
+    MEMBER(e->group_require, label);
+    NAME(e->group_require, label, group_name);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND:
+    MEMBER(e->group_demand, label);
+    NAME(e->group_demand, label, group_name);
+    if (e->group_demand->offer_id == 0 && e->group_demand->start != 0)
+      return fail(w, "GROUP_DEMAND.start is %llu without an offer_id",
+                  (unsigned long long)e->group_demand->start);
+    return MSTRO_OK;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS:
+    MEMBER(e->group_members, label);
+    return check_group_members(w, e->group_members);
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_ACK:
+    MEMBER(e->group_ack, label);
+    NAME(e->group_ack, label, group_name);
+    return check_status(w, label, "status", e->group_ack->status, true);
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_SEAL:
+    MEMBER(e->group_seal, label);
+    NAME(e->group_seal, label, group_name);
+    return MSTRO_OK;
   default:
     return fail(w, "the envelope carries the unknown message kind %d", (int)e->msg_case);
   }
@@ -422,6 +499,21 @@ mstro_status mstro__proto_validate(const Mstro__Proto__Envelope *env, char *why,
     return MSTRO_INVARG;
   }
   return check_envelope(&w, env);
+}
+
+size_t mstro__proto_group_page(Mstro__Proto__GroupMember *const *m, size_t n)
+{
+  /* the envelope's own fields, the group name and the page's counters */
+  size_t used = 64 + MSTRO__PROTO_NAME_MAX + MSTRO__PROTO_HEADER_SIZE;
+  size_t k = 0;
+  while (k < n && k < MSTRO__PROTO_GROUP_PAGE_MAX) {
+    size_t one = protobuf_c_message_get_packed_size(&m[k]->base) + 1 + 5; /* tag, length */
+    if (used + one > MSTRO__PROTO_FRAME_MAX)
+      break;
+    used += one;
+    k++;
+  }
+  return k;
 }
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -596,6 +688,10 @@ static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
   return false;
 }
 
+/* What unpacking one group member allocates beyond 8 x its bytes: the
+ * struct, its slot in the array and the blocks' headers. */
+#define GROUP_MEMBER_UNPACK (sizeof(Mstro__Proto__GroupMember) + sizeof(void *) + 4 * BLOCK_HDR)
+
 static mstro_status scan(struct why *w, const ProtobufCMessageDescriptor *d, const uint8_t *p,
                          const uint8_t *end, int depth)
 {
@@ -685,7 +781,8 @@ mstro_status mstro__proto_decode(const uint8_t *buf, size_t len, Mstro__Proto__E
   if (s != MSTRO_OK)
     return s;
 
-  size_t cap = (size_t)payload * 8u + 65536u;
+  /* A group page's members cost a few blocks each beyond their bytes. */
+  size_t cap = (size_t)payload * 8u + 65536u + MSTRO__PROTO_GROUP_PAGE_MAX * GROUP_MEMBER_UNPACK;
   if (cap > MSTRO__PROTO_ALLOC_CAP)
     cap = MSTRO__PROTO_ALLOC_CAP;
   struct capped c = {0, cap, false};

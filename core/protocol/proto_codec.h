@@ -53,11 +53,17 @@
 #define MSTRO__PROTO_REGION_DESC_MAX 256u           /**< RMA region descriptor */
 #define MSTRO__PROTO_ATTR_MAX        (192u * 1024u) /**< serialized attributes */
 #define MSTRO__PROTO_TRANSPORTS_MAX  8u             /**< entries of a transports list */
+#define MSTRO__PROTO_GROUP_PAGE_MAX  4096u          /**< members in one group page */
 /** Cap on the memory one decode may allocate. */
 #define MSTRO__PROTO_ALLOC_CAP (4u * 1024u * 1024u)
 
 /** Size for a `why` buffer that holds every message of this module. */
 #define MSTRO__PROTO_WHY_MAX 256u
+
+/** How many of the group members m[0..n) fit into one GROUP_OFFER or
+ * GROUP_MEMBERS frame (at least one when n > 0: one member's name and
+ * attributes always fit; at most MSTRO__PROTO_GROUP_PAGE_MAX). */
+size_t mstro__proto_group_page(Mstro__Proto__GroupMember *const *m, size_t n);
 
 /** Zero an envelope and set its version and sequence number. */
 void mstro__proto_envelope_init(Mstro__Proto__Envelope *env, uint64_t seq);

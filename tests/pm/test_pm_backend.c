@@ -9,7 +9,8 @@
  * withdraw that waits for that transfer, a demand served by a ticket for a
  * peer's offer, a require whose transfer the demand takes over, an offer
  * held until a _REQUIRE_ACK subscriber of the peer acks (held operations),
- * and groups refused with MSTRO_UNIMPL. */
+ * and a group offered, demanded (metadata only, then one member's bytes) and
+ * refused once a member's offer is gone. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -485,19 +486,50 @@ static void test_held_offer(void **state)
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
 }
 
-/* Groups across processes are not built: refused, not served locally. */
-static void test_groups_refused(void **state)
+/* A group through the Pool Manager: offered (member by handle, member by
+ * name without an offer), demanded by another handle of the same name with
+ * the members' metadata only, a member then demanded for its bytes; a
+ * member's withdrawn offer fails the next group demand with MSTRO_NOENT. */
+static void test_group_through_pm(void **state)
 {
   (void)state;
-  mstro_group g = NULL;
-  mstro_cdo c = NULL;
-  char data[8] = "g";
-  assert_int_equal(mstro_group_declare("g", &g), MSTRO_OK);
+  mstro_group pg = NULL, cg = NULL, cg2 = NULL;
+  mstro_cdo c = NULL, m = NULL;
+  char data[8] = "gdata";
+  size_t n = 0;
+  const void *val = NULL;
+  enum mstro_cdo_attr_value_type type;
+  assert_int_equal(mstro_group_declare("g", &pg), MSTRO_OK);
   c = producer("gm", data, sizeof data);
-  assert_int_equal(mstro_group_add(g, c), MSTRO_OK);
-  assert_int_equal(mstro_group_offer(g), MSTRO_UNIMPL);
-  assert_int_equal(mstro_group_demand(g), MSTRO_UNIMPL);
-  assert_int_equal(mstro_group_dispose(g), MSTRO_OK);
+  assert_int_equal(mstro_group_add(pg, c), MSTRO_OK);
+  assert_int_equal(mstro_group_add_by_name(pg, "gx"), MSTRO_OK);
+  assert_int_equal(mstro_group_add(pg, c), MSTRO_INVARG); /* twice */
+  assert_int_equal(mstro_group_offer(pg), MSTRO_OK);
+
+  assert_int_equal(mstro_group_declare("g", &cg), MSTRO_OK);
+  assert_int_equal(mstro_group_demand(cg), MSTRO_OK);
+  assert_int_equal(mstro_group_demand(cg), MSTRO_INVSTATE); /* holds one already */
+  assert_int_equal(mstro_group_size_get(cg, &n), MSTRO_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(mstro_group_next(cg, &m), MSTRO_OK);
+  assert_non_null(m);
+  assert_int_equal(mstro_cdo_attribute_get(m, MSTRO_ATTR_CORE_CDO_SCOPE_LOCAL_SIZE, &type, &val),
+                   MSTRO_OK);
+  assert_int_equal(*(const int64_t *)val, (int64_t)sizeof data);
+  assert_int_equal(mstro_cdo_demand(m), MSTRO_OK);
+  expect_data_and_dispose(m, data, sizeof data);
+  assert_int_equal(mstro_group_next(cg, &m), MSTRO_OK);
+  assert_non_null(m); /* gx: no offer describes it */
+  assert_int_equal(mstro_group_next(cg, &m), MSTRO_OK);
+  assert_null(m);
+  assert_int_equal(mstro_group_dispose(cg), MSTRO_OK);
+
+  assert_int_equal(mstro_cdo_withdraw(c), MSTRO_OK); /* the member's offer goes */
+  assert_int_equal(mstro_group_declare("g", &cg2), MSTRO_OK);
+  assert_int_equal(mstro_group_demand(cg2), MSTRO_NOENT);
+  assert_int_equal(mstro_group_dispose(cg2), MSTRO_OK);
+  assert_int_equal(mstro_group_withdraw(pg), MSTRO_OK);
+  assert_int_equal(mstro_group_dispose(pg), MSTRO_OK);
   assert_int_equal(mstro_cdo_dispose(c), MSTRO_OK);
 }
 
@@ -508,7 +540,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_demand_with_ticket, setup, teardown),
       cmocka_unit_test_setup_teardown(test_require_then_demand, setup, teardown),
       cmocka_unit_test_setup_teardown(test_held_offer, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_groups_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_through_pm, setup, teardown),
   };
   return cmocka_run_group_tests_name("pm_backend", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * thousand. Must pass under ASan+UBSan without a leak. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,15 @@ struct all {
   Mstro__Proto__TransferStarted started;
   Mstro__Proto__AckMask ack_mask;
   Mstro__Proto__AckMaskConfirm ack_mask_confirm;
+  Mstro__Proto__GroupOffer group_offer;
+  Mstro__Proto__GroupWithdraw group_withdraw;
+  Mstro__Proto__GroupRequire group_require;
+  Mstro__Proto__GroupDemand group_demand;
+  Mstro__Proto__GroupMembers group_members;
+  Mstro__Proto__GroupAck group_ack;
+  Mstro__Proto__GroupSeal group_seal;
+  Mstro__Proto__GroupMember gm[3];
+  Mstro__Proto__GroupMember *gmp[3];
   uint8_t secret[MSTRO__PROTO_SECRET_LEN];
   uint8_t attrs[300];
   uint8_t desc[40];
@@ -76,6 +86,13 @@ static const Mstro__Proto__Envelope__MsgCase all_cases[] = {
     MSTRO__PROTO__ENVELOPE__MSG_TRANSFER_STARTED,
     MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK,
     MSTRO__PROTO__ENVELOPE__MSG_ACK_MASK_CONFIRM,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_WITHDRAW,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_REQUIRE,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_ACK,
+    MSTRO__PROTO__ENVELOPE__MSG_GROUP_SEAL,
 };
 #define N_CASES (sizeof all_cases / sizeof all_cases[0])
 
@@ -297,6 +314,66 @@ static void build(struct all *a, Mstro__Proto__Envelope *e, Mstro__Proto__Envelo
     mstro__proto__ack_mask_confirm__init(&a->ack_mask_confirm);
     a->ack_mask_confirm.serial = 3;
     e->ack_mask_confirm = &a->ack_mask_confirm;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER:
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS: {
+    static char *names[3] = {"m0", "m1", "m2"};
+    bool members = c == MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS;
+    for (size_t i = 0; i < 3; i++) {
+      mstro__proto__group_member__init(&a->gm[i]);
+      a->gm[i].name = names[i];
+      a->gm[i].cdo_id = members ? 0 : i;
+      a->gm[i].offered = members && i != 1;
+      if (a->gm[i].offered)
+        a->gm[i].attributes = attrs;
+      a->gmp[i] = &a->gm[i];
+    }
+    if (members) {
+      mstro__proto__group_members__init(&a->group_members);
+      a->group_members.group_name = "grp";
+      a->group_members.offer_id = 4;
+      a->group_members.total = 5;
+      a->group_members.start = 2;
+      a->group_members.n_members = 3;
+      a->group_members.members = a->gmp;
+      e->group_members = &a->group_members;
+    } else {
+      mstro__proto__group_offer__init(&a->group_offer);
+      a->group_offer.group_name = "grp";
+      a->group_offer.n_members = 3;
+      a->group_offer.members = a->gmp;
+      a->group_offer.more = true;
+      e->group_offer = &a->group_offer;
+    }
+    break;
+  }
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_WITHDRAW:
+    mstro__proto__group_withdraw__init(&a->group_withdraw);
+    a->group_withdraw.group_name = "grp";
+    e->group_withdraw = &a->group_withdraw;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_REQUIRE:
+    mstro__proto__group_require__init(&a->group_require);
+    a->group_require.group_name = "grp";
+    a->group_require.require = true;
+    e->group_require = &a->group_require;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND:
+    mstro__proto__group_demand__init(&a->group_demand);
+    a->group_demand.group_name = "grp";
+    a->group_demand.offer_id = 4;
+    a->group_demand.start = 2;
+    e->group_demand = &a->group_demand;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_ACK:
+    mstro__proto__group_ack__init(&a->group_ack);
+    a->group_ack.group_name = "grp";
+    e->group_ack = &a->group_ack;
+    break;
+  case MSTRO__PROTO__ENVELOPE__MSG_GROUP_SEAL:
+    mstro__proto__group_seal__init(&a->group_seal);
+    a->group_seal.group_name = "grp";
+    e->group_seal = &a->group_seal;
     break;
   default:
     fail_msg("no builder for case %d", (int)c);
@@ -614,6 +691,97 @@ static void test_field_validation(void **state)
 
 /* A NUL byte inside a string on the wire is refused (protobuf-c would cut
  * the string there and hide it). */
+/* Group pages: bounded counts, named members, consistent page positions,
+ * and mstro__proto_group_page keeps every page under the frame limit. */
+static void test_group_messages(void **state)
+{
+  (void)state;
+  struct all a;
+  Mstro__Proto__Envelope e;
+
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER);
+  a.group_offer.group_name = "";
+  expect_refused(&e, "group_name is empty");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER);
+  a.gm[1].name = "";
+  expect_refused(&e, "members.name is empty");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS);
+  a.group_members.total = 4; /* [2, 5) outside 4 */
+  expect_refused(&e, "outside a group of 4");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS);
+  a.group_members.offer_id = 0;
+  expect_refused(&e, "offer_id is 0");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS);
+  a.gm[1].attributes = (ProtobufCBinaryData){sizeof a.attrs, a.attrs}; /* not offered */
+  expect_refused(&e, "attributes but no offer");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS);
+  a.group_members.n_members = 0; /* empty page before the end */
+  expect_refused(&e, "empty page");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_DEMAND);
+  a.group_demand.offer_id = 0;
+  expect_refused(&e, "without an offer_id");
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_ACK);
+  a.group_ack.status = 9999;
+  expect_refused(&e, "unknown status");
+
+  /* too many members in one page */
+  size_t n = MSTRO__PROTO_GROUP_PAGE_MAX + 1;
+  Mstro__Proto__GroupMember *m = calloc(n, sizeof *m);
+  Mstro__Proto__GroupMember **pm = calloc(n, sizeof *pm);
+  assert_non_null(m);
+  assert_non_null(pm);
+  for (size_t i = 0; i < n; i++) {
+    mstro__proto__group_member__init(&m[i]);
+    m[i].name = "x";
+    pm[i] = &m[i];
+  }
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_OFFER);
+  a.group_offer.n_members = n;
+  a.group_offer.members = pm;
+  expect_refused(&e, "more than");
+  assert_int_equal(mstro__proto_group_page(pm, n), MSTRO__PROTO_GROUP_PAGE_MAX);
+  /* a full page of short names decodes within the allocation cap */
+  a.group_offer.n_members = MSTRO__PROTO_GROUP_PAGE_MAX;
+  {
+    uint8_t *fb = NULL;
+    size_t fl = 0;
+    Mstro__Proto__Envelope *fd = NULL;
+    assert_int_equal(mstro__proto_encode_alloc(&e, &fb, &fl), MSTRO_OK);
+    assert_int_equal(mstro__proto_decode(fb, fl, &fd, NULL, 0), MSTRO_OK);
+    assert_int_equal(fd->group_offer->n_members, MSTRO__PROTO_GROUP_PAGE_MAX);
+    mstro__proto_free(fd);
+    free(fb);
+  }
+
+  /* big members: the page stops before the frame limit, and encodes */
+  static uint8_t big[MSTRO__PROTO_ATTR_MAX];
+  for (size_t i = 0; i < 4; i++) {
+    m[i].offered = true;
+    m[i].attributes = (ProtobufCBinaryData){i == 0 ? 1000 : 100000, big};
+  }
+  size_t k = mstro__proto_group_page(pm, 4);
+  assert_int_equal(k, 3); /* 1000 + 2 x 100000 fit, a third 100000 does not */
+  build(&a, &e, MSTRO__PROTO__ENVELOPE__MSG_GROUP_MEMBERS);
+  a.group_members.start = 0;
+  a.group_members.total = 4;
+  a.group_members.n_members = k;
+  a.group_members.members = pm;
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  assert_int_equal(mstro__proto_encode_alloc(&e, &buf, &len), MSTRO_OK);
+  Mstro__Proto__Envelope *d = NULL;
+  assert_int_equal(mstro__proto_decode(buf, len, &d, NULL, 0), MSTRO_OK);
+  assert_int_equal(d->group_members->n_members, k);
+  assert_int_equal(d->group_members->members[2]->attributes.len, 100000);
+  mstro__proto_free(d);
+  free(buf);
+  m[0].attributes.len = MSTRO__PROTO_ATTR_MAX; /* one member always fits */
+  assert_int_equal(mstro__proto_group_page(pm, 1), 1);
+  assert_int_equal(mstro__proto_group_page(pm, 0), 0);
+  free(pm);
+  free(m);
+}
+
 static void test_embedded_nul(void **state)
 {
   (void)state;
@@ -885,6 +1053,7 @@ int main(void)
       cmocka_unit_test(test_truncated),
       cmocka_unit_test(test_bad_header),
       cmocka_unit_test(test_field_validation),
+      cmocka_unit_test(test_group_messages),
       cmocka_unit_test(test_embedded_nul),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_mutated),
