@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Group demand across processes (issue 13): a consumer process demands a
  * group of N metadata-only members offered by a producer process through
  * the Pool Manager (a third process), against the same N members declared

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Layout library benchmarks (docs/layout.md): transforms and redistribution
 # against memcpy of the same bytes, measured in the same run.
 mstro_add_benchmark(layout_transpose SOURCES layout_transpose.c LIBS maestro::lyt)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* layout_redistribute: in-memory execution of an N->M redistribution plan
  * (ranks as threads) against memcpy of the same bytes, measured in the same
  * run.

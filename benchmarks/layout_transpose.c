@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* layout_transpose: local transforms of liblyt against memcpy of the same
  * bytes (measured in the same run, interleaved) and a naive loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mamba_pool: allocate+free pairs through libmamba's DRAM pool against
  * malloc+free, for 64 B .. 16 MiB, with 1 and 2 threads.
  *

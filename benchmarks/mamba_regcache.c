@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mamba_regcache: a registration-cache hit (mmb_regcache_acquire+release of
  * an already registered range) against registering the same range for real
  * with libfabric (fi_mr_reg + fi_close, provider tcp unless FI_PROVIDER says

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks of the cross-process pool (README.md, section transfer).
 mstro_add_benchmark(transfer SOURCES transfer.c LIBS maestro::maestro maestro::pm PkgConfig::FABRIC
   ${RADOS_LIBRARY} TIMEOUT 600)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pm_scale: CDOs per second through one Pool Manager as producer/consumer
  * pairs of processes are added (issue 17, point 6).
  *

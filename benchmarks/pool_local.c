@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pool_local: the in-process pool, offer -> demand pairs and large demands.
  *
  * Cases and their baselines (measured in the same run):

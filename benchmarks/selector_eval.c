@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Selector evaluation rate (issue 5, point 10): evaluations per second of
  * typical selectors on a CDO's attribute dictionary, against a hand-written
  * C comparison of the same predicate on a plain struct (the baseline: what a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* transfer: CDO transfer between two processes through the Pool Manager
  * against raw libfabric between the same two processes in the same run.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks of the transport layer (README.md, section transport).
 mstro_add_benchmark(transport_ofi SOURCES transport_ofi.c LIBS maestro::transport PkgConfig::FABRIC
   TIMEOUT 300)

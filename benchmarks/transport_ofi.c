@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* transport_ofi: the OFI transport against raw libfabric between the same two
  * processes in the same run.
  *

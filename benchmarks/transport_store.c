@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* transport_store: the store transports against their plain equivalents, same
  * bytes, same run.
  *

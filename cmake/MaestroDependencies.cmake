@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Third-party dependencies. scripts/install-deps.sh installs every one of them
 # on Debian 12; a missing one fails here with the package to install.
 find_package(PkgConfig REQUIRED)

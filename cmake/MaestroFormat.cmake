@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # `format-check` fails when a C source or header differs from .clang-format;
 # `format` rewrites them.
 find_program(CLANG_FORMAT NAMES clang-format clang-format-14)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Functions every layer uses to declare its library, tests and benchmarks.
 
 # The shared infrastructure (status helpers, logging, option tables) lives in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Installation: libraries, headers, CMake package config (find_package(maestro))
 # and one pkg-config file per library.
 get_property(_libs GLOBAL PROPERTY MSTRO_INSTALLED_LIBS)

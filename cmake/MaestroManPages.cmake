@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mstro_add_man_page(<target> [SECTION <n>] [PROGRAM <path>])
 # Generates <target>.<n> from the program's own --help and --version
 # (scripts/gen-man.sh) at build time, into ${PROJECT_BINARY_DIR}/man/man<n>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Check-and-goto-cleanup macros (internal), Mercury style.
  *
  * Every function has one exit path: a `cleanup:` label that releases what was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging engine: environment parsing, destinations, line formatting. */
 #include "log.h"
 

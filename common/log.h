@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging engine shared by every library of the stack (internal).
  *
  * Each library owns one mmb__log_domain (its name, the prefix of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Table-driven environment options: parsing and validation. */
 #include "options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Table-driven reader for environment options (internal).
  *
  * A library lists its variables once, in a table of mmb__opt_def, with a type,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers the components share: see comp_common.h. */
 #include "comp_common.h"
 

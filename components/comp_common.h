@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers the components share (internal to libmaestro-components): their
  * log domain and check macros, the event loop's wait slice, and copying
  * attributes between CDO handles through the public API. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the component programs share: see comp_prog.h. */
 #include "comp_prog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the component programs share: strict number parsing for their
  * options, the stop signals, joining the workflow and --version. */
 #ifndef MSTRO_COMP_PROG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The keep-alive proxy: keeps offered CDOs in the pool past their
  * producer's withdraw (include/maestro_components.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The librarian: stages CDOs of a simple_archiver directory back into the
  * pool when a consumer asks for them (include/maestro_components.h).
  *

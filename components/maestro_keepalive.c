@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* maestro-keepalive: mstro_keepalive_run as a program (see --help). */
 #include <getopt.h>
 #include <stdio.h>

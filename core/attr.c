@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute dictionaries: typed values keyed by schema definitions. */
 #include "attr.h"
 #include "attr_internal.h"

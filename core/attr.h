@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute dictionaries: the metadata of one CDO (internal).
  *
  * Keys are resolved through the schema registry (core/schema.h); a key no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The attribute dictionary's parts (internal to attr*.c): its layout and
  * the entry operations its YAML input and wire format share. The module's
  * interface is attr.h.

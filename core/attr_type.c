@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_cdo_attribute_type: the type the loaded schemas declare for a key.
  * mstro_cdo_attribute_get only reports the type of a value that is set (or
  * defaulted); bindings that convert a value before setting it need the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute dictionaries printed (the log, mstro_cdo_attributes_print) and
  * written to and read from the wire format between processes. */
 #include "attr_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute values given as YAML text (mstro_cdo_attribute_set_yaml and
  * mstro__attr_dict_set_yaml), through the one YAML-node converter. */
 #include "attr_internal.h"

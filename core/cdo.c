@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CDO handles: declaration, the lifecycle operations (checked against the
  * state machine of cdo_state.c), attributes (delegated to the dictionary of
  * core/attr.h) and data access.

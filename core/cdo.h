@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CDO handle (cdo.c) as the modules of the pool area see it: its state,
  * metadata and data, and what the pool backend keeps in it. */
 #ifndef MSTRO_CDO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one table of allowed CDO transitions (see cdo_state.h). */
 #include "cdo_state.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CDO lifecycle as an explicit state machine (internal).
  *
  * Every public operation on a CDO looks up its transition in one table

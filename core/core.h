@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The library-wide state of libmaestro (init.c): the options read from the
  * environment at mstro_init and the names given to it. */
 #ifndef MSTRO_CORE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Data fill: a producer's metadata and data brought into a consumer handle
  * (data_fill.h), for the local pool and the Pool Manager client alike.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bringing a producer's metadata and data into a consumer handle
  * (data_fill.c), the data contract of DESIGN.md section 1, for both pool
  * backends: the layout change a consumer asks for, the byte moves, and the

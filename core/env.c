@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libmaestro's environment variables: the one table (types, defaults,
  * bounds, documentation), and the one place that reads them (env.h). */
 #include "env.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libmaestro's environment (env.c): one table of its variables, each read
  * there with its one default (docs/environment.md documents them). */
 #ifndef MSTRO_ENV_H

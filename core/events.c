@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pool events and subscriptions of the in-process pool.
  *
  * One mutex (ev_lock) guards every subscription, its queue and its pending

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The event bus (events.c): operations raise events, subscriptions take
  * them. The bus calls no module of the pool area: events of other
  * components are handed to it (mstro__event_deliver_remote), and what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Groups: CDOs offered and demanded together.
  *
  * A producer's group lists member handles (mstro_group_add) and names of

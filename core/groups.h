@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Groups (groups.c): what finalize needs of them. */
 #ifndef MSTRO_GROUPS_H
 #define MSTRO_GROUPS_H

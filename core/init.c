@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_init / mstro_finalize: the environment (env.c), the modules in
  * order, and the one choice of the pool backend. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The internal functions libmaestro exports to pm/ (internal_api.h). */
 #include <stdatomic.h>
 #include <stdio.h>

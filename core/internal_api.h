@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What libmaestro exports to the layer above it. The Pool Manager library and
  * binary (pm/) link libmaestro as a client and see only its exported symbols;
  * these few internal functions hand over what mstro_init knows, so that pm/

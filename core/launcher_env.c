@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What a launcher hands a component (launcher_env.h). The component index:
  * one program started N times by srun, mpirun or a PMIx launcher needs no
  * code to tell its instances apart; our own variable first, then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What a launcher hands a component in its environment (launcher_env.c):
  * its rank, for mstro_init with a negative index, and the Pool Manager's
  * contact string as maestro-pm printed it. */

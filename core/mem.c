@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Maestro-provided storage: the one place the core allocates CDO data.
  *
  * Data memory comes from libmamba (mmb_alloc_in in the CDO's mem-layer, the

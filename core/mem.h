@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Maestro-provided storage (mem.c): the one place the core allocates CDO
  * data. */
 #ifndef MSTRO_MEM_H

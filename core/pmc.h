@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager client (internal to pmc_*.c): the state the PM-client
  * backend shares between its three parts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager client's data path (pmc.h): the transport of offers and
  * its stores, the peers RMA reads go to, fetching the bytes a transfer
  * ticket names, and transfers the PM started at require (prefetch).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager client's group operations (pool_backend.h).
  *
  * A group travels as pages of members, each page as many as one frame holds

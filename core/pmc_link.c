@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager client's link (pmc.h): requests and answers, receiving
  * and dispatch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The PM-client pool backend (pool_backend.h): the pool operations of a
  * component that joined a Pool Manager, as messages to it (pmc_link.c) and
  * transfers between components (pmc_data.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The seam between the CDO and group operations (cdo.c, groups.c) and the
  * pool that serves them: one table of operations per backend, chosen once
  * at mstro_init.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pool directory: offers, requires and waiting demands per name.
  * A chained hash table of entries; an entry is freed as soon as it lists
  * nothing, so that the memory stays proportional to what is in the pool. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pool directory (internal): the one piece of code that matches offers
  * with requires and demands, by name.
  *

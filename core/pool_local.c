@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The local pool backend (pool_backend.h): offers, requires and demands
  * between the threads of one process.
  *

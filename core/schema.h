@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute schemas: the registry of known keys (internal).
  *
  * The registry holds every attribute definition of the loaded schemas: the

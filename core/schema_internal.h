@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The schema module's parts (internal to schema_*.c): the registry's
  * state, the value-type helpers the YAML parser shares, and error
  * reporting. The module's interface is schema.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The attribute key registry: every key of every loaded schema, found by
  * key (open addressing) and by id. */
 #include "schema_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Where schemas come from: the built-in core schema (or an override found
  * in MSTRO_SCHEMA_PATH), then the user schemas of MSTRO_SCHEMA_LIST. */
 #include "schema_internal.h"

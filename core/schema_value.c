@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute value types: names, parsing text into values, range checks. */
 #include "schema_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Schema files: parsed with libyaml, their attributes registered. */
 #include "schema_internal.h"
 

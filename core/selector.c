@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CDO selectors: the parser of the s-expression language, and selectors
  * as text and on the wire (the evaluator is selector_eval.c). */
 #include "selector_internal.h"

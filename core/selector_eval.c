@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CDO selectors: the evaluator (a parsed selector against a dictionary). */
 #include "selector_internal.h"
 #include "selector_tree.h"

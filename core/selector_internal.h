@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CDO selectors: compiled s-expressions over attributes (internal).
  *
  * mstro_cdo_selector_create (include/maestro/selector.h) parses the query

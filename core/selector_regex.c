@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The limits of `~=` patterns: a pre-scan that bounds what regcomp will
  * allocate (a pattern is user input, and glibc's regcomp is not bounded). */
 #include "selector_regex.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bounds on the patterns of `~=` selectors (docs/selectors.md, "Limits"),
  * checked before regcomp allocates for them. */
 #ifndef MSTRO_SELECTOR_REGEX_H

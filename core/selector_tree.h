@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The parsed form of a CDO selector (internal to selector.c, the parser,
  * and selector_eval.c, the evaluator). */
 #ifndef MSTRO_SELECTOR_TREE_H

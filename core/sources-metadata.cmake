@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The built-in core schema of libmaestro (its sources are listed in
 # core/CMakeLists.txt).
 # The built-in core schema is compiled into the library from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The control protocol (issue 6): mstro_pm.proto compiled by protoc-c at build
 # time, the codec (framing, bounds, validation, the PM contact string) and the
 # component side of membership (proto_client: JOIN, HEARTBEAT, LEAVE).

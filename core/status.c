@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status strings, version, clock and the logging domain of libmaestro. */
 #include <time.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Telemetry: counters per operation, bytes moved, demand latency; the
  * report written at mstro_finalize (JSON to MSTRO_TELEMETRY_DST, or one
  * info-level log line per item when it is unset or "log"). */

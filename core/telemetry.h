@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Telemetry (telemetry.c): counters per operation, bytes moved, demand
  * latency, and the report written at mstro_finalize. */
 #ifndef MSTRO_TELEMETRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one conversion of a YAML node to an attribute value, for schema
  * defaults (schema_yaml.c) and YAML input of attributes (attr_yaml.c). */
 #ifndef MSTRO_YAML_VALUE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * liblyt: data layouts, local transforms and N-to-M redistribution plans.
  * The umbrella header; usable with libmamba alone.

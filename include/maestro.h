@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Maestro: multi-threaded, cross-application data transfer and inspection.
  * The umbrella header of libmaestro; the API is fixed by DESIGN.md section 3.

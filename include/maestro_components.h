@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Workflow components of libmaestro-components (target maestro::components):
  * the librarian, which stages CDOs an archive holds back into the pool, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * libmamba: memory spaces, pools, RDMA-registered regions and arrays.
  * The umbrella header; usable without the rest of Maestro (link maestro::mamba

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Maestro transport layer: byte movers behind one versioned ops table.
  * It knows nothing of CDOs; libmaestro composes it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Distributions: block, block-cyclic (ScaLAPACK style) and irregular. */
 #include <inttypes.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal helpers shared by distributions and plans. */
 #ifndef LYT_DIST_INTERNAL_H
 #define LYT_DIST_INTERNAL_H

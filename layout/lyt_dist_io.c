@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Serialisation of distributions (little-endian, versioned). */
 #include <inttypes.h>
 #include <stdlib.h>

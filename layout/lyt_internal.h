@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal structures of liblyt. */
 #ifndef LYT_INTERNAL_H
 #define LYT_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Copy and transpose kernels.
  *
  * Portable kernels are cache-blocked loops over typed elements that GCC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Layout descriptors: construction, validation, accessors. */
 #include <inttypes.h>
 #include <stdio.h>

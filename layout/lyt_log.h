@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging of lyt (internal): modules and level macros.
  * Configured by LYT_LOG_LEVEL, LYT_LOG_MODULES, LYT_LOG_DST (falling back to MSTRO_LOG_*).
  */

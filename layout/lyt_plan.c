@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Redistribution plans: regions per (source, destination) pair, pack and
  * unpack, relabeling of destination ranks, and an in-memory executor. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status strings, version and the logging domain of lyt. */
 #include "lyt/lyt_status.h"
 #include "lyt_log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Local transforms: normalisation of a strided copy and its execution with
  * the kernels of lyt_kernels.c, optionally on several threads. */
 #include <inttypes.h>

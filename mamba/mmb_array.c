@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mmbArray: dense N-d arrays in a space, tiles (strided views), a tile
  * iterator, copies between arrays of any order/space, migration. */
 #include <stdlib.h>

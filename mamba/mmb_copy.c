@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Copies between spaces: memcpy between host spaces (any NUMA pair), the
  * CUDA driver for anything that involves device memory. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CUDA support through the driver API, loaded with dlopen at run time: the
  * build needs no CUDA toolkit and the run needs no GPU. Each device is used
  * through its primary context. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Life cycle of libmamba: reference-counted init/finalize, options. */
 #include <stddef.h>
 #include <stdlib.h>

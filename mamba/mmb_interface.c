@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Interfaces: creation, the system strategy, allocation and free by pointer,
  * introspection and printing. */
 #include <inttypes.h>

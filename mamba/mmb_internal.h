@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal structures of libmamba (not installed). */
 #ifndef MMB_INTERNAL_H
 #define MMB_INTERNAL_H

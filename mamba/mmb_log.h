@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging of mamba (internal): modules and level macros.
  * Configured by MMB_LOG_LEVEL, MMB_LOG_MODULES, MMB_LOG_DST (falling back to MSTRO_LOG_*).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pool and slot strategies.
  *
  * Memory comes from the space in granule-aligned regions (4 MiB units) that

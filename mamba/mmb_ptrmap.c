@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Global pointer lookup:
  *  - the region table maps every 4 MiB granule of a pool region to its
  *    region (a two-level radix table over 48-bit addresses, read without

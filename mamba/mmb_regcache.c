@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Registration cache (range-keyed, merging, LRU-bounded, invalidated on
  * free) and the registered-slab pool. No network library: the registrar's
  * callbacks do the registration. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Memory spaces: discovery (hwloc, memattrs, CUDA), lookup by mem-layer
  * string, ranking, user registration, and the raw allocators of each layer. */
 #include <ctype.h>

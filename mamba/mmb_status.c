@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status strings, version and the logging domain of mamba. */
 #include "mamba/mmb_status.h"
 #include "mmb_log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The "unmapped" notification (mmb_memory.h): memory that libmamba frees or
  * unmaps is announced to whoever subscribed, the way UCX's memory events
  * tell its registration cache. The allocator calls mmb__notify_unmapped and

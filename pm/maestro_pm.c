@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* maestro-pm: the Pool Manager process (DESIGN.md section 4).
  *
  * Prints exactly `MSTRO_POOL_MANAGER_INFO;<info>;` on stdout (flushed), then

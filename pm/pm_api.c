@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_pm_start / mstro_pm_getinfo / mstro_pm_terminate
  * (include/maestro/pool_manager.h): the server of pm_dispatch.c (pm_server.h) on a thread of
  * the calling process. */

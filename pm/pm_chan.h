@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's control channel (internal): where its frames come from
  * and go to. Two implementations:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* In-process loopback control channel (see pm_chan.h), for tests: endpoints
  * live in one process-wide registry and a send copies the frame into the
  * receiver's queue. */

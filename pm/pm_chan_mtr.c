@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control channel over a transport-layer endpoint (see pm_chan.h): OFI
  * control messages through include/mtr.h, tagged MSTRO__PROTO_TAG. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's server: what goes in and out (encoding, sending,
  * handling one frame, dispatching a member's message to its module) and the
  * server's lifecycle (create, step, run, shutdown, destroy). See pm_server.h. */

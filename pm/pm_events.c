@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's events: forwarding to subscribers, operations held
  * for _REQUIRE_ACK subscribers, the ACK_MASK each member is told, and
  * SUBSCRIBE / UNSUBSCRIBE. See pm_server.h. */

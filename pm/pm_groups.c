@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's groups: offered groups by name, the group demands
  * waiting for one, group requires, and the group events. See
  * mstro_pm.proto (GROUP_*) and docs/pool-manager.md.

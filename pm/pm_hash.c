@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's indexes (pm_server_internal.h): an intrusive chained
  * hash table keyed by 64 bits, so that finding an offer, a ticket or the
  * requires of a name costs one lookup, not a scan of all of them. It doubles

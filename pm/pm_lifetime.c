@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Offer lifetimes: a binary min-heap on the deadline, and an open-addressing
  * hash table (linear probing, backward-shift deletion) from an item to its
  * heap slot, kept up to date on every move, so that any item can be removed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Offer lifetimes at the Pool Manager (.maestro.core.cdo.lifetime): a
  * min-heap of deadlines with an index from the offer to its heap slot, so
  * that adding, removing and popping what expired are O(log n).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libmaestro-pm's own copy of the maestro logging domain: the library builds
  * with hidden visibility, so it cannot share libmaestro's. Same variables
  * (MSTRO_LOG_LEVEL, MSTRO_LOG_MODULES, MSTRO_LOG_DST) and module names, so

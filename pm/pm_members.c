@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's members: JOIN (checked and welcomed or refused),
  * peers answered and removed after a delay, malformed messages counted per
  * sender, members dropped on silence or misbehaviour. See pm_server.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's pool: offers, demands, requires, transfer tickets
  * and withdraw. See pm_server.h. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's sending: no peer can stall it. Every frame is sent with
  * the channel's try_send, which never waits; a frame a member cannot take now
  * waits in that member's bounded queue (in order), which each step flushes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's server (internal): membership over a control channel.
  *
  * What it serves now: JOIN (workflow name and secret checked; WELCOME with an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the Pool Manager's server modules share (internal to pm/): the
  * server's state and the functions one module offers the others.
  *   pm_members.c   members, JOIN, peers, malformed messages, heartbeats

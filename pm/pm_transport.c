@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's choice of the workflow's data transport. The PM probes
  * once at start; a component that cannot use the PM's choice itself (a store
  * it cannot open) still falls back on its own, and any component can read an

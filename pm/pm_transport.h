@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The workflow's transport for CDO data, decided by the Pool Manager
  * (DESIGN.md section 4: MSTRO_TRANSPORT_DEFAULT picks one; when it is
  * unavailable the PM falls back to another and logs why). */

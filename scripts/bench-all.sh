@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every benchmark binary of a build and collects its BENCH lines
 # (DESIGN.md section 7) into one CSV per run, with a description of the machine.
 #
@@ -38,7 +39,7 @@ only=()
 ceph=0
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do

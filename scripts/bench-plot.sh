@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # PNG plots (gnuplot) and a markdown table of ratios from one run of
 # scripts/bench-all.sh.
 #
@@ -26,7 +27,7 @@
 set -uo pipefail
 export LC_ALL=C
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 res=$1
 shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Configure and build one variant of the project.
 # Usage: scripts/build.sh [plain|asan|tsan] [build-dir]   (default: plain build)
 set -euo pipefail

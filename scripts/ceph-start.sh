@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Starts a throwaway single-node Ceph cluster (one monitor, one OSD with the
 # memstore backend, no authentication, pool size 1) on 127.0.0.1 with a random
 # free port, everything under DIR, and prints the path of its ceph.conf.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Stops the single-node Ceph cluster that scripts/ceph-start.sh started under
 # DIR (its daemons are found by their "-c DIR/ceph.conf" argument) and removes
 # DIR unless --keep is given. Stopping a cluster that is not running is fine.

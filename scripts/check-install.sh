@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs the build tree into a temporary prefix, then builds a five-line
 # program against it twice: with `pkg-config --cflags --libs maestro` and with
 # CMake's find_package(maestro); and a program that calls mstro_pm_* (declared

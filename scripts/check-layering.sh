@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fails when a file of a lower layer includes a header of a higher one
 # (DESIGN.md section 2): common < mamba < layout < transport < core < pm,
 # where layout and transport may use mamba only and common/ (logging, options,

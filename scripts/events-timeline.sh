@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Turns the event stream that simple_telemetry_listener writes with --csv FILE
 # into a timeline plot: one row per component, time on the x axis, one marker
 # shape and colour per event kind.
@@ -14,7 +15,7 @@
 set -uo pipefail
 export LC_ALL=C
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 csv=$1
 png=${2:-${csv%.csv}.png}
 [ "$png" != "$csv" ] || png=$csv.png

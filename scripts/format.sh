@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Format (or with --check, verify) every C source and header of the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."

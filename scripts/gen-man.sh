@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Write a man page (troff) from a program's --help and --version text, so the
 # page never disagrees with the program. No help2man needed.
 #   gen-man.sh PROGRAM OUTPUT [SECTION]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs every Debian package that the build, the tests, the demos and the
 # reports need; skips what is present; fails with a clear message otherwise.
 # Usage: scripts/install-deps.sh [--check]   (--check: only report what is missing)

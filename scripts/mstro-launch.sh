@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Starts a Maestro Pool Manager, exports its contact string and runs a list of
 # components against it, then stops the PM (what users otherwise write by hand,
 # DESIGN.md section 4).

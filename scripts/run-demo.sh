@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The main command of the README: install the dependencies, build, and run the
 # cross-application demonstrator: a Pool Manager (maestro-pm), a producer and a
 # consumer as three processes on loopback, started by scripts/mstro-launch.sh;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The test command of the README (and of CI): install the dependencies, build,
 # and run the whole suite through ctest: once in a plain build (warnings are
 # errors), once under ASan+UBSan and once under TSan; and every libFuzzer

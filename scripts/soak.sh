@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Release soak (not run in CI; about an hour): on loopback,
 #   1. steady: one Pool Manager serves producer/consumer pairs exchanging
 #      small CDOs (SOAK_COUNT x SOAK_SIZE per pair) back to back for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The transport layer's environment variables, in one table: their types,
  * defaults, bounds and documentation (mtr_env_print(), docs/transports.md). */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals shared by the transports: handle bases, the ops tables, time. */
 #ifndef MTR_INTERNAL_H
 #define MTR_INTERNAL_H

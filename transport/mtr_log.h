@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging of transport (internal): modules and level macros.
  * Configured by MSTRO_LOG_LEVEL, MSTRO_LOG_MODULES, MSTRO_LOG_DST.
  */

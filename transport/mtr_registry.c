@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The registry of transports and the generic calls that dispatch through
  * their ops tables. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status strings, version and the logging domain of transport. */
 #include "mtr/mtr_status.h"
 #include "mtr_log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared helpers of the benchmarks (header-only): a monotonic clock, medians
  * of repeated runs, --quick parsing and the BENCH line of DESIGN.md section 7:
  *

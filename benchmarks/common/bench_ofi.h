@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Raw libfabric scaffolding shared by the benchmarks that measure against a
  * plain libfabric baseline between two processes (transport_ofi, transfer):
  * an RDM endpoint on one provider, completion polling, and the pipe plumbing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A Pool Manager for the benchmarks that run components as processes
  * (transfer, pm_scale): mstro_pm_start in a child, its contact string
  * exported as MSTRO_POOL_MANAGER_INFO for the children forked after it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Base64 (see base64.h). */
 #include "base64.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Base64 (RFC 4648) for the whole core: the PM contact string (base64url,
  * unpadded, canonical) and blob values written in YAML (the standard
  * alphabet, as text: whitespace and '=' padding allowed). */

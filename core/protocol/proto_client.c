@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The component side of membership: JOIN, HEARTBEAT, LEAVE over a link,
  * by default an OFI endpoint (see proto_client.h). */
 #include "proto_client.h"

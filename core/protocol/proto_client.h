@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The component side of the control protocol's membership (internal,
  * mstro__proto_client_*): what mstro_init / mstro_finalize will do to join and
  * leave a Pool Manager, over an OFI endpoint of the transport layer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Maestro control protocol: framing, encoding, hostile-input-safe decoding
  * and validation (see proto_codec.h). */
 #include "proto_codec.h"

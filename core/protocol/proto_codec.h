@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Maestro control protocol: framing, encoding and hostile-input-safe decoding
  * of the messages of mstro_pm.proto (internal, mstro__proto_*).
  *

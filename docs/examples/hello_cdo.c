@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hello_cdo: a first Maestro producer and consumer (docs/getting-started.md).
  *
  *   hello_cdo              producer and consumer as two threads of one process

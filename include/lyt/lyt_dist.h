@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Distributed layouts and N-to-M redistribution plans.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Symbol export macro: the library builds with hidden visibility. */
 #ifndef LYT_EXPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * CDO attributes: value types, built-in keys and the get/set calls.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Core Data Objects: declaration, the producer and consumer lifecycles, data access.
  *

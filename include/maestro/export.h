@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Symbol export macro of libmaestro: the library builds with hidden visibility. */
 #ifndef MAESTRO_EXPORT_H

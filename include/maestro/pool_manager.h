@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Becoming the Pool Manager inside an application (DESIGN.md section 4).
  * Implemented in libmaestro-pm, which `pkg-config --libs maestro` and CMake's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * Status codes of libmaestro, from one X-macro list. The first fifteen names
  * and their order are fixed by maestro-core compatibility (DESIGN.md section 3).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * mmbArray: a dense N-dimensional array in a memory space (created by
  * libmamba or wrapped over user memory), its tiling into sub-arrays (tiles),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * libmamba memory: library life cycle, memory layers and spaces, allocation
  * interfaces with strategies, introspection and copies between spaces.

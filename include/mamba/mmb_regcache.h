@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * RDMA registration without a network library: a registration cache keyed by
  * address range with a pluggable registrar, and a registered-slab pool.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file
  * The transport layer's one versioned ops table, its registry and the generic
  * calls that dispatch through it.

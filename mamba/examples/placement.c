@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Place arrays in the fastest memory available, with a fallback, using only
  * libmamba (quoted in docs/mamba.md).
  *

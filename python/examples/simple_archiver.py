@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """simple_archiver in Python (tests/demo/simple_archiver.c rewritten with
 maestro_core): subscribes to OFFER events of the CDOs a selector matches,
 with _REQUIRE_ACK so that no offer completes before it is archived; demands

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """maestro_core: Python bindings of libmaestro (ctypes, no compiled code).
 
 The functions carry their C names; results are returned instead of

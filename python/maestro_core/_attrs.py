@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """CDO attributes: Python values converted by the type the schema gives
 the key, never reinterpreted."""
 

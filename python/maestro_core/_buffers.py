@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Buffer-protocol access without copies: the address of any contiguous
 buffer (bytearray, memoryview, bytes, numpy arrays, ...) and zero-copy views
 of C memory."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """CDO lifecycle and data access (maestro/cdo.h)."""
 
 import ctypes

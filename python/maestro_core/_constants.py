@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Constants of maestro.h with their C names and values."""
 
 # maestro/status.h, in the order of MSTRO_STATUS_LIST (the value is the index)

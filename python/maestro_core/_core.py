@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Library lifecycle, status texts, version, clock (maestro/core.h,
 maestro/status.h) and the Pool Manager calls (maestro/pool_manager.h,
 libmaestro-pm)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """MaestroError and the status check every wrapper goes through."""
 
 from ._constants import STATUS_NAMES

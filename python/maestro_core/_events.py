@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Pool events and subscriptions (maestro/pool_events.h).
 
 Events come back as Python lists of PoolEvent objects mirroring

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Groups of CDOs (maestro/groups.h)."""
 
 import ctypes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Python handles for the C handles (CDO, selector, subscription, group).
 
 A handle holds the C pointer until the C object is gone (disposed, or freed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Loading libmaestro and libmaestro-pm and declaring the C prototypes.
 
 The libraries are loaded from the folder that the generated ``_paths``

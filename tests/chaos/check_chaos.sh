@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Chaos rounds on loopback: a Pool Manager, a producer, a consumer and an
 # archiver (tests/demo/simple_archiver --pm) run a workflow while one of them,
 # chosen at random, is killed (SIGKILL) or stopped (SIGSTOP, then SIGCONT

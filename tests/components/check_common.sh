@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the check_*.sh scripts of tests/components: a temporary
 # directory, every process started killed on exit, waiting helpers, the PM
 # started on loopback. Needs $tmp_name set by the caller.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The programs' command lines: --help and --version exit 0 and say what they
 # are; an unknown option, a bad value or a missing argument exits 2 with a
 # message; getopt_long's --opt=value and --opt value both parse; without

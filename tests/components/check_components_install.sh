@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The installed components: both programs in bin/ run without
 # LD_LIBRARY_PATH, their man pages are in share/man/man1 (and render), the
 # header and maestro-components.pc are installed, and a program built

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # maestro-keepalive across processes. (1) --uses 2: a producer offers a CDO
 # and withdraws it at once; its offer returned only once the keep-alive had
 # its copy, so two consumers started after the producer exited both get

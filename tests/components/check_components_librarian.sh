@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # archiver -> librarian -> consumer across processes. A producer offers
 # three CDOs with attributes (size, lifetime, element size, order) while
 # simple_archiver --pm writes them to a directory; two bad sidecars are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # .maestro.core.cdo.lifetime across processes: a producer offers a CDO with
 # a lifetime of 1 s and does not withdraw it; a watcher in another process
 # sees the PM's WITHDRAW of it at least 1 s after the offer; a consumer's

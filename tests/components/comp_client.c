@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The other components of the tests of components/ and of the offer
  * lifetime, each joining the Pool Manager of MSTRO_POOL_MANAGER_INFO:
  *

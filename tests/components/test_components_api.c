@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The library functions of libmaestro-components in one process, without a
  * Pool Manager: mstro_librarian_run in a thread of its own serves an archive
  * written here to a consumer in the main thread (its require is held until

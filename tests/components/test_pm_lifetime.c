@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pm/pm_lifetime: the deadline heap of offer lifetimes, against a plain
  * reference array under a seeded random mix of adds, removes and pops. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_cdo_access_ptr answers in every state in which the caller owns the
  * data (declared with raw-ptr and size set, sealed, withdrawn, demanded) and
  * is refused while the CDO is offered (the pool owns the memory then), while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Attribute dictionaries: typed set/get of every type, copy and ownership
  * semantics, unknown keys, forbidden values, YAML, copy/merge, printing,
  * serialization. Run under ASan too: ownership mistakes show as leaks or

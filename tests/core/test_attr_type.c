@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_cdo_attribute_type: the declared type of a key whether or not a
  * value is set, relative and absolute keys, user schema keys, and the
  * refusals (NULL arguments and handle, unknown key, disposed handle, before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The CDO state machine: the transition table (white box) and every illegal
  * transition through the public API (MSTRO_INVSTATE / MSTRO_INVARG, never a
  * crash). Links maestro_internal. */

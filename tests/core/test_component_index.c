@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What a launcher hands a component (core/launcher_env.c).
  * mstro_init with a negative component index takes the launcher's rank:
  * MSTRO_COMPONENT_INDEX, then PMIX_RANK, SLURM_PROCID, OMPI_COMM_WORLD_RANK,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* C conformance test: the cases real maestro-core clients rely on, through
  * the public API only (issue 5, point 9). */
 #include <pthread.h>

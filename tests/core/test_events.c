@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Events and subscriptions through the public API: every operation raises
  * its event, kind masks and selectors filter, poll/wait/timedwait,
  * REQUIRE_ACK blocks the operation, SIGNAL_BEFORE comes before the effect,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Groups: declare/add/seal/offer/withdraw on the producer side, add by name,
  * metadata-only group demand followed by member demands on the consumer
  * side, iteration, state errors. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_init / mstro_finalize: names from the environment, every MSTRO_*
  * variable of the core validated (a bad value is MSTRO_INVARG, never a
  * crash), the Pool Manager not pretended, the telemetry report. */

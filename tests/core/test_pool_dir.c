@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pool directory (white box): offers, requires and waiting demands are
  * matched by name, in order, and entries disappear when empty. */
 #include <setjmp.h>

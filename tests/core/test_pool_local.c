@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The in-process pool and its data contract (DESIGN.md section 1):
  * zero-copy for consumers without a buffer, one copy into a consumer's
  * buffer, Maestro-provided memory, layout changes by liblyt, several

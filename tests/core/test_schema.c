@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Schemas: the built-in core schema, user schemas through the environment,
  * malformed schema files (message names file and line). */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Selectors: parsing (good and malformed input, error positions), typed
  * evaluation, the evaluator against a naive reference on random
  * dictionaries, serialization and concurrent evaluation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Selectors: the bounds on `~=` patterns (docs/selectors.md, "Limits"). A
  * pattern longer or more complex than the limits is MSTRO_INVARG with the
  * position and the limit in the message, before regcomp allocates; the most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Deterministic mutation fuzzing of the metadata parsers: the selector
  * parser, the schema parser, the YAML value setter and the attribute
  * dictionary decoder are fed seeded random mutations of valid inputs. Every

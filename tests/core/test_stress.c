@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Many-thread stress of the in-process pool (run under TSan with
  * -DMSTRO_SANITIZE=thread): producers offer and withdraw, consumers demand
  * (some the same CDO, some before it is offered, half zero-copy, half into

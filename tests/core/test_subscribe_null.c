@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mstro_subscribe(NULL, ...): a NULL selector means every CDO, as a selector
  * with a NULL query does. Locally (CDO events of any name) and across
  * processes: the maestro-core idiom

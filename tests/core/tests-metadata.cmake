@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Metadata tests (issue 5): schemas, attribute dictionaries, selectors.
 # White-box: they link maestro_internal to reach the mstro__ functions.
 set(_mstro_meta_data ${CMAKE_CURRENT_SOURCE_DIR}/data)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Tests of the pool area of the core (CDO lifecycle, pool, events, groups,
 # telemetry). Public-API tests link maestro::maestro; white-box tests link
 # the static maestro_internal (never both).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # _REQUIRE_ACK across processes: an acker process subscribes to OFFER events
 # with _REQUIRE_ACK; a producer process's offer returns only after the acker
 # acked (checked with CLOCK_MONOTONIC stamps of both), and an acker killed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # simple_archiver --pm as its own process: PM + producer + archiver; the
 # archiver holds each offer (_REQUIRE_ACK) until the CDO is on disk, so the
 # producer's offers return only after the files are written. Every data file

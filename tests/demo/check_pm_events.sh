@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Events across processes: simple_telemetry_listener as its own process (a
 # component of the workflow) sees the events of a producer and a consumer
 # process through the Pool Manager: APP_JOIN / APP_LEAVE with appid and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Failure basics of the cross-process pool (issue 6, points 1 and 7), with
 # maestro-pm and pm_component processes on loopback over OFI:
 #   1. a wrong workflow secret: mstro_init returns MSTRO_AUTH, the PM logs it;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Groups across processes (issue 13), with maestro-pm and group_component
 # processes on loopback over one transport:
 #   1. a group offered by a producer (members by handle) with members by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # check_pm_interlock.sh: a Pool Manager, a producer and a consumer as separate
 # processes exchanging CDOs over one transport; the consumer checks every byte
 # and attribute (pm_component.c). Run once per transport by ctest.

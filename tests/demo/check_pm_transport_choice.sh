@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # check_pm_transport_choice.sh: the Pool Manager decides the workflow's data
 # transport (DESIGN.md section 4) and components follow it.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the in-process demonstrators: argument parsing, a data
  * pattern every byte of which can be checked, timing. Header only. */
 #ifndef MSTRO_DEMO_COMMON_H

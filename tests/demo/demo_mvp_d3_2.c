@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* demo_mvp_d3_2: the local multi-threaded Maestro demonstrator.
  *
  * Producer threads declare CDOs with data, offer them and withdraw them when

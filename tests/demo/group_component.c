@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A component of check_pm_groups.sh: groups across processes through the
  * Pool Manager named by MSTRO_POOL_MANAGER_INFO.
  *

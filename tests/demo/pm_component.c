@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A component of the cross-application demo and of check_pm_interlock.sh:
  * a producer or a consumer process that joins the Pool Manager named by
  * MSTRO_POOL_MANAGER_INFO and exchanges CDOs through it.

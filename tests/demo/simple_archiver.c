@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* simple_archiver: subscribes to OFFER events of the CDOs a selector
  * matches, with REQUIRE_ACK so that no offer completes before it is
  * archived; demands each CDO and writes its data (<dir>/<name>.data) and

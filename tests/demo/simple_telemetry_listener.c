@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* simple_telemetry_listener: subscribes to every pool event and prints one
  * line per event.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs doxygen on each configured Doxyfile (the reference, then the strict
 # check that every parameter and return value of the public headers is
 # documented) and fails on any warning or error, and on a non-zero exit

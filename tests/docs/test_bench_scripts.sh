@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # scripts/bench-all.sh and scripts/bench-plot.sh on fake benchmark binaries:
 # one good (BENCH lines of several benchmarks' shapes), one that skips, one
 # that fails. Usage: test_bench_scripts.sh SRC WORKDIR

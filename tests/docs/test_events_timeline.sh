@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # scripts/events-timeline.sh turns a listener CSV into a non-empty PNG, and
 # refuses a file without the header. Usage: test_events_timeline.sh SRC WORKDIR
 set -u

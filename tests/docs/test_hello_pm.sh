@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # docs/getting-started.md, "The same as two processes": hello_cdo producer and
 # consumer as separate processes that meet through maestro-pm; the consumer
 # starts first (the order does not matter).

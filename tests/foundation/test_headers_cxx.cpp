@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // The public headers as a C++17 client sees them (DESIGN.md section 3): the
 // event kinds and subscription options are enums on which clients define
 // their own operator|, and both event payload spellings alias one storage.

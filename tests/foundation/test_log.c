@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging engine: level and module parsing, bad environment values,
  * destinations, and that a disabled message does not evaluate its arguments. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Table-driven option reader: every kind, defaults, bounds, and bad values
  * rejected with a message naming the variable. */
 #include <setjmp.h>

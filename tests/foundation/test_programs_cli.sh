@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The command-line contract of the installed programs (maestro-pm,
 # mstro-launch): --help and --version answer with exit status 0, options
 # parse with getopt_long spellings (--workflow=x), a bad option is refused,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status tables of every library: each code has its own text, out-of-range
  * codes are reported as unknown, versions are the project's. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The control protocol's decoders (issue 6): frames and the PM contact string.
 # The codec lives in the static maestro_proto (core/sources-protocol.cmake),
 # instrumented here like libmaestro's objects; libmaestro-pm's logging domain

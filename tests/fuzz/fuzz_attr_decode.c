@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer: the attribute dictionary decoder (metadata shipped between
  * processes): hostile input must give MSTRO_INVMSG, never a crash. */
 #include "fuzz_common_meta.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer: attribute values set from YAML text (mstro_cdo_attribute_set_yaml). */
 #include <string.h>
 

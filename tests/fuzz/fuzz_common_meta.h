@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared set-up of the metadata fuzzers: schemas loaded once (the core
  * schema and the example ECMWF schema), logging of the core off. */
 #ifndef MSTRO_FUZZ_COMMON_META_H

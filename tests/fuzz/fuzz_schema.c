@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer: the YAML schema parser (libyaml document + schema rules). */
 #include "fuzz_common_meta.h"
 

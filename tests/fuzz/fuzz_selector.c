@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer: the selector parser, then evaluation and serialization of what
  * it accepts. */
 #include <string.h>

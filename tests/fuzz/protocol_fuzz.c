@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness of the control protocol's decoders (issue 6): frames
  * (mstro__proto_decode) and the Pool Manager's contact string
  * (mstro__proto_info_parse). Whatever decodes must validate, re-encode to a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The fuzz stage of CI (scripts/run-tests.sh): builds every libFuzzer harness
 # with clang, ASan and UBSan in its own build directory and runs each for a
 # bounded time on a scratch copy of its corpus. A crash, a leak, an

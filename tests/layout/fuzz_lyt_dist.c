@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness for lyt_dist_deserialize (hostile input).
  * Properties: never crash; whatever decodes re-encodes to the same bytes;
  * small decoded distributions survive a plan to themselves with zero remote

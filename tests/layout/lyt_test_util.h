@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared helpers of the layout tests: a seeded generator and buffers. */
 #ifndef LYT_TEST_UTIL_H
 #define LYT_TEST_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Distributions and redistribution plans: ScaLAPACK-compatible placement,
  * scatter/gather, N->M->N round trips over seeded random distributions
  * (block, block-cyclic, irregular), pack/unpack as a transport would use

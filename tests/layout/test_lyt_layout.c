@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Layout descriptors: construction, accessors and rejection of bad input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Local transforms: bit-exact comparison with the naive reference over
  * seeded random shapes, element sizes, orders, permutations, paddings,
  * sub-blocks, thread counts and store policies; dedicated cases for 1xN,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A stand-in for the CUDA driver (libcuda.so.1) with one "device" whose
  * memory is host memory mapped PROT_NONE: any CPU access to it by libmamba
  * crashes the test, so the tests check that device memory is only ever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Every strategy under random alloc/free sequences checked against a shadow
  * model (no overlap, alignment, contents intact, counters), invalid frees,
  * introspection, coalescing and the return of memory above the high-water. */

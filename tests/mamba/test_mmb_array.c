@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Arrays and tiles over odd shapes: accessors, wrap, copies between orders
  * (transposition), tiles covering every element once, iterator order,
  * migration and cloning between spaces, bad input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GPU spaces: run for real when a CUDA device is present at run time,
  * skipped with a clear message otherwise (the build needs no CUDA). */
 #include <setjmp.h>

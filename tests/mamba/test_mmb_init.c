@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Life cycle, discovery, lookup by mem-layer string, user spaces, printing. */
 #include <setjmp.h>
 #include <stdarg.h>

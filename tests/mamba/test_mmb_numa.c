@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* NUMA binding verified with get_mempolicy and move_pages: memory of a
  * "NUMA:n" space is bound to node n and its touched pages live there. Parts
  * that need more nodes than the machine has are skipped with a message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Registration cache with a fake registrar that counts calls: hits, merges,
  * evictions (entries and bytes), invalidation on free through mamba and
  * explicit, held entries, threads; and the registered-slab pool. */

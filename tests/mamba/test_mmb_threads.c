@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Concurrent alloc/free from several threads, including frees of blocks
  * allocated by other threads (run under TSan in the thread-sanitizer build). */
 #include <pthread.h>

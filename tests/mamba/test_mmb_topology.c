@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Discovery on a synthetic 3-node topology (hwloc XML, HWLOC_XMLFILE set by
  * ctest): DRAM node 0, HBM node 1, NVM node 2, with firmware-like memory
  * attributes that rank the NVM node fastest (contrived on purpose, so that

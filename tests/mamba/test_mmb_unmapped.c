@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The unmapped notification: a system free and a pool returning a region
  * announce their ranges, unsubscribe stops the calls (also while other
  * threads free), bad arguments are refused, and a registration cache entry of

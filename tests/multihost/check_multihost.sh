@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Three hosts from network namespaces: the Pool Manager on one, a producer and
 # a consumer (tests/demo/pm_component, which checks every byte) on the
 # others, each host with one veth link to a bridge in a fourth namespace and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The contact string of a test PM holds only a loopback address (127.x or
 # ::1), for every OFI provider the tests use: with FI_TCP_IFACE=lo and
 # FI_SOCKETS_IFACE=lo the PM must not publish the machine's other interfaces

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Sourced by the multihost checks: the address in a PM contact string.
 #   contact_addr "mpm1:<secret>:<base64>"  ->  prints "ofi:<provider> <address>"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A test client of a running maestro-pm over the transport layer (OFI
  * control messages), speaking the control protocol directly: it is what the
  * core's component side will do at mstro_init, reduced to what the tests of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The PM-client pool backend (core/pmc_*.c) over the in-process loopback
  * channel: no fabric, no processes. The Pool Manager's server runs in a
  * thread of this test on a loop channel; this process's libmaestro joins it

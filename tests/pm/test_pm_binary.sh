@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # maestro-pm as a separate process, started exactly as DESIGN.md section 4
 # says, with components (pm_client) joining over OFI control messages:
 #   - the info line: variable name and a well-formed contact string;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* No peer can stall the Pool Manager (issue 17, server side), over the
  * loopback channel with bounded inboxes: a member that never drains its
  * inbox is dropped once its send queue overflows or stops moving, its offers

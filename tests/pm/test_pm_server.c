@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The Pool Manager's membership server over the in-process loopback channel:
  * JOIN with the right secret is welcomed, a wrong secret or workflow name is
  * refused with MSTRO_AUTH and logged, duplicates are refused, heartbeats are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The component side of membership (proto_client) against a Pool Manager
  * started in this process with mstro_pm_start, over OFI: JOIN welcomed or
  * refused (MSTRO_AUTH, MSTRO_NOT_TWICE), HEARTBEAT answered, an EVENT_ACK for

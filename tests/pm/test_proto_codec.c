@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The control protocol's codec: round trip of every message kind; framing
  * errors (truncated, oversized, wrong magic, version or flags); field
  * validation (NUL bytes, empty or overlong names, enums and statuses out of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Helpers of the maestro_core tests: environment, the demo data pattern
 (tests/demo/demo_common.h), numpy detection, a Pool Manager process."""
 

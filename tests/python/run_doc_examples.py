@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Runs every ```python block of a Markdown page, each in its own
 interpreter (the one running this script), in a scratch directory; fails
 when one fails or when the page has fewer blocks than expected.

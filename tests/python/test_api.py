@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """maestro_core in one process: every function and constant of maestro.h,
 attribute conversions and their refusals, bytearray/bytes/memoryview/numpy
 buffers, events and acks, groups, errors that raise and never crash, the

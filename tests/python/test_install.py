@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """`cmake --install` puts maestro_core into <prefix>/<MSTRO_PYTHON_INSTALL_DIR>
 and the installed package loads the installed libraries without
 LD_LIBRARY_PATH, also after the prefix was moved; test_api.py then passes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """maestro_core across processes through a Pool Manager (loopback only):
 
   c_producer_py_consumer  a C producer (pm_component) offers; Python

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Two-process harness of the OFI tests (header-only): the test binary takes
  * the provider as argv[1], forks a child, and both open an endpoint of that
  * provider and exchange their addresses through pipes before any message.

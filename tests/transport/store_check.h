@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared check of the store tests (header-only, include after cmocka.h). */
 #ifndef MTR_STORE_CHECK_H
 #define MTR_STORE_CHECK_H

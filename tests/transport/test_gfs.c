@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GFS store: round trips, overwrite, sizes, bad keys, atomic replacement
  * against a concurrent reader in another process. */
 #include <setjmp.h>

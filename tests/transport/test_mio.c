@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* MIO store against a real single-node Ceph cluster (MSTRO_MIO_CONF, started
  * by the ctest fixture with scripts/ceph-start.sh): round trips inline and
  * chunked (small chunks and the cluster's own limit), overwrites that leave

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Provider selection through the environment: FI_PROVIDER alone (libfabric's
  * own variable, read at its first use) picks the provider of an endpoint
  * opened with no provider in its configuration. argv[1]: provider. */

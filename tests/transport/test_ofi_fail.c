@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* OFI failure behaviour between two processes: every wait ends within its
  * timeout when the peer is killed, never started serving, or is silent;
  * malformed addresses and unknown providers are refused; a producer with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* OFI control messages between two processes: sizes 0 .. msg_max with byte
  * verification, tags, the sender's identity, bursts, bounds (oversized sends,
  * too small receive buffers), polling with timeout 0. argv[1]: provider. */

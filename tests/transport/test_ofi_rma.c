@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* OFI one-sided reads between two processes: the child exposes 64 MiB (and a
  * second, small region), sends the descriptors as control messages and
  * serves reads until told to stop; the parent reads 1 B .. 64 MiB at several

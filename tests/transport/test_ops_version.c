@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The ops tables keep their promise: a table of an unknown version is
  * refused, a shorter (older) family table lacks the operations past its size,
  * and an older caller's smaller configuration struct is accepted with the

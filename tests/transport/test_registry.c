@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The transport registry: lookup, aliases, the list with reasons, the
  * default with fallback, ops-table headers, generic calls on bad handles. */
 #include <setjmp.h>

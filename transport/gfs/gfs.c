@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* GFS: values as files in a directory that both sides see (MSTRO_GFS_DIR).
  *
  * put writes a temporary file (a name starting with '.', which no escaped key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* MIO: values as objects of a Ceph RADOS pool, through librados.
  *
  * Configuration: MSTRO_MIO_CONF (a ceph.conf; required), MSTRO_MIO_POOL (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* OFI: libfabric RDM endpoints with bounded control messages and pipelined
  * one-sided RMA reads of exposed regions.
  *
