@@ -85,6 +85,7 @@ bool mstro__selector_regex_ok(const char *re, char *why, size_t whylen)
   }
   uint64_t sum[SEL_RE_MAX_GROUPS + 1] = {0}, last[SEL_RE_MAX_GROUPS + 1] = {0};
   int d = 0;
+  bool after_postfix = false;
   for (size_t i = 0; i < len;) {
     uint64_t w = 1; /* weight of the atom at i; 0: an operator */
     size_t n = 1;
@@ -150,6 +151,17 @@ bool mstro__selector_regex_ok(const char *re, char *why, size_t whylen)
     default:
       break;
     }
+    /* Stacked repetitions (`a**`, `a+*`, `a{2}*`) are undefined in POSIX
+     * EREs, and glibc's matcher takes time exponential in their count (a
+     * 179-byte pattern of stars ran for half a minute, found by fuzz_selector). */
+    if (postfix && after_postfix) {
+      snprintf(why, whylen,
+               "regular expression: repetition operator '%c' at pattern byte %zu follows another "
+               "repetition (undefined in POSIX EREs, and exponential in glibc)",
+               re[i], i);
+      return false;
+    }
+    after_postfix = postfix;
     if (postfix) {
       /* regcomp's copies of the operand, each with a node around it */
       uint64_t copies = open ? lo + 1 : (hi > 0 ? hi : 1);
