@@ -319,15 +319,24 @@ void mstro__pm_offers_expire(struct mstro__pm_server *srv)
   }
 }
 
+/* The ticket `id` that member `appid` holds, or NULL. */
+static struct pm_ticket *ticket_held(struct mstro__pm_server *srv, uint64_t id, uint64_t appid)
+{
+  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->ticket_index, id); n != NULL;
+       n = mstro__pm_hash_next(n)) {
+    struct pm_ticket *t = ticket_of(n);
+    if (t->id == id && t->dst_appid == appid)
+      return t;
+  }
+  return NULL;
+}
+
 void mstro__pm_handle_completed(struct mstro__pm_server *srv, struct member *m,
                                 const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferCompleted *c = env->transfer_completed;
-  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->ticket_index, c->ticket_id); n != NULL;
-       n = mstro__pm_hash_next(n)) {
-    struct pm_ticket *t = ticket_of(n);
-    if (t->id != c->ticket_id || t->dst_appid != m->appid)
-      continue;
+  struct pm_ticket *t = ticket_held(srv, c->ticket_id, m->appid);
+  if (t != NULL) {
     PM_DLIST_UNLINK(srv->tickets, t);
     mstro__pm_hash_remove(&srv->ticket_index, &t->hn);
     if (c->status != MSTRO_OK)
@@ -360,11 +369,8 @@ void mstro__pm_handle_started(struct mstro__pm_server *srv, struct member *m,
                               const Mstro__Proto__Envelope *env)
 {
   const Mstro__Proto__TransferStarted *ts = env->transfer_started;
-  for (struct pm_hnode *n = mstro__pm_hash_first(&srv->ticket_index, ts->ticket_id); n != NULL;
-       n = mstro__pm_hash_next(n)) {
-    struct pm_ticket *t = ticket_of(n);
-    if (t->id != ts->ticket_id || t->dst_appid != m->appid)
-      continue;
+  struct pm_ticket *t = ticket_held(srv, ts->ticket_id, m->appid);
+  if (t != NULL) {
     struct pm_event ev = {.kind = MSTRO_POOL_EVENT_TRANSFER_STARTED,
                           .appid = m->appid,
                           .src_appid = t->o->appid,
